@@ -1,0 +1,533 @@
+# %% [markdown]
+# # Chapter 1: Convolution maths
+#
+# A convolutional network sees a photo as a grid of numbers and slides small filters over
+# it. In this chapter you build every piece of a convolution layer by hand in NumPy, check
+# your pieces against TensorFlow, try classic filters (blur, edges) on a real photo, and
+# count parameters to see why convolutions beat dense layers on images.
+#
+# **You will write:** the output-size formula, 2-D convolution, a multi-channel convolution
+# layer with bias, ReLU, max pooling, and parameter counts up to LeNet-5.
+#
+# **Runs on:** a CPU is enough; nothing is downloaded. About 45 minutes.
+#
+# Each exercise has a cell marked `YOUR CODE HERE`. Replace `raise NotImplementedError()`
+# with your code, run the cell, then run the check below it. Stuck? Each check has a
+# `.hint()`.
+
+# %% [markdown]
+# ## Setup
+#
+# Run this cell first. In Colab it installs the course helper (and leaves TensorFlow,
+# Keras and NumPy as Colab ships them); everywhere it prints the versions and checks for a
+# GPU.
+
+# %%
+COURSE_REPOSITORY = "https://github.com/cnn-course/cnn-course"
+COURSE_BRANCH = "main"
+
+import importlib.util
+import subprocess
+import sys
+
+if "google.colab" in sys.modules and importlib.util.find_spec("cnn_course") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    f"cnn-course @ git+{COURSE_REPOSITORY}@{COURSE_BRANCH}"], check=True)
+
+from cnn_course.environment import prepare
+
+environment = prepare()
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import keras
+import tensorflow as tf
+
+from cnn_course import images, plotting
+from cnn_course.checks import chapter01 as ex
+
+# %% [markdown]
+# ## 1. A photo is an array of numbers
+#
+# To a computer a colour photo is a 3-D array: height × width × 3, one number per pixel
+# for each of red, green and blue, from 0 (none) to 255 (full). Our photo is Chelsea the
+# cat, which ships with scikit-image, so nothing needs downloading.
+
+# %%
+photo = images.sample_photo()
+print("shape:", photo.shape, " dtype:", photo.dtype, " values from", photo.min(), "to", photo.max())
+print("the pixel at row 100, column 200 is (R, G, B) =", tuple(int(v) for v in photo[100, 200]))
+plotting.show_image(photo, f"Chelsea the cat: a {photo.shape[0]}×{photo.shape[1]}×{photo.shape[2]} array")
+plt.show()
+
+# %% [markdown]
+# Each colour channel on its own is a grayscale picture. Orange fur is bright in the red
+# channel and dark in the blue one.
+
+# %%
+plotting.show_images([photo[:, :, c] for c in range(3)], ["red channel", "green channel", "blue channel"],
+                     "The three channels of the photo", cmap="gray")
+plt.show()
+
+# %% [markdown]
+# Most of this chapter works on one channel. We turn the photo into brightness values in
+# [0, 1] (a weighted sum of R, G and B) and zoom into a 10×10 patch around an eye to see
+# the numbers themselves.
+
+# %%
+gray = images.to_grayscale(photo)
+eye_patch = gray[90:100, 270:280]
+print("grayscale shape:", gray.shape, " dtype:", gray.dtype)
+plotting.show_values(eye_patch * 255, "Brightness (0–255) of a 10×10 patch around the eye")
+plt.show()
+
+# %% [markdown]
+# ## 2. How big is the output?
+#
+# A convolution slides a small **kernel** (say 3×3) over the image. At each position it
+# multiplies the kernel with the pixels under it and adds everything up into one output
+# value. Two settings change how many positions there are:
+#
+# - **padding** adds a border of zeros around the input, so the kernel can also sit over
+#   the edges;
+# - **stride** is the step between two positions: stride 2 skips every other one.
+#
+# Along one side, the kernel's first position starts at 0 and its last must still fit
+# inside the padded input.
+#
+# ### Exercise 1: output size
+#
+# Write `conv_output_size(size, kernel_size, padding=0, stride=1)` that returns the length
+# of one side of the output. For example a 32-pixel side with a 3-pixel kernel gives 30.
+
+# %%
+def conv_output_size(size, kernel_size, padding=0, stride=1):
+    """Length of one side of a convolution's output."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+assert conv_output_size(32, 3) == 30, "a 3-pixel kernel fits 30 times along a 32-pixel side"
+assert conv_output_size(5, 3, padding=1) == 5, "padding 1 with a 3-pixel kernel keeps the size"
+assert conv_output_size(7, 3, stride=2) == 3
+
+# %%
+ex.output_size.check(conv_output_size)
+# ex.output_size.hint()
+
+# %% [markdown]
+# ## 3. Convolution from scratch
+#
+# Now the operation itself, for a single-channel image. For output position (i, j), take
+# the window of the (padded) image that starts at row `i * stride` and column
+# `j * stride`, multiply it element by element with the kernel, and sum.
+#
+# One detail: in signal processing a convolution flips the kernel first. Deep-learning
+# libraries skip the flip (strictly, they compute a *cross-correlation*) and still call it
+# convolution. Since the network learns its kernels, the flip makes no difference to it.
+# Follow the libraries: **no flip**.
+#
+# ### Exercise 2: `convolve2d`
+#
+# Write `convolve2d(image, kernel, padding=0, stride=1)` for a 2-D `image` and a 2-D
+# `kernel`, with zero padding. Return a float array.
+
+# %%
+def convolve2d(image, kernel, padding=0, stride=1):
+    """Slide `kernel` over `image` (no flip), with zero padding and a stride."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+tiny_image = np.arange(9.0).reshape(3, 3)
+tiny_kernel = np.array([[1.0, 0.0], [0.0, -1.0]])
+assert convolve2d(tiny_image, tiny_kernel).shape == (2, 2)
+np.testing.assert_allclose(convolve2d(tiny_image, tiny_kernel), [[-4.0, -4.0], [-4.0, -4.0]])
+np.testing.assert_allclose(convolve2d(np.ones((4, 4)), np.ones((3, 3)), padding=1)[0, 0], 4.0)
+
+# %%
+ex.convolve2d.check(convolve2d)
+# ex.convolve2d.hint()
+
+# %% [markdown]
+# Here is the arithmetic on a small example: a 5×5 image with a bright vertical stripe,
+# and a kernel that responds where brightness changes from left to right.
+
+# %%
+stripe = np.zeros((5, 5))
+stripe[:, 2] = 9.0
+left_to_right = np.array([[-1.0, 0.0, 1.0]] * 3)
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+plotting.show_values(stripe, "input (5×5)", ax=axes[0])
+plotting.show_values(left_to_right, "kernel (3×3)", ax=axes[1])
+plotting.show_values(convolve2d(stripe, left_to_right), "output (3×3)", ax=axes[2], cmap="coolwarm")
+fig.suptitle("One convolution by hand: positive where it gets brighter, negative where darker")
+plt.show()
+
+# %% [markdown]
+# ## 4. Classic kernels on a real photo
+#
+# Before networks learned their kernels, people designed them by hand. Each of these
+# turns the cat into something new using only your `convolve2d`.
+#
+# **Box blur.** Every output pixel is the mean of its neighbourhood: the kernel is all
+# ones divided by the number of cells. A bigger box blurs more.
+
+# %%
+blur_3x3 = np.ones((3, 3)) / 9
+blur_8x8 = np.ones((8, 8)) / 64
+plotting.show_before_after(gray, convolve2d(gray, blur_3x3), "3×3 box blur", after_title="blurred (3×3)")
+plt.show()
+plotting.show_before_after(gray, convolve2d(gray, blur_8x8), "8×8 box blur: stronger smoothing",
+                           after_title="blurred (8×8)")
+plt.show()
+
+# %% [markdown]
+# **Sobel kernels** estimate how fast brightness changes: `sobel_x` from left to right
+# (it finds vertical edges such as the whiskers' roots and the eye outline), `sobel_y`
+# from top to bottom (horizontal edges). The output is negative where the change goes
+# the other way, so we show it with a diverging colour map.
+
+# %%
+sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+sobel_y = sobel_x.T
+edges_x = convolve2d(gray, sobel_x)
+edges_y = convolve2d(gray, sobel_y)
+plotting.show_before_after(gray, edges_x, "Sobel x: change from left to right", after_title="Sobel x response",
+                           cmap="coolwarm")
+plt.show()
+plotting.show_before_after(gray, edges_y, "Sobel y: change from top to bottom", after_title="Sobel y response",
+                           cmap="coolwarm")
+plt.show()
+
+# %% [markdown]
+# **Gradient magnitude.** Combining both directions as $\sqrt{g_x^2 + g_y^2}$ measures how
+# strong an edge is whatever its direction. Note that this step is not a convolution: a
+# network gets the same kind of non-linear combination by stacking convolutions with
+# activation functions.
+
+# %%
+edge_strength = np.hypot(edges_x, edges_y)
+plotting.show_before_after(gray, edge_strength, "Gradient magnitude: edges in every direction",
+                           after_title="edge strength")
+plt.show()
+
+# %% [markdown]
+# ## 5. Many channels, many filters
+#
+# A colour image has 3 channels, so a filter in the first layer is 3-D too: 3×3×3. At
+# each position it multiplies a 3×3×3 block of the image with its 27 weights, sums
+# everything and adds one **bias**: one number per position. A 32×32×3 image and one
+# 3×3×3 filter give a 30×30×1 map. A layer has many filters, each giving its own map,
+# stacked along the last axis: 32 filters give 30×30×32.
+#
+# We store filters the way TensorFlow does: `filters[kh, kw, in_channels, n_filters]`.
+#
+# ### Exercise 3: a convolution layer
+#
+# Write `conv_layer(image, filters, bias)` for an `image` of shape (H, W, C), `filters` of
+# shape (kh, kw, C, F) and `bias` of shape (F,). No padding, stride 1. The result has shape
+# (H − kh + 1, W − kw + 1, F).
+
+# %%
+def conv_layer(image, filters, bias):
+    """Multi-channel convolution (valid padding, stride 1) plus one bias per filter."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+ones_image = np.ones((5, 5, 3))
+ones_filters = np.ones((3, 3, 3, 2))
+assert conv_layer(ones_image, ones_filters, np.array([0.0, 1.0])).shape == (3, 3, 2)
+np.testing.assert_allclose(conv_layer(ones_image, ones_filters, np.array([0.0, 1.0]))[0, 0], [27.0, 28.0])
+
+# %%
+ex.conv_layer.check(conv_layer)
+# ex.conv_layer.hint()
+
+# %% [markdown]
+# Let's confirm the shapes from the text, and that your layer computes exactly what
+# TensorFlow's `tf.nn.conv2d` computes (TensorFlow works on batches, hence the extra first
+# axis).
+
+# %%
+rng = np.random.default_rng(0)
+small_image = rng.random((32, 32, 3)).astype(np.float32)
+one_filter = rng.normal(size=(3, 3, 3, 1)).astype(np.float32)
+many_filters = rng.normal(size=(3, 3, 3, 32)).astype(np.float32)
+many_biases = rng.normal(size=32).astype(np.float32)
+
+print("one 3×3×3 filter:", conv_layer(small_image, one_filter, np.zeros(1)).shape)
+ours = conv_layer(small_image, many_filters, many_biases)
+theirs = tf.nn.conv2d(small_image[np.newaxis], many_filters, strides=1, padding="VALID")[0].numpy() + many_biases
+print("32 filters:", ours.shape, "| TensorFlow:", theirs.shape)
+print("largest difference from tf.nn.conv2d:", float(np.abs(ours - theirs).max()))
+
+# %% [markdown]
+# ## 6. ReLU: keep what was found
+#
+# A convolution is linear, and stacking linear steps gives just another linear step. An
+# **activation function** between layers breaks that. The most common is ReLU,
+# $\max(0, x)$: a positive response means "this pattern is here", and everything else
+# becomes 0. ReLU does not change the shape.
+#
+# ### Exercise 4: ReLU
+#
+# Write `relu(x)` for an array of any shape. Return a new array; leave `x` unchanged.
+
+# %%
+def relu(x):
+    """Element-wise max(0, x), as a new array."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+np.testing.assert_array_equal(relu(np.array([-3.0, 0.0, 2.5])), [0.0, 0.0, 2.5])
+assert relu(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+
+# %%
+ex.relu.check(relu)
+# ex.relu.hint()
+
+# %% [markdown]
+# On the Sobel-x response, ReLU keeps only the edges where the photo gets brighter from
+# left to right.
+
+# %%
+plotting.show_images([edges_x, relu(edges_x)], ["Sobel x response", "after ReLU"],
+                     "ReLU sets every negative response to 0", cmap="coolwarm")
+plt.show()
+
+# %% [markdown]
+# ## 7. Max pooling: keep the strongest response
+#
+# **Max pooling** shrinks a feature map by keeping the largest value of each 2×2 block
+# (window 2, stride 2), which halves height and width. It has nothing to learn; it makes
+# later layers cheaper and lets them see a wider part of the image. Rows or columns that
+# do not fill a whole block are dropped, as Keras does by default. Each channel is pooled
+# on its own.
+#
+# ### Exercise 5: max pooling
+#
+# Write `max_pool(x, size=2)` for an array of shape (H, W) or (H, W, C) that returns the
+# maximum of each `size`×`size` block.
+
+# %%
+def max_pool(x, size=2):
+    """Max over non-overlapping size×size blocks (leftover rows and columns dropped)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+counting = np.arange(16.0).reshape(4, 4)
+np.testing.assert_array_equal(max_pool(counting), [[5.0, 7.0], [13.0, 15.0]])
+assert max_pool(np.zeros((5, 7))).shape == (2, 3), "leftover rows and columns are dropped"
+
+# %%
+ex.max_pool.check(max_pool)
+# ex.max_pool.hint()
+
+# %% [markdown]
+# Pooling the photo twice keeps its content at a quarter of the width and height, with
+# one sixteenth of the numbers.
+
+# %%
+pooled_once = max_pool(photo)
+pooled_twice = max_pool(pooled_once)
+plotting.show_images([photo, pooled_once, pooled_twice],
+                     [f"original {photo.shape}", f"pooled once {pooled_once.shape}", f"pooled twice {pooled_twice.shape}"],
+                     "2×2 max pooling halves height and width each time")
+plt.show()
+
+# %% [markdown]
+# ## 8. Counting parameters: why convolutions?
+#
+# Why not feed the pixels straight into a **dense** (fully connected) layer? In a dense
+# layer every input connects to every unit, with one weight per connection, plus one bias
+# per unit. Take a 256×256 colour photo (196,608 numbers) and a first layer of 1,000
+# units.
+#
+# ### Exercise 6: dense layer parameters
+#
+# Write `dense_params(n_inputs, units, use_bias=True)` that returns the number of
+# parameters of a dense layer.
+
+# %%
+def dense_params(n_inputs, units, use_bias=True):
+    """Weights (plus biases) of a fully connected layer."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+assert dense_params(4, 3, use_bias=False) == 12
+assert dense_params(4, 3) == 15
+
+# %%
+ex.dense_params.check(dense_params)
+# ex.dense_params.hint()
+
+# %% [markdown]
+# A convolution layer's filters do not depend on the image size: one 3×3×3 filter is
+# reused at every position of the photo. This **weight sharing** is the whole trick. A
+# pattern (an edge, an eye) looks the same wherever it appears, so one set of weights can
+# look for it everywhere.
+#
+# ### Exercise 7: convolution layer parameters
+#
+# Write `conv_params(kernel_size, in_channels, filters, use_bias=True)` for a layer of
+# `filters` square kernels of side `kernel_size` over `in_channels` input channels.
+
+# %%
+def conv_params(kernel_size, in_channels, filters, use_bias=True):
+    """Weights (plus biases) of a 2-D convolution layer with square kernels."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+assert conv_params(3, 3, 32) == 896
+assert conv_params(3, 3, 32, use_bias=False) == 864
+
+# %%
+ex.conv_params.check(conv_params)
+# ex.conv_params.hint()
+
+# %% [markdown]
+# ### Exercise 8: how much memory?
+#
+# Each parameter is stored as a floating-point number: 4 bytes in `float32` (what Keras
+# uses by default), 8 in `float64`. Write `memory_gb(n_numbers, dtype)` that returns how
+# many gigabytes (10⁹ bytes) `n_numbers` values of that dtype take.
+
+# %%
+def memory_gb(n_numbers, dtype):
+    """Gigabytes (10**9 bytes) needed to store n_numbers values of the given dtype."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+assert abs(memory_gb(10**9, "float32") - 4.0) < 1e-9
+assert abs(memory_gb(10**9, "float64") - 8.0) < 1e-9
+
+# %%
+ex.memory_gb.check(memory_gb)
+# ex.memory_gb.hint()
+
+# %% [markdown]
+# Put together, for that 256×256×3 photo:
+
+# %%
+photo_inputs = 256 * 256 * 3
+dense_weights = dense_params(photo_inputs, 1000, use_bias=False)
+conv_weights = conv_params(3, 3, 32, use_bias=False)
+print(f"dense layer, 1,000 units: {dense_weights:,} weights = "
+      f"{memory_gb(dense_weights, 'float32'):.2f} GB in float32, {memory_gb(dense_weights, 'float64'):.2f} GB in float64")
+print(f"conv layer, 32 filters of 3×3×3: {conv_weights:,} weights = {memory_gb(conv_weights, 'float32') * 1e6:.1f} kB")
+plotting.bar_chart(["dense, 1,000 units", "conv, 32 filters 3×3"], [dense_weights, conv_weights],
+                   "Weights of a first layer on a 256×256×3 photo", "layer", "weights (log scale)", log=True)
+plt.show()
+
+# %% [markdown]
+# The dense layer needs about 0.79 GB for its first layer alone (1.57 GB in float64), and
+# 200,000 times the weights of the convolution layer, which looks at the whole photo with
+# 864 weights. Watch the units when you do this sum: 1,572,864,000 bytes is 1.57
+# *gigabytes*, not terabytes. The dense layer also treats neighbouring pixels no
+# differently from distant ones, so it throws away the layout of the image.
+
+# %% [markdown]
+# ## 9. LeNet-5, layer by layer
+#
+# LeNet-5 (LeCun et al., 1998) read handwritten digits from 32×32 grayscale images and
+# set the pattern CNNs still follow: convolutions and pooling first, dense layers at the
+# end. In its modern form:
+#
+# | layer | what it is | output |
+# |---|---|---|
+# | C1 | 6 filters 5×5 | 28×28×6 |
+# | S2 | 2×2 pooling | 14×14×6 |
+# | C3 | 16 filters 5×5 | 10×10×16 |
+# | S4 | 2×2 pooling | 5×5×16 |
+# | C5 | 120 filters 5×5 | 1×1×120 |
+# | F6 | dense, 84 units | 84 |
+# | output | dense, 10 units | 10 |
+#
+# (The 1998 paper wired C3 to only some of S2's maps and gave its pooling layers a
+# trainable scale and bias; the modern form connects everything and pools with no
+# parameters.)
+#
+# ### Exercise 9: LeNet-5's parameters
+#
+# Write `lenet5_params()` that returns a dict from layer name (`"C1"`, `"S2"`, `"C3"`,
+# `"S4"`, `"C5"`, `"F6"`, `"output"`, in this order) to its number of parameters. Use
+# your `conv_params` and `dense_params`.
+
+# %%
+def lenet5_params():
+    """Parameters of each layer of the modern LeNet-5, in order."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+lenet5_counts = lenet5_params()
+assert list(lenet5_counts) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
+assert lenet5_counts["C1"] == 156
+
+# %%
+ex.lenet5.check(lenet5_params)
+# ex.lenet5.hint()
+
+# %% [markdown]
+# Keras agrees. Here is the same network built with layers; `summary()` lists each layer's
+# output shape and parameters.
+
+# %%
+lenet5 = keras.Sequential([
+    keras.Input(shape=(32, 32, 1)),
+    keras.layers.Conv2D(6, 5, activation="tanh", name="C1"),
+    keras.layers.AveragePooling2D(2, name="S2"),
+    keras.layers.Conv2D(16, 5, activation="tanh", name="C3"),
+    keras.layers.AveragePooling2D(2, name="S4"),
+    keras.layers.Conv2D(120, 5, activation="tanh", name="C5"),
+    keras.layers.Flatten(name="flatten"),
+    keras.layers.Dense(84, activation="tanh", name="F6"),
+    keras.layers.Dense(10, activation="softmax", name="output"),
+], name="LeNet5")
+lenet5.summary()
+
+# %%
+keras_counts = {layer.name: layer.count_params() for layer in lenet5.layers if layer.name != "flatten"}
+comparison = pd.DataFrame({"your count": lenet5_params(), "Keras": keras_counts})
+comparison.loc["total"] = comparison.sum()
+comparison
+
+# %% [markdown]
+# Nearly 80% of LeNet-5's 61,706 parameters sit in C5 and the dense layers at the end; the
+# first two convolution layers, which scan the whole image, need only 2,572.
+
+# %%
+plotting.bar_chart(list(keras_counts), list(keras_counts.values()), "LeNet-5: parameters per layer",
+                   "layer", "parameters")
+plt.show()
+
+# %% [markdown]
+# ## Summary
+#
+# - An image is an array: height × width × channels.
+# - A convolution slides a kernel over it and takes a weighted sum at each position;
+#   padding and stride set the output size, `(n + 2p − k) // s + 1`.
+# - A layer's filters span all input channels; each filter adds a bias and makes one map.
+# - ReLU keeps positive responses; max pooling keeps the strongest per block and halves
+#   the size.
+# - Weight sharing makes convolution layers tiny next to dense layers on images.
+#
+# **Next:** Chapter 2 puts these layers together into a CNN and trains it on CIFAR-10.

@@ -1,0 +1,80 @@
+"""The ``cnn-course`` command: build the release, run a chapter, grade submissions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cnn_course.project import CourseError, find_root
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return find_root(args.root) if args.root else find_root()
+
+
+def command_build(args: argparse.Namespace) -> int:
+    from cnn_course.build import build
+
+    result = build(_root(args), out=args.out, execute=not args.no_execute)
+    print(f"{len(result.written)} files written, {len(result.changed)} changed")
+    for path in result.changed:
+        print(f"  changed: {path}")
+    return 0
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from cnn_course.runner import run_chapter
+
+    report = run_chapter(_root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout)
+    return 1 if report.errors else 0
+
+
+def command_grade(args: argparse.Namespace) -> int:
+    from cnn_course.grading import grade_folder
+
+    grade_folder(args.submissions, out_csv=args.out, root=_root(args), feedback_dir=args.feedback,
+                 cell_timeout=args.timeout, chapter=args.chapter)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__)
+    parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="regenerate solutions/*.ipynb, notebooks/ and the README badges")
+    build.add_argument("--out", type=Path, help="write into this folder instead of the course folder")
+    build.add_argument("--no-execute", action="store_true",
+                       help="skip running each solution notebook against its own tests (faster)")
+    build.set_defaults(handler=command_build)
+
+    run = commands.add_parser("run", help="execute a chapter's solution notebook top to bottom")
+    run.add_argument("chapter", help="chapter number, e.g. 01")
+    run.add_argument("--smoke", action="store_true", help="small data and few epochs (CNN_COURSE_SMOKE=1)")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="where the executed copy goes (default: runs/)")
+    run.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run before it is stopped")
+    run.set_defaults(handler=command_run)
+
+    grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
+    grade.add_argument("submissions", type=Path, help="a folder with one notebook or one folder per student id")
+    grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
+    grade.add_argument("--feedback", type=Path, help="folder for the HTML feedback (default: feedback/ beside the CSV)")
+    grade.add_argument("--timeout", type=int, default=120,
+                       help="seconds one cell of a submission may run before it is stopped (default: 120)")
+    grade.add_argument("--chapter", help="grade every submission as this chapter (default: detected per notebook)")
+    grade.set_defaults(handler=command_grade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CourseError as error:
+        print(f"cnn-course {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The setup cell's work: fill in what is missing in Colab, report versions, check the GPU.
+
+Every chapter's first code cell calls :func:`prepare`. Inside Colab it installs only the
+packages that are missing (never TensorFlow, Keras or NumPy, which Colab builds to match its
+GPU drivers); everywhere it prints the versions, warns when no GPU is attached and stops
+with a clear message on a Keras older than 3.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+from cnn_course import smoke
+
+# Import name -> pip name for what the notebooks need beyond TensorFlow and Keras.
+RUNTIME_PACKAGES = {
+    "numpy": "numpy",
+    "matplotlib": "matplotlib",
+    "pandas": "pandas",
+    "sklearn": "scikit-learn",
+    "skimage": "scikit-image",
+    "PIL": "pillow",
+}
+
+GPU_ADVICE = (
+    "No GPU is attached, so training will run on the CPU and be much slower.\n"
+    "  In Colab: Runtime > Change runtime type > Hardware accelerator: a GPU (e.g. T4), "
+    "then run the notebook again from the top.\n"
+    "  On your own machine: create the conda environment in environment-gpu.yml."
+)
+
+
+class EnvironmentProblem(RuntimeError):
+    """The environment cannot run the course; the message says how to fix it."""
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def missing_packages(packages: dict[str, str] = RUNTIME_PACKAGES) -> list[str]:
+    """Pip names of the packages whose import name cannot be found."""
+    return [pip_name for module, pip_name in packages.items() if importlib.util.find_spec(module) is None]
+
+
+def install_missing(packages: dict[str, str] = RUNTIME_PACKAGES) -> list[str]:
+    """Pip-install only what is missing; returns what was installed."""
+    missing = missing_packages(packages)
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+    return missing
+
+
+def keras_major(version: str) -> int:
+    return int(version.split(".")[0])
+
+
+def require_keras3(version: str) -> None:
+    """Raise :class:`EnvironmentProblem` unless ``version`` is Keras 3 or newer."""
+    if keras_major(version) < 3:
+        raise EnvironmentProblem(
+            f"This course needs Keras 3, but Keras {version} is installed. "
+            "Keras 2 lacks the APIs the notebooks use (keras.Input, .keras files, "
+            "preprocessing layers). In Colab, choose Runtime > Disconnect and delete runtime "
+            "to get a fresh, current runtime; locally, run `pip install -U tensorflow` "
+            "(TensorFlow 2.16 and later ship Keras 3)."
+        )
+
+
+def gpu_names() -> list[str]:
+    import tensorflow as tf
+
+    return [device.name for device in tf.config.list_physical_devices("GPU")]
+
+
+def prepare(verbose: bool = True) -> dict[str, object]:
+    """Run the checks every chapter starts with; returns what it found."""
+    installed = install_missing() if in_colab() else []
+    import keras
+    import tensorflow as tf
+
+    require_keras3(keras.__version__)
+    gpus = gpu_names()
+    report = {
+        "python": sys.version.split()[0],
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "gpus": gpus,
+        "colab": in_colab(),
+        "installed": installed,
+        "mode": smoke.describe(),
+    }
+    if verbose:
+        where = "Google Colab" if report["colab"] else "a local Python"
+        print(f"Running in {where}: Python {report['python']}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+        if installed:
+            print("Installed what was missing:", ", ".join(installed))
+        print(f"GPU: {', '.join(gpus)}" if gpus else "WARNING: " + GPU_ADVICE)
+        print(report["mode"])
+    return report

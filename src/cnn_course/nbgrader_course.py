@@ -1,0 +1,52 @@
+"""A throw-away nbgrader course folder, driven through nbgrader's Python API.
+
+The build and the grader both need one: nbgrader keeps its gradebook in a database inside
+the course folder, and autograde reads the release's cells back from there. Working in a
+temporary folder keeps nbgrader's state out of the checkout, so no JupyterHub, no
+``nbgrader_config.py`` and no leftovers are needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def _tools_on_path() -> Iterator[None]:
+    # nbgrader runs the `alembic` executable by name; it sits beside this Python, which is
+    # not on PATH when the console script is called by its full path (as in CI).
+    scripts = str(Path(sys.executable).parent)
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = scripts + os.pathsep + old
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old
+
+
+@contextlib.contextmanager
+def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-") -> Iterator[tuple[Path, object]]:
+    """Yield ``(course_root, api)``; ``cell_timeout`` bounds each cell when autograding."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder, _tools_on_path():
+        root = Path(folder)
+        config = Config()
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
+        config.Exchange.root = str(root / "exchange")
+        if cell_timeout is not None:
+            config.Execute.timeout = cell_timeout
+            config.Execute.interrupt_on_timeout = True
+        yield root, NbGraderAPI(config=config)
+
+
+def log_of(result: dict) -> str:
+    """nbgrader's captured log and traceback, for an error message."""
+    return "\n".join(part for part in (result.get("log", ""), result.get("error", "")) if part).strip()
