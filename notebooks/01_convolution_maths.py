@@ -19,8 +19,8 @@
 # ## Setup
 #
 # Run this cell first. In Colab it installs the course helper (and leaves TensorFlow,
-# Keras and NumPy as Colab ships them); everywhere it prints the versions and checks for a
-# GPU.
+# Keras and NumPy as Colab ships them); everywhere it prints the versions. This chapter
+# needs no GPU.
 
 # %%
 COURSE_REPOSITORY = "https://github.com/cnn-course/cnn-course"
@@ -36,7 +36,7 @@ if "google.colab" in sys.modules and importlib.util.find_spec("cnn_course") is N
 
 from cnn_course.environment import prepare
 
-environment = prepare()
+environment = prepare(gpu_needed=False)
 
 # %%
 import matplotlib.pyplot as plt
@@ -161,7 +161,7 @@ ex.convolve2d.check(convolve2d)
 stripe = np.zeros((5, 5))
 stripe[:, 2] = 9.0
 left_to_right = np.array([[-1.0, 0.0, 1.0]] * 3)
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), layout="constrained")
 plotting.show_values(stripe, "input (5×5)", ax=axes[0])
 plotting.show_values(left_to_right, "kernel (3×3)", ax=axes[1])
 plotting.show_values(convolve2d(stripe, left_to_right), "output (3×3)", ax=axes[2], cmap="coolwarm")

@@ -75,8 +75,11 @@ def gpu_names() -> list[str]:
     return [device.name for device in tf.config.list_physical_devices("GPU")]
 
 
-def prepare(verbose: bool = True) -> dict[str, object]:
-    """Run the checks every chapter starts with; returns what it found."""
+def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
+    """Run the checks every chapter starts with; returns what it found.
+
+    ``gpu_needed=False`` (chapters with no training) turns the missing-GPU warning into a note.
+    """
     installed = install_missing() if in_colab() else []
     import keras
     import tensorflow as tf
@@ -97,6 +100,11 @@ def prepare(verbose: bool = True) -> dict[str, object]:
         print(f"Running in {where}: Python {report['python']}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
         if installed:
             print("Installed what was missing:", ", ".join(installed))
-        print(f"GPU: {', '.join(gpus)}" if gpus else "WARNING: " + GPU_ADVICE)
+        if gpus:
+            print(f"GPU: {', '.join(gpus)}")
+        elif gpu_needed:
+            print("WARNING: " + GPU_ADVICE)
+        else:
+            print("No GPU attached; this chapter does not need one.")
         print(report["mode"])
     return report

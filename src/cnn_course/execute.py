@@ -70,7 +70,7 @@ def execute_notebook(notebook: nbformat.NotebookNode, workdir: Path, smoke: bool
     def on_start(cell, cell_index, **_):
         starts[cell_index] = time.perf_counter()
 
-    def on_complete(cell, cell_index, **_):
+    def on_done(cell, cell_index, **_):
         seconds = time.perf_counter() - starts.get(cell_index, time.perf_counter())
         first = next((line for line in cell.source.splitlines() if line.strip()), "")
         report.cells.append(CellRun(cell_index, seconds, first[:70], grade_id(cell)))
@@ -82,7 +82,7 @@ def execute_notebook(notebook: nbformat.NotebookNode, workdir: Path, smoke: bool
 
     client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}},
-                            on_cell_execute=on_start, on_cell_complete=on_complete, on_cell_error=on_error)
+                            on_cell_execute=on_start, on_cell_executed=on_done, on_cell_error=on_error)
     began = time.perf_counter()
     client.execute(env=kernel_environment(smoke))
     report.seconds = time.perf_counter() - began

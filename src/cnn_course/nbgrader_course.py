@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -20,13 +21,22 @@ from typing import Iterator
 def _tools_on_path() -> Iterator[None]:
     # nbgrader runs the `alembic` executable by name; it sits beside this Python, which is
     # not on PATH when the console script is called by its full path (as in CI).
-    scripts = str(Path(sys.executable).parent)
-    old = os.environ.get("PATH", "")
-    os.environ["PATH"] = scripts + os.pathsep + old
+    # TensorFlow's start-up chatter would drown the grading table; kernels inherit this.
+    saved = {name: os.environ.get(name) for name in ("PATH", "TF_CPP_MIN_LOG_LEVEL")}
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + (saved["PATH"] or "")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        yield
+        with warnings.catch_warnings():
+            # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every autograde.
+            warnings.filterwarnings("ignore", module="nbgrader")
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            yield
     finally:
-        os.environ["PATH"] = old
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager

@@ -13,36 +13,47 @@ def label_pixel_axes(ax: plt.Axes) -> None:
     ax.set_ylabel("row (pixels)")
 
 
+DIVERGING_MAPS = {"coolwarm", "bwr", "seismic", "RdBu", "RdBu_r"}
+
+
 def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: str | None = None) -> plt.Axes:
-    """Draw one image with pixel axes; grayscale arrays use a gray colour map."""
+    """Draw one image with pixel axes. Grayscale arrays use a gray colour map; a diverging
+    map is centred on 0 so that zero stays neutral and signs read as colours."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     image = np.asarray(image)
     if image.ndim == 2 and cmap is None:
         cmap = "gray"
-    ax.imshow(image, cmap=cmap)
+    limits = {}
+    if cmap in DIVERGING_MAPS:
+        # A few very strong edges would wash everything else out: scale to the 99.5th percentile.
+        largest = float(np.percentile(np.abs(image), 99.5)) or 1.0
+        limits = {"vmin": -largest, "vmax": largest}
+    ax.imshow(image, cmap=cmap, **limits)
     ax.set_title(title)
     label_pixel_axes(ax)
     return ax
 
 
-def show_images(images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str, cmap: str | None = None,
-                size: float = 4.0) -> plt.Figure:
-    """Draw images side by side, each with its own title and pixel axes."""
+def show_images(images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str,
+                cmap: str | Sequence[str | None] | None = None, size: float = 4.0) -> plt.Figure:
+    """Draw images side by side, each with its own title and pixel axes. ``cmap`` is one
+    colour map for all, or one per image."""
     if len(images) != len(titles):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
-    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size * 0.85), squeeze=False)
-    for ax, image, title in zip(axes[0], images, titles):
-        show_image(image, title, ax=ax, cmap=cmap)
+    cmaps = list(cmap) if isinstance(cmap, (list, tuple)) else [cmap] * len(images)
+    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size * 0.85), squeeze=False,
+                             layout="constrained")
+    for ax, image, title, image_cmap in zip(axes[0], images, titles, cmaps):
+        show_image(image, title, ax=ax, cmap=image_cmap)
     fig.suptitle(suptitle)
-    fig.tight_layout()
     return fig
 
 
 def show_before_after(before: np.ndarray, after: np.ndarray, suptitle: str,
                       after_title: str = "after", cmap: str | None = None) -> plt.Figure:
-    """The same photo before and after an operation, side by side."""
-    return show_images([before, after], ["before", after_title], suptitle, cmap=cmap)
+    """The same photo before and after an operation; ``cmap`` applies to the result only."""
+    return show_images([before, after], ["before", after_title], suptitle, cmap=[None, cmap])
 
 
 def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt: str = "{:.0f}",
@@ -54,11 +65,17 @@ def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt:
     if ax is None:
         size = max(3.0, 0.45 * max(values.shape))
         _, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(values, cmap=cmap)
+    limits = {}
+    if cmap in DIVERGING_MAPS:
+        largest = float(np.abs(values).max()) or 1.0
+        limits = {"vmin": -largest, "vmax": largest}
+    ax.imshow(values, cmap=cmap, **limits)
     middle = (np.nanmax(values) + np.nanmin(values)) / 2
     for (row, col), value in np.ndenumerate(values):
         ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8,
                 color="black" if value > middle else "white")
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(values.shape[0]))
     ax.set_title(title)
     ax.set_xlabel("column")
     ax.set_ylabel("row")

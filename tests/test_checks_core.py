@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from cnn_course.checks.core import Exercise, Mismatch, Status, call, compare_arrays, compare_numbers
+
+
+def test_shape_mismatch_says_expected_and_got():
+    with pytest.raises(Mismatch, match=r"should have shape \(30, 30\), got shape \(28, 28\)"):
+        compare_arrays(np.zeros((28, 28)), np.zeros((30, 30)), "the output")
+
+
+def test_value_mismatch_names_the_first_differing_index_and_the_tolerance():
+    got = np.zeros((3, 4))
+    got[1, 2] = 0.5
+    got[2, 3] = 9.0
+    with pytest.raises(Mismatch) as error:
+        compare_arrays(got, np.zeros((3, 4)), "the output", atol=1e-3, rtol=1e-4)
+    message = str(error.value)
+    assert "at index (1, 2)" in message and "expected 0, got 0.5" in message
+    assert "2 of 12 values differ" in message and "atol=0.001" in message and "rtol=0.0001" in message
+
+
+def test_values_within_tolerance_pass():
+    compare_arrays(np.full(3, 1.0 + 1e-8), np.ones(3), "x")
+
+
+def test_missing_return_is_pointed_out():
+    with pytest.raises(Mismatch, match="without a `return`"):
+        compare_arrays(None, np.zeros(2), "x")
+    with pytest.raises(Mismatch, match="without a `return`"):
+        compare_numbers(None, 3, "x")
+
+
+def test_numbers_compare_exactly_unless_a_tolerance_is_given():
+    compare_numbers(896, 896, "x")
+    with pytest.raises(Mismatch, match="should be 896, got 864"):
+        compare_numbers(864, 896, "x")
+    with pytest.raises(Mismatch, match="should be a number"):
+        compare_numbers("896", 896, "x")
+    compare_numbers(0.7864, 0.786432, "x", rtol=1e-3)
+    with pytest.raises(Mismatch, match="relative tolerance 1e-06"):
+        compare_numbers(0.7864, 0.786432, "x", rtol=1e-6)
+
+
+def test_call_turns_an_exception_into_a_mismatch_that_names_the_call():
+    def broken(image, size=2):
+        raise IndexError("index 5 is out of bounds")
+
+    with pytest.raises(Mismatch, match=r"broken\(<array of shape \(4, 4\)>, size=3\) raised IndexError: index 5"):
+        call(broken, np.zeros((4, 4)), size=3)
+
+
+def test_call_protects_the_caller_s_arrays():
+    original = np.ones(3)
+    call(lambda x: x.fill(0), original)
+    assert original.tolist() == [1, 1, 1]
+
+
+def _checker(answer):
+    compare_numbers(call(answer, 2), 4, "double(2)")
+
+
+def test_exercise_reports_the_three_outcomes():
+    exercise = Exercise("double", _checker, ["multiply by two"])
+
+    def stub(x):
+        raise NotImplementedError()
+
+    assert exercise.evaluate(stub).status is Status.NOT_ATTEMPTED
+    wrong = exercise.evaluate(lambda x: x + 1)
+    assert wrong.status is Status.INCORRECT and "should be 4, got 3" in wrong.message and ".hint()" in wrong.message
+    right = exercise.evaluate(lambda x: 2 * x)
+    assert right.passed and str(right).startswith("Correct")
+    assert "Not quite" in wrong._repr_html_()
+
+
+def test_check_and_hint_print_outside_jupyter(capsys):
+    exercise = Exercise("double", _checker, ["multiply by two", "use *"])
+    exercise.check(lambda x: 2 * x)
+    exercise.hint()
+    exercise.hint(2)
+    exercise.hint(7)
+    out = capsys.readouterr().out
+    assert "Correct (double)" in out
+    assert "Hint 1 for double: multiply by two (more: .hint(2))" in out
+    assert "Hint 2 for double: use *" in out
+    assert "has hints 1 to 2" in out
+
+
+def test_an_exercise_without_hints_is_refused():
+    with pytest.raises(ValueError, match="at least one hint"):
+        Exercise("x", _checker, [])
