@@ -1,0 +1,37 @@
+"""Every chapter's solution notebook runs top to bottom in smoke mode, within its budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnn_course.cli import main
+from cnn_course.project import chapters, find_root
+from cnn_course.runner import run_chapter
+
+ROOT = find_root()
+CELL_BUDGET_SECONDS = 60
+CHAPTER_BUDGET_SECONDS = 240
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_solution_notebook_runs_in_smoke_mode(chapter, tmp_path):
+    report = run_chapter(ROOT, chapter.number, smoke=True, out_dir=tmp_path, log=lambda *_: None)
+    assert not report.errors, "; ".join(error.describe() for error in report.errors)
+    slow = [f"cell {c.index} ({c.seconds:.0f} s): {c.first_line}" for c in report.cells if c.seconds > CELL_BUDGET_SECONDS]
+    assert not slow, f"cells over the {CELL_BUDGET_SECONDS} s smoke budget: {slow}"
+    assert report.seconds < CHAPTER_BUDGET_SECONDS
+    executed = tmp_path / f"{chapter.name}.smoke.executed.ipynb"
+    text = executed.read_text(encoding="utf-8")
+    assert '"image/png"' in text, "the executed copy keeps its figures"
+    assert "Smoke mode is on" in text
+
+
+def test_run_prints_the_slowest_cells(tmp_path, capsys):
+    assert main(["--root", str(ROOT), "run", "1", "--smoke", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "slowest cells:" in out and "executed copy with figures" in out
+
+
+def test_an_unknown_chapter_is_refused_with_the_list_of_chapters(capsys):
+    assert main(["--root", str(ROOT), "run", "42"]) == 2
+    assert "No chapter '42'" in capsys.readouterr().err

@@ -1,0 +1,101 @@
+"""Packaging: every imported package is declared, and the README's commands are what CI runs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT
+
+NAME = re.compile(r"^[A-Za-z0-9_.-]+")
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def imported_distributions(*folders: str) -> set[str]:
+    modules = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules.add(node.module.split(".")[0])
+    local = {"cnn_course", "conftest", "__future__"} | {p.stem for p in (ROOT / "tests").glob("*.py")}
+    third_party = modules - set(sys.stdlib_module_names) - local
+    mapping = packages_distributions()
+    missing = sorted(module for module in third_party if module not in mapping)
+    assert not missing, f"imported but not installed: {missing}"
+    # keras is imported on its own name; tensorflow also vendors a "keras" entry, so pick the real one.
+    return {normalise("keras" if module == "keras" else mapping[module][0]) for module in third_party}
+
+
+def conda_names() -> set[str]:
+    spec = yaml.safe_load((ROOT / "environment-gpu.yml").read_text(encoding="utf-8"))
+    names = set()
+    for entry in spec["dependencies"]:
+        items = entry["pip"] if isinstance(entry, dict) else [entry]
+        for item in items:
+            if not item.startswith("-"):
+                names.add(normalise(NAME.match(item.replace("=", " ")).group(0)))
+    return names
+
+
+def pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def declared(requirements: list[str]) -> set[str]:
+    return {normalise(NAME.match(requirement).group(0)) for requirement in requirements}
+
+
+def test_gpu_environment_lists_every_package_the_course_imports():
+    spec = yaml.safe_load((ROOT / "environment-gpu.yml").read_text(encoding="utf-8"))
+    assert spec["name"] == "cnn-course" and "conda-forge" in spec["channels"]
+    pip_section = next(entry["pip"] for entry in spec["dependencies"] if isinstance(entry, dict))
+    assert any(item.startswith("tensorflow[and-cuda]") for item in pip_section), "TensorFlow with CUDA"
+    assert "-e ." in pip_section, "the course helper itself"
+    needed = imported_distributions("src", "solutions", "tests") | {"jupyterlab", "ipykernel"}
+    missing = sorted(needed - conda_names())
+    assert not missing, f"environment-gpu.yml lacks {missing}"
+
+
+def test_pyproject_declares_what_notebooks_and_helper_import():
+    project = pyproject()["project"]
+    runtime = declared(project["dependencies"])
+    everything = runtime | declared(project["optional-dependencies"]["dev"])
+    missing_runtime = sorted(imported_distributions("solutions") - runtime)
+    assert not missing_runtime, f"notebooks import {missing_runtime}, which Colab would not get"
+    missing = sorted(imported_distributions("src", "tests") - everything)
+    assert not missing, f"pyproject.toml lacks {missing}"
+    assert project["scripts"]["cnn-course"] == "cnn_course.cli:main"
+
+
+def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick_start, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+    assert commands == ["make course", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci_commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith("#")]
+    assert ci_commands[-1] == "make test"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test: install\n\t\$\(BIN\)/python -m pytest$", makefile, re.M)
+    assert re.search(r"^course: install\n\t\$\(BIN\)/jupyter lab notebooks/$", makefile, re.M)
+
+
+def test_the_repository_address_is_configured_in_one_place():
+    settings = pyproject()["tool"]["cnn-course"]
+    assert settings["repository"].startswith("https://github.com/")
+    sources = [p.read_text(encoding="utf-8") for p in Path(ROOT / "src").rglob("*.py")]
+    assert not any(settings["repository"] in text for text in sources), "the helper must read it from pyproject"
