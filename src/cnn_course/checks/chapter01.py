@@ -55,14 +55,20 @@ LENET5_EXPECTED = {"C1": 156, "S2": 0, "C3": 2416, "S4": 0, "C5": 48120, "F6": 1
 
 # --- checkers ---------------------------------------------------------------------------
 
-def _check_output_size(answer: Any) -> None:
-    function = require_callable(answer, "conv_output_size")
-    cases = [((32, 3), {}), ((5, 3), {"padding": 1}), ((7, 3), {"stride": 2}),
-             ((224, 7), {"padding": 3, "stride": 2}), ((150, 3), {}), ((6, 2), {"stride": 2}),
-             ((10, 4), {"padding": 1, "stride": 3})]
-    for args, kwargs in cases:
-        got = call(function, *args, **kwargs)
-        compare_numbers(got, expected_output_size(*args, **kwargs), describe_call("conv_output_size", args, kwargs))
+def _number_cases(name: str, cases: list[tuple[tuple, dict, float]], rtol: float = 0.0):
+    """A checker that calls the learner's function on each case and compares one number."""
+    def checker(answer: Any) -> None:
+        function = require_callable(answer, name)
+        for args, kwargs, expected in cases:
+            compare_numbers(call(function, *args, **kwargs), expected, describe_call(name, args, kwargs), rtol=rtol)
+    return checker
+
+
+_OUTPUT_SIZE_CASES = [((32, 3), {}), ((5, 3), {"padding": 1}), ((7, 3), {"stride": 2}),
+                      ((224, 7), {"padding": 3, "stride": 2}), ((150, 3), {}), ((6, 2), {"stride": 2}),
+                      ((10, 4), {"padding": 1, "stride": 3})]
+_check_output_size = _number_cases("conv_output_size", [
+    (args, kwargs, expected_output_size(*args, **kwargs)) for args, kwargs in _OUTPUT_SIZE_CASES])
 
 
 def _check_convolve2d(answer: Any) -> None:
@@ -116,29 +122,15 @@ def _check_max_pool(answer: Any) -> None:
         raise Mismatch(f"max_pool(<array of shape (9, 9)>, size=3) should have shape (3, 3), got {np.shape(got)}.")
 
 
-def _check_dense_params(answer: Any) -> None:
-    function = require_callable(answer, "dense_params")
-    cases = [((256 * 256 * 3, 1000), {"use_bias": False}, 196_608_000),
-             ((256 * 256 * 3, 1000), {}, 196_609_000), ((120, 84), {}, 10_164), ((84, 10), {}, 850),
-             ((4, 3), {"use_bias": False}, 12)]
-    for args, kwargs, expected in cases:
-        compare_numbers(call(function, *args, **kwargs), expected, describe_call("dense_params", args, kwargs))
-
-
-def _check_conv_params(answer: Any) -> None:
-    function = require_callable(answer, "conv_params")
-    cases = [((3, 3, 32), {}, 896), ((3, 3, 32), {"use_bias": False}, 864), ((5, 1, 6), {}, 156),
-             ((5, 6, 16), {}, 2416), ((3, 64, 128), {}, 73_856)]
-    for args, kwargs, expected in cases:
-        compare_numbers(call(function, *args, **kwargs), expected, describe_call("conv_params", args, kwargs))
-
-
-def _check_memory_gb(answer: Any) -> None:
-    function = require_callable(answer, "memory_gb")
-    cases = [((196_608_000, "float32"), 0.786432), ((196_608_000, "float64"), 1.572864),
-             ((1_000_000_000, "float16"), 2.0), ((896, "float32"), 3.584e-6)]
-    for args, expected in cases:
-        compare_numbers(call(function, *args), expected, describe_call("memory_gb", args, {}), rtol=1e-6)
+_check_dense_params = _number_cases("dense_params", [
+    ((256 * 256 * 3, 1000), {"use_bias": False}, 196_608_000), ((256 * 256 * 3, 1000), {}, 196_609_000),
+    ((120, 84), {}, 10_164), ((84, 10), {}, 850), ((4, 3), {"use_bias": False}, 12)])
+_check_conv_params = _number_cases("conv_params", [
+    ((3, 3, 32), {}, 896), ((3, 3, 32), {"use_bias": False}, 864), ((5, 1, 6), {}, 156),
+    ((5, 6, 16), {}, 2416), ((3, 64, 128), {}, 73_856)])
+_check_memory_gb = _number_cases("memory_gb", [
+    ((196_608_000, "float32"), {}, 0.786432), ((196_608_000, "float64"), {}, 1.572864),
+    ((1_000_000_000, "float16"), {}, 2.0), ((896, "float32"), {}, 3.584e-6)], rtol=1e-6)
 
 
 def _check_lenet5(answer: Any) -> None:
