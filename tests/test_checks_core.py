@@ -72,6 +72,7 @@ def test_exercise_reports_the_three_outcomes():
     right = exercise.evaluate(lambda x: 2 * x)
     assert right.passed and str(right).startswith("Correct")
     assert "Not quite" in wrong._repr_html_()
+    assert repr(wrong) == str(wrong) == "Not quite (double): double(2) should be 4, got 3. Stuck? Call .hint()."
 
 
 def test_check_and_hint_print_outside_jupyter(capsys):

@@ -29,7 +29,7 @@ _COLOURS = {Status.CORRECT: "#1a7f37", Status.INCORRECT: "#cf222e", Status.NOT_A
 _HEADINGS = {Status.CORRECT: "Correct", Status.INCORRECT: "Not quite", Status.NOT_ATTEMPTED: "Not attempted yet"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
     exercise: str
     status: Status
@@ -41,6 +41,8 @@ class Result:
 
     def __str__(self) -> str:
         return f"{_HEADINGS[self.status]} ({self.exercise}): {self.message}"
+
+    __repr__ = __str__  # what plain-text front ends (a terminal, some editors) show
 
     def _repr_html_(self) -> str:
         colour = _COLOURS[self.status]
