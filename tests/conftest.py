@@ -43,3 +43,68 @@ def points_of(name: str) -> dict[str, float]:
 def release_notebook(name: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
 
+
+
+# --- a tiny course without TensorFlow, for build and grading tests ----------------------
+
+MINI_PYPROJECT = """[project]
+name = "mini"
+
+[tool.cnn-course]
+repository = "https://github.com/example/mini-course"
+branch = "trunk"
+"""
+
+MINI_README = "# Mini course\n\n<!-- colab-badges:begin -->\nold badges\n<!-- colab-badges:end -->\n"
+
+SETUP = '''# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+COURSE_REPOSITORY = "https://github.com/someone/else"
+COURSE_BRANCH = "old"
+'''
+
+SOLUTION = '''# %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def double(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+'''
+
+TESTS = '''# %% nbgrader={"grade": true, "grade_id": "double_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert double(2) == 4
+### BEGIN HIDDEN TESTS
+assert double(-3) == -6
+### END HIDDEN TESTS
+'''
+
+SQUARE = '''# %% nbgrader={"grade": false, "grade_id": "square", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def square(x):
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "square_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert square(3) == 9
+### BEGIN HIDDEN TESTS
+assert square(-4) == 16
+### END HIDDEN TESTS
+'''
+
+TRIPLE = '''# %% nbgrader={"grade": false, "grade_id": "triple", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def triple(x):
+    ### BEGIN SOLUTION
+    return 3 * x
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "triple_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert triple(2) == 6
+'''
+
+
+def mini_course(folder: Path, *cells: str, name: str = "01_doubling", title: str = "Chapter 1: Doubling") -> Path:
+    """A course folder with one chapter made of ``cells`` (default: setup, one exercise, its tests)."""
+    (folder / "solutions").mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(MINI_PYPROJECT)
+    (folder / "README.md").write_text(MINI_README)
+    body = f"# %% [markdown]\n# # {title}\n\n" + "\n".join(cells or (SETUP, SOLUTION, TESTS))
+    (folder / "solutions" / f"{name}.py").write_text(body)
+    return folder

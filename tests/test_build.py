@@ -3,50 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from cnn_course.build import BuildError, build
-
-MINI_PYPROJECT = """[project]
-name = "mini"
-
-[tool.cnn-course]
-repository = "https://github.com/example/mini-course"
-branch = "trunk"
-"""
-
-MINI_README = "# Mini course\n\n<!-- colab-badges:begin -->\nold badges\n<!-- colab-badges:end -->\n"
-
-SETUP = '''# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
-COURSE_REPOSITORY = "https://github.com/someone/else"
-COURSE_BRANCH = "old"
-'''
-
-SOLUTION = '''# %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def double(x):
-    ### BEGIN SOLUTION
-    return 2 * x
-    ### END SOLUTION
-'''
-
-TESTS = '''# %% nbgrader={"grade": true, "grade_id": "double_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-assert double(2) == 4
-### BEGIN HIDDEN TESTS
-assert double(-3) == -6
-### END HIDDEN TESTS
-'''
-
-
-def mini_course(tmp_path: Path, *cells: str) -> Path:
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "pyproject.toml").write_text(MINI_PYPROJECT)
-    (tmp_path / "README.md").write_text(MINI_README)
-    body = "# %% [markdown]\n# # Chapter 1: Doubling\n\n" + "\n".join(cells or (SETUP, SOLUTION, TESTS))
-    (tmp_path / "solutions" / "01_doubling.py").write_text(body)
-    return tmp_path
-
+from conftest import SETUP, SOLUTION, TESTS, mini_course
 
 def test_committed_files_match_a_fresh_build(root, tmp_path):
     result = build(root, out=tmp_path, execute=False, log=lambda *_: None)

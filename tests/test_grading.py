@@ -50,7 +50,8 @@ def total_points():
 def test_the_batch_finishes_with_a_row_per_student(graded):
     exit_code, rows, _ = graded
     assert exit_code == 0
-    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    assert set(rows) == {"alice", "bob", "carol", "dave", "notes"}
+    assert rows["notes"]["status"] == "needs manual grading" and "not a notebook" in rows["notes"]["reason"]
 
 
 def test_the_solutions_get_full_marks(graded):
@@ -95,7 +96,7 @@ def test_the_table_is_printed_and_strays_are_listed(graded, capsys):
     (folder / "erin.ipynb").write_text("")
     main(["--root", str(ROOT), "grade", str(folder), "--out", str(graded[2] / "again.csv")])
     out = capsys.readouterr().out
-    assert "skipped, not a submission" in out and "readme.md" in out
+    assert "not graded: readme.md: not a notebook" in out
     assert "erin" in out and "needs manual grading" in out
 
 

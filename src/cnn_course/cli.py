@@ -31,14 +31,16 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_grade(args: argparse.Namespace) -> int:
-    from cnn_course.grading import grade_folder
+    from cnn_course.grading import grade_path
 
-    grade_folder(args.submissions, out_csv=args.out, root=_root(args), feedback_dir=args.feedback,
-                 cell_timeout=args.timeout, chapter=args.chapter)
+    grade_path(args.submissions, out_csv=args.out, root=_root(args), feedback_dir=args.feedback,
+               cell_timeout=args.timeout, chapter=args.chapter, id_pattern=args.id_pattern)
     return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from cnn_course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_ID_PATTERN
+
     parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__)
     parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -57,12 +59,16 @@ def make_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
-    grade.add_argument("submissions", type=Path, help="a folder with one notebook or one folder per student id")
+    grade.add_argument("submissions", type=Path,
+                       help="a folder or a .zip: one notebook or one folder per student, or names with the id in them")
     grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
     grade.add_argument("--feedback", type=Path, help="folder for the HTML feedback (default: feedback/ beside the CSV)")
-    grade.add_argument("--timeout", type=int, default=120,
-                       help="seconds one cell of a submission may run before it is stopped (default: 120)")
+    grade.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
+                       help=f"seconds one cell of a submission may run before it is stopped (default: {DEFAULT_CELL_TIMEOUT})")
     grade.add_argument("--chapter", help="grade every submission as this chapter (default: detected per notebook)")
+    grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
+                       help="regular expression with a group (?P<student>...) that finds the student id in a "
+                            "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
     return parser
 

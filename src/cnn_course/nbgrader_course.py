@@ -16,6 +16,9 @@ import warnings
 from pathlib import Path
 from typing import Iterator
 
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Integer
+
 
 @contextlib.contextmanager
 def _tools_on_path() -> Iterator[None]:
@@ -39,10 +42,32 @@ def _tools_on_path() -> Iterator[None]:
                 os.environ[name] = value
 
 
+MAX_OUTPUT_CHARS = 20_000
+
+
+class TrimOutput(Preprocessor):
+    """Cut each text output of an executed cell to a fixed size.
+
+    nbgrader's own LimitOutput counts lines, so one cell printing a few megabytes on a
+    single line would still bloat the graded notebook and the feedback page.
+    """
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+    max_chars = Integer(MAX_OUTPUT_CHARS, help="characters kept of each text output").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
+                cut = len(output["text"]) - self.max_chars
+                output["text"] = output["text"][: self.max_chars] + f"\n... [{cut:,} more characters cut by the grader]\n"
+        return cell, resources
+
+
 @contextlib.contextmanager
 def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-") -> Iterator[tuple[Path, object]]:
     """Yield ``(course_root, api)``; ``cell_timeout`` bounds each cell when autograding."""
     from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import Autograde
     from traitlets.config import Config
 
     with tempfile.TemporaryDirectory(prefix=prefix) as folder, _tools_on_path():
@@ -54,6 +79,8 @@ def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-
         if cell_timeout is not None:
             config.Execute.timeout = cell_timeout
             config.Execute.interrupt_on_timeout = True
+        defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
+        config.Autograde.autograde_preprocessors = defaults[:1] + [TrimOutput] + defaults[1:]
         yield root, NbGraderAPI(config=config)
 
 
