@@ -26,6 +26,16 @@ def test_solution_notebook_runs_in_smoke_mode(chapter, tmp_path):
     assert "Smoke mode is on" in text
 
 
+@pytest.mark.parametrize("seed", ["1", "2024"])
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_solution_notebook_passes_its_checks_with_other_seeds(chapter, seed, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SEED", seed)
+    report = run_chapter(ROOT, chapter.number, smoke=True, out_dir=tmp_path, log=lambda *_: None)
+    assert not report.errors, "; ".join(error.describe() for error in report.errors)
+    executed = (tmp_path / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8")
+    assert f"random seed {seed} " in executed, "the seed reached the notebook"
+
+
 def test_run_prints_the_slowest_cells(tmp_path, capsys):
     assert main(["--root", str(ROOT), "run", "1", "--smoke", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -1,0 +1,106 @@
+"""A training run stopped part-way (as a Colab disconnect would) resumes with nothing lost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from cnn_course import seeding, training  # noqa: E402
+
+EPOCHS = 4
+
+
+class Disconnect(Exception):
+    pass
+
+
+class DisconnectAfter(keras.callbacks.Callback):
+    """Raise once the given number of epochs has finished (and been backed up)."""
+
+    def __init__(self, finished_epochs):
+        super().__init__()
+        self.finished_epochs = finished_epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.finished_epochs:
+            raise Disconnect(f"runtime disconnected after epoch {epoch + 1}")
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 8)).astype("float32")
+    y = (x[:, :2].sum(axis=1) > 0).astype("float32")
+    return x, y
+
+
+def make_model(seed):
+    seeding.set_seed(seed)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def fit(model, callbacks):
+    x, y = data()
+    return model.fit(x, y, validation_split=0.25, epochs=EPOCHS, batch_size=32, shuffle=False, verbose=0,
+                     callbacks=callbacks)
+
+
+def test_a_disconnected_run_resumes_from_the_last_finished_epoch(tmp_path):
+    uninterrupted = make_model(seed=1)
+    fit(uninterrupted, training.resumable_callbacks("reference", root=tmp_path))
+
+    first = make_model(seed=1)
+    with pytest.raises(Disconnect):
+        fit(first, training.resumable_callbacks("run", root=tmp_path) + [DisconnectAfter(2)])
+    assert (tmp_path / "run" / "backup").is_dir(), "the backup survives the disconnect"
+
+    # A fresh runtime: a new model with other initial weights, the same cell run again.
+    second = make_model(seed=99)
+    history = fit(second, training.resumable_callbacks("run", root=tmp_path))
+    assert history.epoch == [2, 3], "only the epochs that had not finished are trained"
+    for resumed, reference in zip(second.get_weights(), uninterrupted.get_weights()):
+        np.testing.assert_allclose(resumed, reference, rtol=1e-5, atol=1e-6)
+    assert not (tmp_path / "run" / "backup").exists(), "a finished run clears its backup"
+    best = keras.models.load_model(tmp_path / "run" / "best.keras")
+    assert best.count_params() == second.count_params()
+
+
+def test_checkpoints_go_to_drive_when_it_is_mounted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(training, "DRIVE_ROOT", tmp_path / "no-drive")
+    assert training.checkpoint_dir("first_cnn").resolve() == (tmp_path / "checkpoints" / "first_cnn").resolve()
+    drive = tmp_path / "drive" / "MyDrive"
+    drive.mkdir(parents=True)
+    monkeypatch.setattr(training, "DRIVE_ROOT", drive)
+    assert training.checkpoint_dir("first_cnn") == drive / "cnn-course" / "checkpoints" / "first_cnn"
+
+
+@pytest.mark.parametrize("name", ["", "../escape", "a/b", ".."])
+def test_a_run_name_must_be_a_plain_folder_name(name, tmp_path):
+    with pytest.raises(ValueError, match="plain folder name"):
+        training.checkpoint_dir(name, root=tmp_path)
+
+
+def test_early_stopping_is_added_on_request(tmp_path):
+    names = [type(c).__name__ for c in training.resumable_callbacks("x", patience=3, root=tmp_path)]
+    assert names == ["BackupAndRestore", "ModelCheckpoint", "EarlyStopping"]
+
+
+def test_the_same_seed_gives_the_same_model_and_another_seed_does_not():
+    same = [make_model(seed=7).get_weights()[0] for _ in range(2)]
+    np.testing.assert_array_equal(same[0], same[1])
+    assert not np.array_equal(same[0], make_model(seed=8).get_weights()[0])
+
+
+def test_the_seed_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(seeding.SEED_VARIABLE, raising=False)
+    assert seeding.set_seed() == 42
+    monkeypatch.setenv(seeding.SEED_VARIABLE, "5")
+    assert seeding.set_seed() == 5
+    monkeypatch.setenv(seeding.SEED_VARIABLE, "five")
+    with pytest.raises(ValueError, match="whole number"):
+        seeding.set_seed()
