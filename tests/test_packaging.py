@@ -99,3 +99,22 @@ def test_the_repository_address_is_configured_in_one_place():
     assert settings["repository"].startswith("https://github.com/")
     sources = [p.read_text(encoding="utf-8") for p in Path(ROOT / "src").rglob("*.py")]
     assert not any(settings["repository"] in text for text in sources), "the helper must read it from pyproject"
+
+
+def test_instructor_guide_uses_only_commands_and_options_that_exist():
+    from cnn_course.cli import make_parser
+
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert "docs/instructor-guide.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = make_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    used = re.findall(r"cnn-course (\w+)", guide)
+    assert {"build", "grade"} <= set(used)
+    for name in used:
+        assert name in subcommands, f"the guide uses `cnn-course {name}`, which does not exist"
+    options = {option for action in subcommands["grade"]._actions for option in action.option_strings}
+    options |= {option for action in subcommands["build"]._actions for option in action.option_strings}
+    for option in set(re.findall(r"`(--[a-z][a-z-]*)", guide)) | set(re.findall(r" (--[a-z][a-z-]*) ", guide)):
+        assert option in options, f"the guide mentions {option}, which no command takes"
+    for heading in ("Build the release", "Distribute", "Collect", "Grade", "needs manual grading", "Return feedback"):
+        assert heading in guide
