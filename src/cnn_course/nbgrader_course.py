@@ -19,27 +19,21 @@ from typing import Iterator
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
+from cnn_course.envvars import temporary_environment
+
 
 @contextlib.contextmanager
-def _tools_on_path() -> Iterator[None]:
+def _nbgrader_process_settings() -> Iterator[None]:
     # nbgrader runs the `alembic` executable by name; it sits beside this Python, which is
     # not on PATH when the console script is called by its full path (as in CI).
     # TensorFlow's start-up chatter would drown the grading table; kernels inherit this.
-    saved = {name: os.environ.get(name) for name in ("PATH", "TF_CPP_MIN_LOG_LEVEL")}
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + (saved["PATH"] or "")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        with warnings.catch_warnings():
-            # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every autograde.
-            warnings.filterwarnings("ignore", module="nbgrader")
-            warnings.filterwarnings("ignore", message=".*not in session.*")
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    values = {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+              "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    with temporary_environment(values), warnings.catch_warnings():
+        # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every autograde.
+        warnings.filterwarnings("ignore", module="nbgrader")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        yield
 
 
 MAX_OUTPUT_CHARS = 20_000
@@ -70,7 +64,7 @@ def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-
     from nbgrader.converters import Autograde
     from traitlets.config import Config
 
-    with tempfile.TemporaryDirectory(prefix=prefix) as folder, _tools_on_path():
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder, _nbgrader_process_settings():
         root = Path(folder)
         config = Config()
         config.CourseDirectory.root = str(root)

@@ -17,10 +17,11 @@ the grader inside a container or a throw-away virtual machine.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from cnn_course.envvars import temporary_environment
 
 BLOCKED_MARK = "blocked by the grading guard"
 
@@ -101,16 +102,8 @@ def guarded_kernels() -> Iterator[Path]:
         settings = {"IPYTHONDIR": str(base / "ipython"), "CNN_COURSE_WRITABLE": str(scratch), "TMPDIR": str(scratch),
                     "CNN_COURSE_BLOCKED_LOG": str(base / "blocked.log"),
                     "MPLCONFIGDIR": str(scratch / "matplotlib"), "KERAS_HOME": str(scratch / "keras")}
-        saved = {name: os.environ.get(name) for name in settings}
-        os.environ.update(settings)
-        try:
+        with temporary_environment(settings):
             yield base / "blocked.log"
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def take_blocked(log: Path) -> list[str]:
