@@ -17,7 +17,6 @@ import csv
 import html
 import json
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
