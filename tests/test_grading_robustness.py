@@ -301,3 +301,15 @@ def test_an_id_pattern_without_a_student_group_is_refused(course, tmp_path, caps
     (tmp_path / "a.ipynb").write_text("{}")
     assert main(["--root", str(course), "grade", str(tmp_path), "--id-pattern", "^[a-z]+"]) == 2
     assert "(?P<student>...)" in capsys.readouterr().err
+
+
+def test_a_notebook_with_only_the_shared_setup_cell_is_not_taken_for_a_chapter(course, tmp_path):
+    notebook = answered(course)
+    notebook["cells"] = [cell for cell in notebook["cells"] if _grade_id(cell) in (None, "setup")]
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "frank.ipynb").write_text(json.dumps(notebook))
+    out = tmp_path / "g.csv"
+    main(["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(out)])
+    with open(out, newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["status"] == "needs manual grading" and "none of the course's graded cells" in row["reason"]

@@ -234,7 +234,10 @@ def grade_submissions(submissions: list[Submission], root: Path, feedback_dir: P
     course_chapters = {c.name: c for c in chapters(root)}
     wanted = find_chapter(root, chapter).name if chapter else None
     sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
-    known_ids = {name: {grade_id(cell) for cell in nb.cells} - {None} for name, nb in sources.items()}
+    # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
+    known_ids = {name: {grade_id(cell) for cell in nb.cells
+                        if cell.metadata.get("nbgrader", {}).get("grade") or cell.metadata.get("nbgrader", {}).get("solution")}
+                 for name, nb in sources.items()}
     rows: list[GradeRow] = []
     released: set[str] = set()
     seen: set[tuple[str, str]] = set()
