@@ -95,3 +95,43 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=30)
     return ax
+
+
+def show_heatmap(image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map",
+                 alpha: float = 0.45) -> plt.Figure:
+    """A photo, its heat map (e.g. Grad-CAM or occlusion) and the two overlaid."""
+    image = np.asarray(image)
+    shown = image / 255.0 if image.dtype == np.uint8 else np.clip(image, 0, 1)
+    height, width = shown.shape[:2]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+    show_image(shown, "photo", ax=axes[0])
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # stretch a coarse map over the photo's pixels
+    colours = axes[1].imshow(heatmap, cmap="jet", extent=extent)
+    axes[1].set_title(heatmap_title)
+    label_pixel_axes(axes[1])
+    fig.colorbar(colours, ax=axes[1], shrink=0.8)
+    axes[2].imshow(shown)
+    axes[2].imshow(heatmap, cmap="jet", alpha=alpha, extent=extent)
+    axes[2].set_title("overlay")
+    label_pixel_axes(axes[2])
+    fig.suptitle(title)
+    return fig
+
+
+def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: int = 8) -> plt.Figure:
+    """The first ``count`` channels of a (height, width, channels) stack, one small image each."""
+    maps = np.asarray(maps)
+    count = min(count, maps.shape[-1])
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.6), squeeze=False,
+                             layout="constrained")
+    for index, ax in enumerate(axes.flat):
+        if index < count:
+            ax.imshow(maps[..., index], cmap="viridis")
+            ax.set_title(f"channel {index}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.supxlabel("column (pixels)")
+    fig.supylabel("row (pixels)")
+    fig.suptitle(title)
+    return fig

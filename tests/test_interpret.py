@@ -1,0 +1,116 @@
+"""Looking-inside helpers on small models whose right answers are known."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import interpret, seeding
+
+
+def brightness_model(functional: bool) -> keras.Model:
+    """Class 0's score grows with the brightness of the image: a 1x1 conv sums the channels,
+    ReLU, global average pooling, then a dense layer with weights +1 (class 0) and -1 (class 1)."""
+    conv = keras.layers.Conv2D(1, 1, use_bias=False, activation="relu", name="bright_conv")
+    pool = keras.layers.GlobalAveragePooling2D(name="pool")
+    dense = keras.layers.Dense(2, activation="softmax", name="scores")
+    if functional:
+        inputs = keras.Input((16, 16, 3))
+        model = keras.Model(inputs, dense(pool(conv(inputs))), name="functional")
+    else:
+        model = keras.Sequential([keras.Input((16, 16, 3)), conv, pool, dense], name="sequential")
+    conv.set_weights([np.ones((1, 1, 3, 1), np.float32)])
+    dense.set_weights([np.array([[4.0, -4.0]], np.float32), np.zeros(2, np.float32)])
+    return model
+
+
+def small_cnn(units: int = 3) -> keras.Model:
+    seeding.set_seed(0)
+    return keras.Sequential([
+        keras.Input((16, 16, 3)),
+        keras.layers.Conv2D(4, 3, activation="relu", name="conv_a"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(8, 3, activation="relu", name="conv_b"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(units, activation="softmax" if units > 1 else "sigmoid"),
+    ])
+
+
+def bright_square(top=2, left=3):
+    image = np.zeros((16, 16, 3), np.float32)
+    image[top:top + 4, left:left + 4] = 1.0
+    return image
+
+
+@pytest.mark.parametrize("functional", [False, True], ids=["sequential", "functional"])
+def test_grad_cam_points_at_the_evidence(functional):
+    model = brightness_model(functional)
+    heatmap, class_index = interpret.grad_cam(model, bright_square())
+    assert class_index == 0 and heatmap.shape == (16, 16)
+    assert heatmap.max() == pytest.approx(1.0) and heatmap.min() >= 0
+    assert heatmap[2:6, 3:7].min() == pytest.approx(1.0) and heatmap[10:, 10:].max() == 0
+
+
+def test_grad_cam_agrees_for_sequential_and_functional_with_the_same_weights():
+    sequential = small_cnn()
+    functional = keras.Model(sequential.inputs, sequential.outputs)
+    image = np.random.default_rng(1).random((16, 16, 3)).astype(np.float32)
+    for class_index in range(3):
+        a, _ = interpret.grad_cam(sequential, image, class_index=class_index)
+        b, _ = interpret.grad_cam(functional, image, class_index=class_index)
+        np.testing.assert_allclose(a, b, atol=1e-6)
+        assert a.shape == (5, 5), "the last conv layer's resolution"
+
+
+def test_grad_cam_for_one_sigmoid_unit_explains_either_class():
+    model = small_cnn(units=1)
+    image = np.random.default_rng(2).random((16, 16, 3)).astype(np.float32)
+    _, predicted = interpret.grad_cam(model, image)
+    probability = float(model(image[None])[0, 0])
+    assert predicted == int(probability >= 0.5)
+    for class_index in (0, 1):
+        heatmap, explained = interpret.grad_cam(model, image, class_index=class_index)
+        assert explained == class_index and heatmap.shape == (5, 5)
+
+
+def test_occlusion_finds_the_region_the_score_depends_on():
+    model = brightness_model(functional=False)
+    drops, class_index = interpret.occlusion_map(model, bright_square(top=8, left=8), patch=4, stride=2, fill=0.0)
+    assert class_index == 0 and drops.shape == (7, 7)
+    row, col = np.unravel_index(np.argmax(drops), drops.shape)
+    assert (row * 2, col * 2) == (8, 8), "hiding the bright square hurts most"
+    assert drops[0, 0] == pytest.approx(0.0, abs=1e-6), "hiding an empty corner changes nothing"
+
+
+def test_feature_maps_match_a_direct_sub_model():
+    model = small_cnn()
+    image = np.random.default_rng(3).random((16, 16, 3)).astype(np.float32)
+    maps = interpret.feature_maps(model, image)
+    assert list(maps) == ["conv_a", "conv_b"]
+    assert maps["conv_a"].shape == (14, 14, 4) and maps["conv_b"].shape == (5, 5, 8)
+    direct = keras.Model(model.inputs[0], model.get_layer("conv_a").output)(image[None])[0]
+    np.testing.assert_allclose(maps["conv_a"], direct, atol=1e-6)
+
+
+def test_filter_visualisation_raises_the_filter_s_activation():
+    model = small_cnn()
+    pattern, before, after = interpret.visualize_filter(model, "conv_a", filter_index=1, steps=20)
+    assert pattern.shape == (16, 16, 3) and 0 <= pattern.min() and pattern.max() <= 1
+    assert after > before + 0.1
+
+
+def test_asking_for_a_missing_layer_or_filter_says_what_exists():
+    model = small_cnn()
+    with pytest.raises(interpret.LayerError, match=r"no layer 'block5_conv3'; its convolution layers are \['conv_a', 'conv_b'\]"):
+        interpret.grad_cam(model, np.zeros((16, 16, 3)), layer_name="block5_conv3")
+    with pytest.raises(interpret.LayerError, match="filters 0 to 3, not 9"):
+        interpret.visualize_filter(model, "conv_a", filter_index=9)
+    dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(interpret.LayerError, match="has no convolution layer"):
+        interpret.feature_maps(dense_only, np.zeros(4))
+
+
+def test_upsample_stretches_a_heat_map_to_the_photo():
+    stretched = interpret.upsample(np.eye(4), (16, 16))
+    assert stretched.shape == (16, 16) and stretched[0, 0] > stretched[0, 15]

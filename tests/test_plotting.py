@@ -1,0 +1,41 @@
+"""Every figure the helpers draw has a title and labelled axes."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cnn_course import plotting  # noqa: E402
+
+IMAGE = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+
+
+def figures():
+    yield "show_image", plotting.show_image(IMAGE, "a photo").figure
+    yield "show_images", plotting.show_images([IMAGE, IMAGE[..., 0]], ["a", "b"], "two")
+    yield "show_before_after", plotting.show_before_after(IMAGE[..., 0], IMAGE[..., 1] - 128.0, "op", cmap="coolwarm")
+    yield "show_values", plotting.show_values(np.arange(9.0).reshape(3, 3), "values").figure
+    yield "bar_chart", plotting.bar_chart(["a", "b"], [1, 10], "bars", "x", "y", log=True).figure
+    yield "show_heatmap", plotting.show_heatmap(IMAGE, np.random.default_rng(1).random((5, 7)), "where it looks")
+    yield "show_feature_maps", plotting.show_feature_maps(np.random.default_rng(2).random((6, 6, 10)), "maps")
+
+
+@pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")
+def test_every_figure_has_a_title_and_labelled_axes(name, figure):
+    titled = bool(figure._suptitle and figure._suptitle.get_text()) or all(ax.get_title() for ax in figure.axes[:1])
+    assert titled, f"{name} draws a figure without a title"
+    image_axes = [ax for ax in figure.axes if ax.images or ax.patches]
+    for ax in image_axes:
+        labelled = (ax.get_xlabel() and ax.get_ylabel()) or (figure._supxlabel and figure._supylabel)
+        assert labelled, f"{name}: an axes without axis labels"
+    plt.close(figure)
+
+
+def test_mismatched_titles_are_refused():
+    with pytest.raises(ValueError, match="2 images but 1 titles"):
+        plotting.show_images([IMAGE, IMAGE], ["only one"], "x")
