@@ -23,13 +23,18 @@ def figures():
     yield "bar_chart", plotting.bar_chart(["a", "b"], [1, 10], "bars", "x", "y", log=True).figure
     yield "show_heatmap", plotting.show_heatmap(IMAGE, np.random.default_rng(1).random((5, 7)), "where it looks")
     yield "show_feature_maps", plotting.show_feature_maps(np.random.default_rng(2).random((6, 6, 10)), "maps")
+    yield "show_grid", plotting.show_grid([IMAGE] * 7, [f"cat {i}" for i in range(7)], "grid", columns=4)
+    history = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
+    yield "show_history", plotting.show_history({"first": history, "better": history}, "curves")
+    yield "show_confusion_matrix", plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"],
+                                                                  "mistakes").figure
 
 
 @pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")
 def test_every_figure_has_a_title_and_labelled_axes(name, figure):
     titled = bool(figure._suptitle and figure._suptitle.get_text()) or all(ax.get_title() for ax in figure.axes[:1])
     assert titled, f"{name} draws a figure without a title"
-    image_axes = [ax for ax in figure.axes if ax.images or ax.patches]
+    image_axes = [ax for ax in figure.axes if ax.images or ax.patches or ax.lines]
     for ax in image_axes:
         labelled = (ax.get_xlabel() and ax.get_ylabel()) or (figure._supxlabel and figure._supylabel)
         assert labelled, f"{name}: an axes without axis labels"

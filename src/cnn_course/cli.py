@@ -38,6 +38,14 @@ def command_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_benchmark(args: argparse.Namespace) -> int:
+    from cnn_course import benchmark
+
+    benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first,
+                      epochs_better=args.epochs_better, limit=args.limit, json_out=args.json)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     from cnn_course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_ID_PATTERN
 
@@ -70,6 +78,14 @@ def make_parser() -> argparse.ArgumentParser:
                        help="regular expression with a group (?P<student>...) that finds the student id in a "
                             "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
+    bench = commands.add_parser("benchmark", help="train a chapter's models side by side and report the figures")
+    bench.add_argument("dataset", choices=["cifar10"], help="which chapter's models to measure")
+    bench.add_argument("--source", help="an archive or a folder of class subfolders (default: download)")
+    bench.add_argument("--epochs-first", type=int, default=30, help="most epochs for the first CNN (early stopping)")
+    bench.add_argument("--epochs-better", type=int, default=40, help="epochs for the better CNN (its schedule length)")
+    bench.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
+    bench.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    bench.set_defaults(handler=command_benchmark)
     return parser
 
 

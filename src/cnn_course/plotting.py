@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 
 
@@ -135,3 +136,62 @@ def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: in
     fig.supylabel("row (pixels)")
     fig.suptitle(title)
     return fig
+
+
+def show_grid(images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str, columns: int = 6,
+              title_colours: Sequence[str] | None = None) -> plt.Figure:
+    """Small images in a grid, each with a caption (e.g. true and predicted class)."""
+    count = len(images)
+    if count == 0:
+        raise ValueError("show_grid needs at least one image")
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.9 * columns, 2.1 * rows + 0.6), squeeze=False,
+                             layout="constrained")
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if index >= count:
+            ax.axis("off")
+            continue
+        ax.imshow(np.asarray(images[index]))
+        colour = title_colours[index] if title_colours else "black"
+        ax.set_title(titles[index], fontsize=8, color=colour)
+    fig.supxlabel("column (pixels)")
+    fig.supylabel("row (pixels)")
+    fig.suptitle(suptitle)
+    return fig
+
+
+def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> plt.Figure:
+    """Loss and accuracy per epoch, training and validation, for one or more runs."""
+    fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    for name, history in histories.items():
+        epochs = range(1, len(history["loss"]) + 1)
+        for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+            line, = ax.plot(epochs, history[key], marker="o", markersize=3, label=f"{name}: training")
+            if f"val_{key}" in history:
+                ax.plot(epochs, history[f"val_{key}"], "--", marker="o", markersize=3, color=line.get_color(),
+                        label=f"{name}: validation")
+    for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(key)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def show_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str],
+                          title: str) -> plt.Axes:
+    """scikit-learn's confusion matrix with class names, one row per true class."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    _, ax = plt.subplots(figsize=(7.5, 6.5), layout="constrained")
+    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, labels=list(range(len(class_names))),
+                                            display_labels=list(class_names), ax=ax, colorbar=False,
+                                            xticks_rotation=45)
+    ax.set_title(title)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return ax

@@ -1,0 +1,29 @@
+"""The benchmark command trains the chapter's own two models side by side and reports them."""
+
+from __future__ import annotations
+
+import json
+
+from cnn_course import benchmark
+from cnn_course.cli import main
+from conftest import ROOT
+
+
+def test_the_benchmark_uses_the_chapter_s_own_models():
+    namespace = benchmark.chapter_namespace(ROOT, "02", ("build_first_cnn",))
+    assert namespace["build_first_cnn"]().count_params() == 477_994
+    better = namespace["build_better_cnn"]()
+    assert better.count_params() > 477_994 and better.name == "better_cnn"
+
+
+def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data: no download
+    out = tmp_path / "figures.json"
+    assert main(["--root", str(ROOT), "benchmark", "cifar10", "--epochs-first", "1", "--epochs-better", "1",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "first CNN" in printed and "better CNN" in printed and "images/s" in printed and "hardware:" in printed
+    figures = json.loads(out.read_text())
+    assert [r["model"] for r in figures["results"]] == ["first CNN", "better CNN"]
+    assert all(r["epochs"] == 1 and r["images_per_second"] > 0 for r in figures["results"])
+    assert "TensorFlow" in figures["hardware"] and figures["held_out_images"] > 0
