@@ -39,6 +39,13 @@ def command_grade(args: argparse.Namespace) -> int:
 
 
 def command_benchmark(args: argparse.Namespace) -> int:
+    if args.dataset == "pipeline":
+        from cnn_course import pipelines
+
+        if not args.source:
+            raise CourseError("benchmark pipeline needs --source: a folder with one subfolder of photos per class")
+        print(pipelines.format_comparison(pipelines.compare(args.source, epochs=args.epochs)))
+        return 0
     from cnn_course import benchmark
 
     benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first,
@@ -79,11 +86,13 @@ def make_parser() -> argparse.ArgumentParser:
                             "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
     bench = commands.add_parser("benchmark", help="train a chapter's models side by side and report the figures")
-    bench.add_argument("dataset", choices=["cifar10"], help="which chapter's models to measure")
+    bench.add_argument("dataset", choices=["cifar10", "pipeline"],
+                       help="cifar10: Chapter 2's two models; pipeline: a naive photo loader against tf.data")
     bench.add_argument("--source", help="an archive or a folder of class subfolders (default: download)")
     bench.add_argument("--epochs-first", type=int, default=30, help="most epochs for the first CNN (early stopping)")
     bench.add_argument("--epochs-better", type=int, default=40, help="epochs for the better CNN (its schedule length)")
     bench.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
+    bench.add_argument("--epochs", type=int, default=3, help="passes over the folder per pipeline (pipeline only)")
     bench.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     bench.set_defaults(handler=command_benchmark)
     return parser
