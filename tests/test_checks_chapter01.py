@@ -1,4 +1,4 @@
-"""Every Chapter 1 checker accepts the notebook's own solution and rejects typical mistakes."""
+"""Chapter 1 checkers reject typical mistakes with a helpful message (the generic checks: test_checks_all_chapters.py)."""
 
 import numpy as np
 import pytest
@@ -6,52 +6,6 @@ from scipy import signal
 
 from cnn_course.checks import chapter01 as ex
 from cnn_course.checks.core import Status
-from conftest import solution_cells
-
-
-@pytest.fixture(scope="module")
-def solutions():
-    namespace = {"np": np}
-    for source in solution_cells("01_convolution_maths").values():
-        exec(source, namespace)
-    return namespace
-
-
-EXERCISE_FUNCTIONS = [(ex.output_size, "conv_output_size"), (ex.convolve2d, "convolve2d"),
-                      (ex.conv_layer, "conv_layer"), (ex.relu, "relu"), (ex.max_pool, "max_pool"),
-                      (ex.dense_params, "dense_params"), (ex.conv_params, "conv_params"),
-                      (ex.memory_gb, "memory_gb"), (ex.lenet5, "lenet5_params")]
-
-
-def test_every_exercise_of_the_chapter_has_a_checker(solutions):
-    assert {name for _, name in EXERCISE_FUNCTIONS} == set(solution_cells("01_convolution_maths"))
-    assert len(ex.EXERCISES) == len(EXERCISE_FUNCTIONS)
-
-
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_the_solution_is_correct(solutions, exercise, name):
-    result = exercise.evaluate(solutions[name])
-    assert result.passed, result.message
-
-
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_an_untouched_stub_is_not_attempted(exercise, name):
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    assert exercise.evaluate(stub).status is Status.NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_passing_a_value_instead_of_the_function_is_explained(exercise, name):
-    result = exercise.evaluate(42)
-    assert result.status is Status.INCORRECT and f"check({name})" in result.message
-
-
-@pytest.mark.parametrize("hint_number", [1, 2])
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_every_exercise_has_two_hints(exercise, name, hint_number):
-    assert exercise.hint_text(hint_number).startswith(f"Hint {hint_number} for {name}:")
 
 
 def _flipped_convolution(image, kernel, padding=0, stride=1):

@@ -1,4 +1,4 @@
-"""Every Chapter 2 checker accepts the notebook's own solution and rejects typical mistakes."""
+"""Chapter 2 checkers reject typical mistakes with a helpful message (the generic checks: test_checks_all_chapters.py)."""
 
 import keras
 import numpy as np
@@ -7,42 +7,6 @@ from keras import layers
 
 from cnn_course.checks import chapter02 as ex
 from cnn_course.checks.core import Status
-from conftest import solution_cells
-
-CHAPTER = "02_cifar10_cnn"
-
-
-@pytest.fixture(scope="module")
-def solutions():
-    namespace = {"np": np, "keras": keras, "layers": layers}
-    for source in solution_cells(CHAPTER).values():
-        exec(source, namespace)
-    return namespace
-
-
-EXERCISE_FUNCTIONS = [(ex.scale_images, "scale_images"), (ex.one_hot, "one_hot"), (ex.first_cnn, "build_first_cnn"),
-                      (ex.hand_shapes, "layer_shapes_by_hand"), (ex.did_it_learn, "did_it_learn"),
-                      (ex.per_class, "per_class_accuracy")]
-
-
-def test_every_exercise_of_the_chapter_has_a_checker():
-    assert {name for _, name in EXERCISE_FUNCTIONS} == set(solution_cells(CHAPTER))
-    assert len(ex.EXERCISES) == len(EXERCISE_FUNCTIONS)
-
-
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_the_solution_is_correct(solutions, exercise, name):
-    result = exercise.evaluate(solutions[name])
-    assert result.passed, result.message
-
-
-@pytest.mark.parametrize("exercise, name", EXERCISE_FUNCTIONS)
-def test_an_untouched_stub_is_not_attempted(exercise, name):
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    assert exercise.evaluate(stub).status is Status.NOT_ATTEMPTED
-
 
 def _padded_cnn():
     return keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 3, padding="same", activation="relu"),
