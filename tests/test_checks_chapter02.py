@@ -8,6 +8,7 @@ from keras import layers
 from cnn_course.checks import chapter02 as ex
 from cnn_course.checks.core import Status
 
+
 def _padded_cnn():
     return keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 3, padding="same", activation="relu"),
                              layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
