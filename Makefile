@@ -8,8 +8,11 @@ BIN := $(VENV)/bin
 
 .PHONY: course test install build
 
+# Jupyter refuses to run as root without --allow-root (containers, CI boxes, some cloud VMs).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 course: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
 
 test: install
 	$(BIN)/python -m pytest

@@ -91,7 +91,7 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     assert ci_commands[-1] == "make test"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^test: install\n\t\$\(BIN\)/python -m pytest$", makefile, re.M)
-    assert re.search(r"^course: install\n\t\$\(BIN\)/jupyter lab notebooks/$", makefile, re.M)
+    assert re.search(r"^course: install\n\t\$\(BIN\)/jupyter lab notebooks/ \$\(ROOT_FLAG\)$", makefile, re.M)
 
 
 def test_the_repository_address_is_configured_in_one_place():
