@@ -393,13 +393,13 @@ for name, stack in list(maps.items())[:2]:
 
 # %%
 conv_names = interpret.conv_layer_names(first_cnn)
-patterns = []
-for layer_name in (conv_names[0], conv_names[-1]):
+patterns, captions = [], []
+for position, layer_name in (("first conv", conv_names[0]), ("fourth conv", conv_names[-1])):
     for filter_index in range(4):
         pattern, _, _ = interpret.visualize_filter(first_cnn, layer_name, filter_index, steps=smoke.pick(60, 3))
         patterns.append(pattern)
-plotting.show_grid(patterns, [f"{name} #{i}" for name in (conv_names[0], conv_names[-1]) for i in range(4)],
-                   "What some filters respond to most (first and last conv layer)", columns=4)
+        captions.append(f"{position}, filter {filter_index}")
+plotting.show_grid(patterns, captions, "What some filters respond to most", columns=4)
 plt.show()
 
 # %% [markdown]
