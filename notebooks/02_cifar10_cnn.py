@@ -421,7 +421,7 @@ for index in range(3):
     heatmap, explained = interpret.grad_cam(first_cnn, x_test_scaled[index])
     plotting.show_heatmap(x_test[index], heatmap,
                           f"Grad-CAM for '{class_names[explained]}' (true: {class_names[true_labels[index]]})",
-                          heatmap_title=f"Grad-CAM at {conv_names[-1]}")
+                          heatmap_title="Grad-CAM at the fourth conv layer")
     plt.show()
 
 # %% [markdown]
