@@ -80,7 +80,10 @@ def execute_notebook(notebook: nbformat.NotebookNode, workdir: Path, smoke: bool
         report.errors.append(CellError(cell_index, grade_id(cell), content.get("ename", "Error"),
                                        content.get("evalue", "")))
 
+    # interrupt_on_timeout: a hanging cell is stopped and reported like an error, and the
+    # cells after it still run, so the report names it instead of ending in a traceback.
     client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                            interrupt_on_timeout=True,
                             resources={"metadata": {"path": str(workdir)}},
                             on_cell_execute=on_start, on_cell_executed=on_done, on_cell_error=on_error)
     began = time.perf_counter()
