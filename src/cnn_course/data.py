@@ -30,7 +30,10 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 CIFAR10_ARCHIVE = RemoteFile(
     name="cifar-10-python.tar.gz",
     sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
-    urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
+    # The official host first; then a copy on Google Cloud Storage for when it is throttled.
+    # Every source is checked against the SHA-256 above, so a wrong or stale copy is never used.
+    urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+          "https://storage.googleapis.com/tensorflow/tf-keras-datasets/cifar-10-python.tar.gz"),
     size=170_498_071,
     description="CIFAR-10 (163 MiB)",
 )
