@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_course.build import read_source
+from cnn_course.cells import grade_id
 from cnn_course.project import find_chapter, load_config
 
 
@@ -38,9 +39,9 @@ def chapter_namespace(root: Path, number: str, grade_ids: tuple[str, ...], tag: 
     _, notebook = read_source(find_chapter(root, number), load_config(root))
     namespace = {"np": np, "keras": keras, "layers": keras.layers}
     for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and (grade_id in grade_ids or tag in cell.metadata.get("tags", [])):
-            exec(compile(cell.source, f"<{number} cell {grade_id or tag}>", "exec"), namespace)
+        name = grade_id(cell)
+        if cell.cell_type == "code" and (name in grade_ids or tag in cell.metadata.get("tags", [])):
+            exec(compile(cell.source, f"<{number} cell {name or tag}>", "exec"), namespace)
     return namespace
 
 

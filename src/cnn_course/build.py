@@ -25,6 +25,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from cnn_course.cells import grade_id
 from cnn_course.execute import execute_notebook
 from cnn_course.nbgrader_course import log_of, temporary_course
 from cnn_course.project import Chapter, CourseConfig, CourseError, chapters, load_config
@@ -56,9 +57,9 @@ def stamp_repository(text: str, config: CourseConfig) -> str:
 
 
 def describe_cell(source: Path, index: int, cell: nbformat.NotebookNode) -> str:
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    name_id = grade_id(cell)
     first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
-    name = f"grade_id {grade_id!r}" if grade_id else repr(first[:50])
+    name = f"grade_id {name_id!r}" if name_id else repr(first[:50])
     return f"{source}: cell {index} ({name})"
 
 
@@ -105,8 +106,7 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
 def assign_ids(notebook: nbformat.NotebookNode) -> None:
     """Stable cell ids: the grade_id for graded cells, the position for the others."""
     for index, cell in enumerate(notebook.cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        cell["id"] = grade_id or f"cell-{index:03d}"
+        cell["id"] = grade_id(cell) or f"cell-{index:03d}"
 
 
 def read_source(chapter: Chapter, config: CourseConfig) -> tuple[str, nbformat.NotebookNode]:

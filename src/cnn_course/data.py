@@ -24,6 +24,7 @@ import numpy as np
 
 from cnn_course import smoke
 from cnn_course.downloads import DownloadPolicy, RemoteFile, fetch
+from cnn_course.photo_folders import photos_in
 from cnn_course.project import CourseError
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -40,7 +41,6 @@ CIFAR10_ARCHIVE = RemoteFile(
 CIFAR10_URLS_VARIABLE = "CNN_COURSE_CIFAR10_URLS"
 TRAIN_MEMBERS = tuple(f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6))
 TEST_MEMBER = "cifar-10-batches-py/test_batch"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"}
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -102,7 +102,7 @@ def read_image_folder(folder: Path, class_names: tuple[str, ...] = CIFAR10_CLASS
 
     images, labels, skipped = [], [], []
     for label, class_folder in enumerate(_class_folders(folder, class_names)):
-        files = sorted(p for p in class_folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = photos_in(class_folder)
         if not files:
             raise DataError(f"{class_folder} has no images")
         for path in files:

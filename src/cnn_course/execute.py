@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from cnn_course.cells import grade_id
 from cnn_course.smoke import SMOKE_VARIABLE
 
 
@@ -42,10 +43,6 @@ class ExecutionReport:
 
     def slowest(self, count: int = 5) -> list[CellRun]:
         return sorted(self.cells, key=lambda cell: cell.seconds, reverse=True)[:count]
-
-
-def grade_id(cell: nbformat.NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def kernel_environment(smoke: bool) -> dict[str, str]:

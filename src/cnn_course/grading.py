@@ -25,10 +25,11 @@ from pathlib import Path
 import nbformat
 
 from cnn_course.build import notebook_text, read_source
+from cnn_course.cells import grade_id, nbgrader_meta
 from cnn_course.nbgrader_course import log_of, temporary_course
 from cnn_course.project import Chapter, CourseError, chapters, find_chapter, load_config
 from cnn_course.sandbox import guarded_kernels, take_blocked
-from cnn_course.submissions import Inspection, grade_id, inspect, load
+from cnn_course.submissions import Inspection, inspect, load
 
 GRADED = "graded"
 MANUAL = "needs manual grading"
@@ -175,7 +176,7 @@ def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
             ename, evalue = output.get("ename", ""), output.get("evalue", "")
             if ename == "CellTimeoutError":
                 timed_out.append(name)
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            if nbgrader_meta(cell).get("grade"):
                 row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
     if timed_out:
         row.note(f"stopped after {cell_timeout} s (infinite loop?): {', '.join(timed_out)}")
@@ -236,7 +237,7 @@ def grade_submissions(submissions: list[Submission], root: Path, feedback_dir: P
     sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
     # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
     known_ids = {name: {grade_id(cell) for cell in nb.cells
-                        if cell.metadata.get("nbgrader", {}).get("grade") or cell.metadata.get("nbgrader", {}).get("solution")}
+                        if nbgrader_meta(cell).get("grade") or nbgrader_meta(cell).get("solution")}
                  for name, nb in sources.items()}
     rows: list[GradeRow] = []
     released: set[str] = set()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from cnn_course.cells import grade_id
 from cnn_course.project import CourseError
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
@@ -51,11 +52,6 @@ def load(path: Path) -> dict:
             cell["source"] = "".join(cell["source"])
         cell.setdefault("metadata", {})
     return notebook
-
-
-def grade_id(cell: dict) -> str | None:
-    nbgrader = cell.get("metadata", {}).get("nbgrader")
-    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
 
 
 def visible_source(cell: dict) -> str:
