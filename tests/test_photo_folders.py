@@ -55,7 +55,7 @@ def test_the_scan_sets_aside_files_that_are_not_usable_photos(tmp_path):
     assert "not a readable image" in reasons["train/dog/broken.jpg"]
     assert "a TIFF image under a .jpg name" in reasons["train/dog/really.jpg"]
     assert (tmp_path / "photos_rejected" / "train" / "dog" / "broken.jpg").exists(), "moved aside, not deleted"
-    assert "set aside 3" in report.summary()
+    assert "skipped 3 that are not usable photos" in report.summary()
     assert photo_folders.scan(root).rejected == [], "a second scan finds nothing left"
 
 

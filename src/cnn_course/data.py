@@ -9,6 +9,9 @@ uint8 images ``(n, 32, 32, 3)`` and uint8 labels ``(n, 1)``, plus the class name
 - a folder with one subfolder of images per class (``source="/path/to/cifar10_train"``),
   with ``train/`` and ``test/`` inside or, if it has no test split, one carved out of it;
 - in smoke mode, a small deterministic stand-in of the same shapes and types.
+
+``load_cats_vs_dogs()`` (from :mod:`cnn_course.cats_vs_dogs`) gives folders of photos
+instead: ``train/``, ``validation/`` and ``test/``, each with ``cat/`` and ``dog/``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_course import smoke
+from cnn_course.cats_vs_dogs import PhotoSet, PhotoSetError, load_cats_vs_dogs  # noqa: F401 (one place for datasets)
 from cnn_course.downloads import DownloadPolicy, RemoteFile, fetch
 from cnn_course.photo_folders import photos_in
 from cnn_course.project import CourseError

@@ -35,7 +35,7 @@ class RemoteFile:
     """A file the course downloads: its cache name, checksum and the places it lives."""
 
     name: str
-    sha256: str
+    sha256: str | None  # None: not published; the first verified download's hash is recorded and kept
     urls: tuple[str, ...]
     size: int | None = None
     description: str = ""
@@ -68,8 +68,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def recorded_hash_path(target: Path) -> Path:
+    return target.with_name(f"{target.name}.sha256")
+
+
+def expected_sha256(target: Path, remote: RemoteFile) -> str | None:
+    """The pinned hash, else the one recorded when the cached copy was first downloaded."""
+    if remote.sha256:
+        return remote.sha256
+    recorded = recorded_hash_path(target)
+    return recorded.read_text(encoding="utf-8").strip() if recorded.is_file() else None
+
+
 def is_valid(path: Path, remote: RemoteFile) -> bool:
-    return path.is_file() and sha256_of(path) == remote.sha256
+    if not path.is_file() or (remote.size is not None and path.stat().st_size != remote.size):
+        return False
+    expected = expected_sha256(path, remote)
+    return expected is None or sha256_of(path) == expected
 
 
 class _TooSlow(Exception):
@@ -118,18 +133,26 @@ def fetch(remote: RemoteFile, cache_dir: Path | None = None, policy: DownloadPol
     if target.exists():
         if is_valid(target, remote):
             return target
-        log(f"{target} is incomplete or corrupted (its SHA-256 does not match); downloading it again")
+        log(f"{target} is incomplete or corrupted (its size or SHA-256 does not match); downloading it again")
         target.unlink()
+        recorded_hash_path(target).unlink(missing_ok=True)
     part = target.with_name(f"{target.name}.part-{os.getpid()}")
     for index, url in enumerate(remote.urls):
         last = index == len(remote.urls) - 1
         log(f"downloading {remote.description or remote.name} from {url}")
         try:
-            _stream(url, part, policy, last)
+            received = _stream(url, part, policy, last)
+            if remote.size is not None and received != remote.size:
+                raise OSError(f"size mismatch: got {received:,} bytes, expected {remote.size:,}")
             digest = sha256_of(part)
-            if digest != remote.sha256:
+            if remote.sha256 and digest != remote.sha256:
                 raise OSError(f"checksum mismatch: got SHA-256 {digest[:12]}…, expected {remote.sha256[:12]}…")
             os.replace(part, target)
+            if not remote.sha256:
+                # Nobody publishes this file's hash: keep the one of this download, so the cached
+                # copy is checked against it on every later use.
+                recorded_hash_path(target).write_text(digest + "\n", encoding="utf-8")
+                log(f"{remote.name}: SHA-256 {digest} (recorded; no published hash to compare with)")
             return target
         except _TooSlow as slow:
             policy.attempts.append(Attempt(url, str(slow)))
@@ -144,5 +167,7 @@ def fetch(remote: RemoteFile, cache_dir: Path | None = None, policy: DownloadPol
     tried = "\n".join(f"  - {attempt.url}: {attempt.problem}" for attempt in policy.attempts)
     raise DownloadError(
         f"Could not download {remote.name} from any source:\n{tried}\n"
-        f"To place it by hand: download {remote.urls[0]} in a browser (SHA-256 {remote.sha256}), then either "
+        f"To place it by hand: download {remote.urls[0]} in a browser"
+        + (f" (SHA-256 {remote.sha256})" if remote.sha256 else "")
+        + ", then either "
         f"copy it to {target} or pass the file's path to the loader (for example source='/path/to/{remote.name}').")

@@ -39,7 +39,7 @@ class ScanReport:
             return f"checked {self.checked:,} files: all are readable images"
         listed = "\n".join(f"  {path}: {why}" for path, why in self.rejected[:20])
         more = f"\n  … and {len(self.rejected) - 20} more" if len(self.rejected) > 20 else ""
-        return f"checked {self.checked:,} files, set aside {len(self.rejected)} that are not usable images:\n{listed}{more}"
+        return f"checked {self.checked:,} files, skipped {len(self.rejected)} that are not usable photos (listed, not deleted):\n{listed}{more}"
 
 
 def photos_in(folder: Path) -> list[Path]:
@@ -77,7 +77,8 @@ def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[st
 
 
 def _problem(path: Path) -> str | None:
-    """Why a file is not a usable photo, or None if it is one."""
+    """Why a file is not a usable photo, or None if it is one. A photo must open in Pillow
+    and decode in TensorFlow, the decoder that training uses."""
     from PIL import Image, UnidentifiedImageError
 
     if path.stat().st_size == 0:
@@ -90,7 +91,25 @@ def _problem(path: Path) -> str | None:
         return f"not a readable image ({type(error).__name__})"
     if kind not in DECODABLE_FORMATS:
         return f"a {kind} image under a {path.suffix} name, which TensorFlow cannot decode"
+    import tensorflow as tf
+
+    try:
+        tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+    except (tf.errors.OpError, ValueError) as error:
+        return f"TensorFlow cannot decode it ({type(error).__name__})"
     return None
+
+
+def find_unusable(root: Path) -> ScanReport:
+    """Check every file under ``root`` and list the ones that are not usable photos (moves nothing)."""
+    root = Path(root)
+    report = ScanReport()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        report.checked += 1
+        why = _problem(path)
+        if why is not None:
+            report.rejected.append((str(path.relative_to(root)), why))
+    return report
 
 
 def scan(root: Path, quarantine: Path | None = None) -> ScanReport:
@@ -98,17 +117,11 @@ def scan(root: Path, quarantine: Path | None = None) -> ScanReport:
     (default ``<root>/../<root name>_rejected``), keeping their relative paths."""
     root = Path(root)
     quarantine = Path(quarantine) if quarantine else root.parent / f"{root.name}_rejected"
-    report = ScanReport()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        report.checked += 1
-        why = _problem(path)
-        if why is None:
-            continue
-        relative = path.relative_to(root)
+    report = find_unusable(root)
+    for relative, _ in report.rejected:
         target = quarantine / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), target)
-        report.rejected.append((str(relative), why))
+        shutil.move(str(root / relative), target)
     return report
 
 
