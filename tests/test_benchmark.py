@@ -27,3 +27,19 @@ def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monk
     assert [r["model"] for r in figures["results"]] == ["first CNN", "better CNN"]
     assert all(r["epochs"] == 1 and r["images_per_second"] > 0 for r in figures["results"])
     assert "TensorFlow" in figures["hardware"] and figures["held_out_images"] > 0
+
+
+def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys,
+                                                                                         monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos: no download
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "figures.json"
+    assert main(["--root", str(ROOT), "benchmark", "catsdogs", "--epochs-first", "1", "--epochs-better", "1",
+                 "--epochs", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy" in printed and "tf.data pipeline vs naive loader:" in printed and "hardware:" in printed
+    figures = json.loads(out.read_text())
+    assert [r["model"] for r in figures["results"]] == ["first CNN", "better CNN"]
+    assert figures["results"][0]["parameters"] == 4_791_809
+    assert all(0.0 <= r["validation_accuracy"] <= 1.0 and r["epochs"] == 1 for r in figures["results"])
+    assert figures["pipeline_ratio"] > 0 and len(figures["pipelines"]) == 3

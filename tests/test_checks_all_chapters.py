@@ -5,9 +5,11 @@ and has two hints. Chapter-specific wrong answers live in test_checks_chapterNN.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from cnn_course.checks.core import Status
@@ -22,7 +24,8 @@ def checks_of(chapter: str):
 
 
 def solutions_of(chapter: str) -> dict:
-    namespace = {"np": np, "keras": keras, "layers": keras.layers}
+    # The names the chapters' import cells provide to their solutions.
+    namespace = {"np": np, "pd": pd, "Path": Path, "keras": keras, "layers": keras.layers}
     for source in solution_cells(chapter).values():
         exec(source, namespace)
     return namespace

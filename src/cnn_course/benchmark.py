@@ -1,9 +1,9 @@
-"""``cnn-course benchmark cifar10``: train Chapter 2's two models side by side and measure them.
+"""``cnn-course benchmark cifar10|catsdogs``: train a chapter's two models side by side.
 
 The models come from the chapter itself (the ``build_first_cnn`` answer and the cells
-tagged ``benchmark`` in ``solutions/02_cifar10_cnn.py``), so the figures describe exactly
-what learners train. Both are trained in one run, on the same held-out split of the
-training images, and the report names the hardware.
+tagged ``benchmark`` in ``solutions/02_cifar10_cnn.py`` or ``03_cats_vs_dogs_cnn.py``), so
+the figures describe exactly what learners train. Both are trained in one run on the same
+data, and the report names the hardware.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class ModelResult:
     epochs: int
     seconds: float
     images_per_second: float
-    validation_accuracy: float
+    validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
 
 
 def chapter_namespace(root: Path, number: str, grade_ids: tuple[str, ...], tag: str = "benchmark") -> dict:
@@ -71,7 +71,6 @@ def cifar10(root: Path, source: str | None = None, epochs_first: int = 30, epoch
     import keras
     from sklearn.model_selection import train_test_split
 
-    from cnn_course import seeding
     from cnn_course.data import load_cifar10
 
     (x_all, y_all), _, class_names = load_cifar10(source)
@@ -96,20 +95,13 @@ def cifar10(root: Path, source: str | None = None, epochs_first: int = 30, epoch
         model = chapter["compile_better_cnn"](chapter["build_better_cnn"](), total_steps=steps)
         return model, epochs_better, batch_size_better, []
 
-    results = []
-    for name, make in (("first CNN", first), ("better CNN", better)):
-        seeding.set_seed(seed)
-        model, epochs, batch_size, callbacks = make()
-        log(f"training the {name} ({model.count_params():,} parameters) for up to {epochs} epochs")
-        started = time.perf_counter()
-        history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-                            callbacks=callbacks, verbose=2)
-        seconds = time.perf_counter() - started
-        _, accuracy = model.evaluate(x_val, y_val, verbose=0)
-        ran = len(history.epoch)
-        results.append(ModelResult(name, model.count_params(), ran, round(seconds, 1),
-                                   round(len(x_train) * ran / seconds, 1), round(float(accuracy), 4)))
-    log(format_results(results))
+    def train(model, epochs, batch_size, callbacks):
+        return model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+                         callbacks=callbacks, verbose=2)
+
+    results = _side_by_side((("first CNN", first), ("better CNN", better)), train,
+                            lambda model: model.evaluate(x_val, y_val, verbose=0)[1], len(x_train), seed, log)
+    log(format_results(results, "held-out acc."))
     if json_out:
         Path(json_out).write_text(json.dumps({"hardware": hardware(), "train_images": len(x_train),
                                               "held_out_images": len(x_val),
@@ -117,8 +109,71 @@ def cifar10(root: Path, source: str | None = None, epochs_first: int = 30, epoch
     return results
 
 
-def format_results(results: list[ModelResult]) -> str:
-    lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {'held-out acc.':>14}"]
+def _side_by_side(makers, train, accuracy_of, train_images: int, seed: int, log) -> list[ModelResult]:
+    """Train each model from the same seed; time it and measure its accuracy."""
+    from cnn_course import seeding
+
+    results = []
+    for name, make in makers:
+        seeding.set_seed(seed)
+        model, epochs, batch_size, callbacks = make()
+        log(f"training the {name} ({model.count_params():,} parameters) for up to {epochs} epochs")
+        started = time.perf_counter()
+        history = train(model, epochs, batch_size, callbacks)
+        seconds = time.perf_counter() - started
+        ran = len(history.epoch)
+        results.append(ModelResult(name, model.count_params(), ran, round(seconds, 1),
+                                   round(train_images * ran / seconds, 1), round(float(accuracy_of(model)), 4)))
+    return results
+
+
+def cats_vs_dogs(root: Path, source: str | None = None, epochs_first: int = 60, epochs_better: int = 100,
+                 pipeline_epochs: int = 3, seed: int = 0, json_out: Path | None = None, log=print) -> dict:
+    """Chapter 3's two models on the same photos (test accuracy), then the pipeline speed ratio."""
+    import keras
+
+    from cnn_course import pipelines
+    from cnn_course.data import load_cats_vs_dogs
+
+    photo_set = load_cats_vs_dogs(source, log=log)
+    datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
+    chapter = chapter_namespace(root, "03", ("build_first_cnn", "build_augmentation"))
+    train_augmented = pipelines.augmented(datasets["train"], chapter["build_augmentation"]())
+    steps = int(train_augmented.cardinality())
+    log(f"cats vs dogs from {source or 'the default source'}:\n{photo_set.counts.to_string()}")
+    log(f"hardware: {hardware()}")
+
+    def first():
+        stop = keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)
+        return chapter["compile_first_cnn"](chapter["build_first_cnn"]()), epochs_first, None, [stop]
+
+    def better():
+        model = chapter["compile_better_cnn"](chapter["build_better_cnn"](), total_steps=epochs_better * steps)
+        return model, epochs_better, None, []
+
+    def train(model, epochs, _, callbacks):
+        return model.fit(train_augmented, validation_data=datasets["validation"], epochs=epochs,
+                         callbacks=callbacks, verbose=2)
+
+    results = _side_by_side((("first CNN", first), ("better CNN", better)), train,
+                            lambda model: model.evaluate(datasets["test"], verbose=0)[1],
+                            int(photo_set.counts.loc["train", "total"]), seed, log)
+    log(format_results(results, "test accuracy"))
+    log("pipelines, side by side on the training photos:")
+    timings = pipelines.compare(photo_set.root / "train", epochs=pipeline_epochs, log=log)
+    log(pipelines.format_comparison(timings))
+    ratio = timings[1].images_per_second / timings[0].images_per_second
+    log(f"tf.data pipeline vs naive loader: {ratio:.1f}x")
+    figures = {"hardware": hardware(), "counts": photo_set.counts.to_dict(), "results": [asdict(r) for r in results],
+               "pipelines": [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings],
+               "pipeline_ratio": round(ratio, 2)}
+    if json_out:
+        Path(json_out).write_text(json.dumps(figures, indent=2))
+    return figures
+
+
+def format_results(results: list[ModelResult], accuracy_label: str) -> str:
+    lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {accuracy_label:>14}"]
     for r in results:
         lines.append(f"{r.model:<12} {r.parameters:>11,} {r.epochs:>7} {r.seconds:>9.0f}s {r.images_per_second:>9,.0f} "
                      f"{r.validation_accuracy:>14.1%}")

@@ -48,8 +48,12 @@ def command_benchmark(args: argparse.Namespace) -> int:
         return 0
     from cnn_course import benchmark
 
-    benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first,
-                      epochs_better=args.epochs_better, limit=args.limit, json_out=args.json)
+    if args.dataset == "catsdogs":
+        benchmark.cats_vs_dogs(_root(args), source=args.source, epochs_first=args.epochs_first or 60,
+                               epochs_better=args.epochs_better or 100, pipeline_epochs=args.epochs, json_out=args.json)
+        return 0
+    benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first or 30,
+                      epochs_better=args.epochs_better or 40, limit=args.limit, json_out=args.json)
     return 0
 
 
@@ -86,13 +90,16 @@ def make_parser() -> argparse.ArgumentParser:
                             "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
     bench = commands.add_parser("benchmark", help="train a chapter's models side by side and report the figures")
-    bench.add_argument("dataset", choices=["cifar10", "pipeline"],
-                       help="cifar10: Chapter 2's two models; pipeline: a naive photo loader against tf.data")
+    bench.add_argument("dataset", choices=["cifar10", "catsdogs", "pipeline"],
+                       help="cifar10: Chapter 2's two models; catsdogs: Chapter 3's two models and the pipeline "
+                            "ratio; pipeline: a naive photo loader against tf.data")
     bench.add_argument("--source", help="an archive or a folder of class subfolders (default: download)")
-    bench.add_argument("--epochs-first", type=int, default=30, help="most epochs for the first CNN (early stopping)")
-    bench.add_argument("--epochs-better", type=int, default=40, help="epochs for the better CNN (its schedule length)")
+    bench.add_argument("--epochs-first", type=int,
+                       help="most epochs for the first CNN, which stops early (default: 30 cifar10, 60 catsdogs)")
+    bench.add_argument("--epochs-better", type=int,
+                       help="epochs for the better CNN, its schedule's length (default: 40 cifar10, 100 catsdogs)")
     bench.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
-    bench.add_argument("--epochs", type=int, default=3, help="passes over the folder per pipeline (pipeline only)")
+    bench.add_argument("--epochs", type=int, default=3, help="passes over the folder per pipeline (pipeline, catsdogs)")
     bench.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     bench.set_defaults(handler=command_benchmark)
     return parser

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import warnings
 
 from cnn_course import smoke
 
@@ -85,6 +86,9 @@ def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
     import tensorflow as tf
 
     require_keras3(keras.__version__)
+    # The chapters' tf.data pipelines shuffle themselves; model.fit's default shuffle=True
+    # only makes Keras warn about that on every training cell.
+    warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored")
     gpus = gpu_names()
     report = {
         "python": sys.version.split()[0],

@@ -35,19 +35,27 @@ def standard_augmentation(seed: int = 0):
 def folder_datasets(root: Path, image_size: tuple[int, int] = (150, 150), batch_size: int = 32,
                     splits: tuple[str, ...] = ("train", "validation", "test"), seed: int = 0,
                     cache: bool = True) -> tuple[dict, list[str]]:
-    """``({split: tf.data.Dataset of (images 0..255, labels 0/1)}, class_names)``; only train is shuffled."""
+    """``({split: tf.data.Dataset of (images 0..255, labels 0/1)}, class_names)``.
+
+    Photos are decoded once into the cache, *then* the training split is shuffled and
+    batched, so every epoch sees a new order and new batches (caching batches that were
+    shuffled once would replay the same ones every epoch). Validation and test keep the
+    folder order, so predictions line up with their labels.
+    """
     import keras
     import tensorflow as tf
 
     datasets, class_names = {}, None
     for split in splits:
-        dataset = keras.utils.image_dataset_from_directory(
-            Path(root) / split, label_mode="binary", image_size=image_size, batch_size=batch_size,
-            shuffle=split == "train", seed=seed, verbose=False)
-        class_names = class_names or dataset.class_names
+        photos = keras.utils.image_dataset_from_directory(
+            Path(root) / split, label_mode="binary", image_size=image_size, batch_size=None,
+            shuffle=False, verbose=False)
+        class_names = class_names or photos.class_names
         if cache:
-            dataset = dataset.cache()
-        datasets[split] = dataset.prefetch(tf.data.AUTOTUNE)
+            photos = photos.cache()
+        if split == "train":
+            photos = photos.shuffle(int(photos.cardinality()), seed=seed, reshuffle_each_iteration=True)
+        datasets[split] = photos.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     return datasets, class_names
 
 

@@ -52,3 +52,35 @@ def best_model_path(run_name: str, root: Path | None = None) -> Path:
 def forget(run_name: str, root: Path | None = None) -> None:
     """Delete a run's checkpoints, to train from scratch on purpose."""
     shutil.rmtree(checkpoint_dir(run_name, root), ignore_errors=True)
+
+
+def trainable_count(model) -> int:
+    """Number of parameters that training will change."""
+    import math
+
+    return int(sum(math.prod(w.shape) for w in model.trainable_weights))
+
+
+def results_dir() -> Path:
+    """Where chapters keep their measured results for later chapters: beside the checkpoints
+    (on Drive when it is mounted, so Chapter 4's runtime finds what Chapter 3 measured)."""
+    folder = checkpoint_root().parent / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_results(chapter: str, rows: list[dict]) -> Path:
+    """Store one chapter's model results (a list of flat dicts) as JSON."""
+    import json
+
+    path = results_dir() / f"chapter{chapter}.json"
+    path.write_text(json.dumps(rows, indent=2, default=float), encoding="utf-8")
+    return path
+
+
+def load_results(chapter: str) -> list[dict]:
+    """A chapter's stored results, or an empty list when it has not been run here."""
+    import json
+
+    path = results_dir() / f"chapter{chapter}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, describe_call, require_callable
+from cnn_course.checks.models import check_structure, require_model
 
 FIRST_CNN_LAYERS = ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout",
                     "Flatten", "Dense", "Dropout", "Dense"]
@@ -39,27 +40,10 @@ def _check_one_hot(answer: Any) -> None:
 
 
 def _check_first_cnn(answer: Any) -> None:
-    import keras
-
     function = require_callable(answer, "build_first_cnn")
-    model = call(function)
-    if not isinstance(model, keras.Model):
-        raise Mismatch(f"build_first_cnn() should return a Keras model, got {type(model).__name__}.")
-    kinds = [type(layer).__name__ for layer in model.layers]
-    if kinds != FIRST_CNN_LAYERS:
-        first = next((i for i, (a, b) in enumerate(zip(kinds, FIRST_CNN_LAYERS)) if a != b), min(len(kinds), 12))
-        got = kinds[first] if first < len(kinds) else "nothing"
-        raise Mismatch(f"layer {first + 1} should be {FIRST_CNN_LAYERS[first] if first < 12 else 'the last one'}, "
-                       f"got {got} (expected {len(FIRST_CNN_LAYERS)} layers, got {len(kinds)}).")
-    for index, (layer, shape) in enumerate(zip(model.layers, FIRST_CNN_SHAPES), start=1):
-        got = tuple(layer.output.shape[1:])
-        if got != shape:
-            raise Mismatch(f"layer {index} ({type(layer).__name__}) should output {shape}, got {got}. "
-                           "Check the filters, the 3x3 kernels and that the convolutions use no padding.")
-    if model.layers[-1].get_config().get("activation") != "softmax":
-        raise Mismatch("the last layer should use a softmax activation, so the 10 outputs are probabilities.")
-    if model.count_params() != FIRST_CNN_PARAMS:
-        raise Mismatch(f"the model should have {FIRST_CNN_PARAMS:,} parameters, got {model.count_params():,}.")
+    model = require_model(call(function), "build_first_cnn")
+    check_structure(model, FIRST_CNN_LAYERS, FIRST_CNN_SHAPES, FIRST_CNN_PARAMS, "softmax",
+                    "Check the filters, the 3x3 kernels and that the convolutions use no padding.")
 
 
 def _check_hand_shapes(answer: Any) -> None:
