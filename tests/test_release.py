@@ -64,6 +64,9 @@ def test_release_notebook_has_no_pairing_metadata(chapter):
     assert "jupytext:" not in text_form and "formats:" not in text_form
 
 
+MINIMUM_EXERCISES = {"04": 5}  # what each chapter's issue asks for; six where it does not say
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
 def test_every_exercise_is_a_stub_and_graded_cells_are_locked(chapter):
     notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
@@ -79,7 +82,8 @@ def test_every_exercise_is_a_stub_and_graded_cells_are_locked(chapter):
         if meta["grade"]:
             tests += 1
             assert cell["metadata"]["editable"] is False and cell["metadata"]["deletable"] is False
-    assert solutions >= 6 and tests >= 6, "each chapter has at least six graded exercises"
+    least = MINIMUM_EXERCISES.get(chapter.number, 6)
+    assert solutions >= least and tests >= least, f"chapter {chapter.number} has at least {least} graded exercises"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)

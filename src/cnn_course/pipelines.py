@@ -59,12 +59,17 @@ def folder_datasets(root: Path, image_size: tuple[int, int] = (150, 150), batch_
     return datasets, class_names
 
 
-def augmented(dataset, augmentation):
-    """Apply augmentation layers to every batch, several batches at once."""
+def with_images(dataset, function):
+    """Apply ``function`` to the images of every batch (labels untouched), several batches at once."""
     import tensorflow as tf
 
-    return dataset.map(lambda images, labels: (augmentation(images, training=True), labels),
+    return dataset.map(lambda images, labels: (function(images), labels),
                        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def augmented(dataset, augmentation):
+    """Apply augmentation layers (in training mode) to every batch."""
+    return with_images(dataset, lambda images: augmentation(images, training=True))
 
 
 def _random_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -84,11 +84,12 @@ def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt:
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, ylabel: str,
-              log: bool = False) -> plt.Axes:
-    """A labelled bar chart, each bar annotated with its value."""
-    _, ax = plt.subplots(figsize=(max(5, 0.9 * len(labels)), 4))
+              log: bool = False, value_format: str = "{:,.0f}", ax: plt.Axes | None = None) -> plt.Axes:
+    """A labelled bar chart, each bar annotated with its value (``value_format``, e.g. ``"{:.1%}"``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5, 0.9 * len(labels)), 4))
     bars = ax.bar(labels, values, color="tab:blue")
-    ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontsize=8)
+    ax.bar_label(bars, labels=[value_format.format(v) for v in values], fontsize=8)
     if log:
         ax.set_yscale("log")
     ax.set_title(title)
