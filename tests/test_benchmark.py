@@ -43,3 +43,16 @@ def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pi
     assert figures["results"][0]["parameters"] == 4_791_809
     assert all(0.0 <= r["validation_accuracy"] <= 1.0 and r["epochs"] == 1 for r in figures["results"])
     assert figures["pipeline_ratio"] > 0 and len(figures["pipelines"]) == 3
+
+
+def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "vgg16.json"
+    assert main(["--root", str(ROOT), "benchmark", "vgg16", "--weights", "none", "--batches", "1", "--epochs", "1",
+                 "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["weights"] == "none" and figures["train_photos_per_epoch"] == 32
+    assert figures["frozen"]["seconds_per_epoch"] > 0 and figures["fine_tuning"]["seconds_per_epoch"] > 0
+    assert figures["extraction"]["photos"] == 32 + 16 + 16 and figures["extraction"]["photos_per_second"] > 0
+    assert "bottleneck extraction:" in capsys.readouterr().out

@@ -44,13 +44,18 @@ def command_benchmark(args: argparse.Namespace) -> int:
 
         if not args.source:
             raise CourseError("benchmark pipeline needs --source: a folder with one subfolder of photos per class")
-        print(pipelines.format_comparison(pipelines.compare(args.source, epochs=args.epochs)))
+        print(pipelines.format_comparison(pipelines.compare(args.source, epochs=args.epochs or 3)))
         return 0
     from cnn_course import benchmark
 
+    if args.dataset == "vgg16":
+        weights = None if args.weights == "none" else args.weights
+        benchmark.vgg16(_root(args), source=args.source, weights=weights, batches=args.batches,
+                        epochs=args.epochs or 2, json_out=args.json)
+        return 0
     if args.dataset == "catsdogs":
         benchmark.cats_vs_dogs(_root(args), source=args.source, epochs_first=args.epochs_first or 60,
-                               epochs_better=args.epochs_better or 100, pipeline_epochs=args.epochs, json_out=args.json)
+                               epochs_better=args.epochs_better or 100, pipeline_epochs=args.epochs or 3, json_out=args.json)
         return 0
     benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first or 30,
                       epochs_better=args.epochs_better or 40, limit=args.limit, json_out=args.json)
@@ -90,16 +95,22 @@ def make_parser() -> argparse.ArgumentParser:
                             "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
     bench = commands.add_parser("benchmark", help="train a chapter's models side by side and report the figures")
-    bench.add_argument("dataset", choices=["cifar10", "catsdogs", "pipeline"],
+    bench.add_argument("dataset", choices=["cifar10", "catsdogs", "vgg16", "pipeline"],
                        help="cifar10: Chapter 2's two models; catsdogs: Chapter 3's two models and the pipeline "
-                            "ratio; pipeline: a naive photo loader against tf.data")
+                            "ratio; vgg16: Chapter 4's epoch times and extraction speed; pipeline: a naive photo "
+                            "loader against tf.data")
     bench.add_argument("--source", help="an archive or a folder of class subfolders (default: download)")
     bench.add_argument("--epochs-first", type=int,
                        help="most epochs for the first CNN, which stops early (default: 30 cifar10, 60 catsdogs)")
     bench.add_argument("--epochs-better", type=int,
                        help="epochs for the better CNN, its schedule's length (default: 40 cifar10, 100 catsdogs)")
     bench.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
-    bench.add_argument("--epochs", type=int, default=3, help="passes over the folder per pipeline (pipeline, catsdogs)")
+    bench.add_argument("--epochs", type=int,
+                       help="pipeline, catsdogs: passes over the folder per pipeline (default 3); "
+                            "vgg16: epochs per timed run, the last one counts (default 2)")
+    bench.add_argument("--weights", default="imagenet",
+                       help="vgg16: 'imagenet', a local weights file, or 'none' (random weights, same speed)")
+    bench.add_argument("--batches", type=int, help="vgg16: use only this many batches of 32 per split")
     bench.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     bench.set_defaults(handler=command_benchmark)
     return parser
