@@ -180,23 +180,14 @@ def format_results(results: list[ModelResult], accuracy_label: str) -> str:
     return "\n".join(lines)
 
 
-class _EpochTimes:
-    """A callback that keeps each epoch's wall time."""
+def _epoch_timer(seconds: list[float]):
+    """A callback that appends each epoch's wall time to ``seconds``."""
+    import keras
 
-    def __new__(cls):
-        import keras
-
-        class EpochTimes(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.seconds = []
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.started = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.seconds.append(time.perf_counter() - self.started)
-
-        return EpochTimes()
+    started = []
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: started.append(time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - started[-1]))
 
 
 def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet", batches: int | None = None,
@@ -233,9 +224,10 @@ def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet
 
     def timed_fit(name: str, learning_rate: float) -> None:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
-        times = _EpochTimes()
-        model.fit(inputs["train"], validation_data=inputs["validation"], epochs=epochs, callbacks=[times], verbose=2)
-        seconds = times.seconds[-1]
+        epoch_seconds: list[float] = []
+        model.fit(inputs["train"], validation_data=inputs["validation"], epochs=epochs,
+                  callbacks=[_epoch_timer(epoch_seconds)], verbose=2)
+        seconds = epoch_seconds[-1]
         figures[name] = {"seconds_per_epoch": round(seconds, 1),
                          "seconds_per_epoch_full_train_split": round(seconds * full_train / train_photos, 1)}
         log(f"{name}: {seconds:.1f} s per epoch ({train_photos} training photos, with validation)")

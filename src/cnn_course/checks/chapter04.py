@@ -15,6 +15,8 @@ import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, require_callable
 from cnn_course.checks.models import require_model
+from cnn_course.training import trainable_count
+from cnn_course.transfer import vgg16_base
 
 FULL_SIZE = (150, 150, 3)
 FROZEN_TOTAL = 16_812_353
@@ -27,15 +29,7 @@ HEAD = ["Flatten", "Dense", "Dropout", "Dense"]
 
 
 def full_size_base():
-    from cnn_course.transfer import vgg16_base
-
     return vgg16_base(FULL_SIZE, weights=None)
-
-
-def _trainable(model) -> int:
-    from cnn_course.training import trainable_count
-
-    return trainable_count(model)
 
 
 def _check_preprocess(answer: Any) -> None:
@@ -80,8 +74,8 @@ def _check_frozen(answer: Any) -> None:
         raise Mismatch("the last layer should be Dense(1, activation='sigmoid'): one probability of 'dog'.")
     if model.count_params() != FROZEN_TOTAL:
         raise Mismatch(f"the model should have {FROZEN_TOTAL:,} parameters, got {model.count_params():,}.")
-    if _trainable(model) != FROZEN_TRAINABLE:
-        raise Mismatch(f"{FROZEN_TRAINABLE:,} parameters (the head's) should be trainable, got {_trainable(model):,}.")
+    if trainable_count(model) != FROZEN_TRAINABLE:
+        raise Mismatch(f"{FROZEN_TRAINABLE:,} parameters (the head's) should be trainable, got {trainable_count(model):,}.")
 
 
 def _check_bottleneck(answer: Any) -> None:
@@ -121,9 +115,9 @@ def _check_unfreeze(answer: Any) -> None:
     if wrong:
         raise Mismatch(f"only block5's convolutions and the head should be trainable; these are not as they should be: "
                        f"{wrong[:5]}.")
-    if _trainable(model) != FINE_TUNING_TRAINABLE:
+    if trainable_count(model) != FINE_TUNING_TRAINABLE:
         raise Mismatch(f"after unfreezing block 5, {FINE_TUNING_TRAINABLE:,} parameters should be trainable, "
-                       f"got {_trainable(model):,}.")
+                       f"got {trainable_count(model):,}.")
 
 
 def _check_submission(answer: Any) -> None:
