@@ -45,7 +45,7 @@ import pandas as pd
 import keras
 import tensorflow as tf
 
-from cnn_course import images, plotting, seeding
+from cnn_course import photos, plotting, seeding
 from cnn_course.checks import chapter01 as ex
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
@@ -59,7 +59,7 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 # cat, which ships with scikit-image, so nothing needs downloading.
 
 # %%
-photo = images.sample_photo()
+photo = photos.sample_photo()
 print("shape:", photo.shape, " dtype:", photo.dtype, " values from", photo.min(), "to", photo.max())
 print("the pixel at row 100, column 200 is (R, G, B) =", tuple(int(v) for v in photo[100, 200]))
 plotting.show_image(photo, f"Chelsea the cat: a {photo.shape[0]}×{photo.shape[1]}×{photo.shape[2]} array")
@@ -80,7 +80,7 @@ plt.show()
 # the numbers themselves.
 
 # %%
-gray = images.to_grayscale(photo)
+gray = photos.to_grayscale(photo)
 eye_patch = gray[90:100, 270:280]
 print("grayscale shape:", gray.shape, " dtype:", gray.dtype)
 plotting.show_values(eye_patch * 255, "Brightness (0–255) of a 10×10 patch around the eye")

@@ -50,9 +50,9 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
-from cnn_course import data, interpret, pipelines, plotting, seeding, smoke, submission, training, transfer
+from cnn_course import data, interpret, kaggle_submission, pipelines, plotting, seeding, smoke, training, transfer
 from cnn_course.checks import chapter04 as ex
-from cnn_course.photo_folders import photos_in
+from cnn_course.data.photo_folders import photos_in
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -497,7 +497,7 @@ ex.write_submission.check(write_submission)
 
 # %%
 write_submission(photo_ids, dog_probabilities, "submission.csv")
-rows = submission.check(Path("submission.csv"), expected_ids=answers)
+rows = kaggle_submission.check(Path("submission.csv"), expected_ids=answers)
 print(f"submission.csv is ready: {rows} rows")
 print(Path("submission.csv").read_text().splitlines()[:4])
 

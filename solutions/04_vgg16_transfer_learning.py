@@ -63,9 +63,9 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
-from cnn_course import data, interpret, pipelines, plotting, seeding, smoke, submission, training, transfer
+from cnn_course import data, interpret, kaggle_submission, pipelines, plotting, seeding, smoke, training, transfer
 from cnn_course.checks import chapter04 as ex
-from cnn_course.photo_folders import photos_in
+from cnn_course.data.photo_folders import photos_in
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -553,7 +553,7 @@ write_submission(["9", "4", "5"], np.array([[0.0], [0.5], [0.999]]), "hidden_sub
 hidden_rows = [row.split(",") for row in Path("hidden_submission.csv").read_text().splitlines()[1:]]
 assert [row[0] for row in hidden_rows] == ["9", "4", "5"]
 np.testing.assert_allclose([float(row[1]) for row in hidden_rows], [0.01, 0.5, 0.99], atol=1e-6)
-assert submission.problems(Path("hidden_submission.csv"), ["9", "4", "5"]) == []
+assert kaggle_submission.problems(Path("hidden_submission.csv"), ["9", "4", "5"]) == []
 ### END HIDDEN TESTS
 
 # %%
@@ -566,7 +566,7 @@ ex.write_submission.check(write_submission)
 
 # %%
 write_submission(photo_ids, dog_probabilities, "submission.csv")
-rows = submission.check(Path("submission.csv"), expected_ids=answers)
+rows = kaggle_submission.check(Path("submission.csv"), expected_ids=answers)
 print(f"submission.csv is ready: {rows} rows")
 print(Path("submission.csv").read_text().splitlines()[:4])
 

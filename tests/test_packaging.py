@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]+")
 
@@ -29,7 +29,7 @@ def imported_distributions(*folders: str) -> set[str]:
                     modules.update(alias.name.split(".")[0] for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     modules.add(node.module.split(".")[0])
-    local = {"cnn_course", "conftest", "__future__"} | {p.stem for p in (ROOT / "tests").glob("*.py")}
+    local = {"cnn_course", "tests", "conftest", "__future__"}
     third_party = modules - set(sys.stdlib_module_names) - local
     mapping = packages_distributions()
     missing = sorted(module for module in third_party if module not in mapping)
@@ -72,7 +72,9 @@ def test_gpu_environment_lists_every_package_the_course_imports():
 def test_pyproject_declares_what_notebooks_and_helper_import():
     project = pyproject()["project"]
     runtime = declared(project["dependencies"])
-    everything = runtime | declared(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    everything = runtime | declared(extras["instructor"]) | declared(extras["test"])
+    assert extras["dev"] == ["cnn-course[instructor,test]"], "dev is the two extras together"
     missing_runtime = sorted(imported_distributions("solutions") - runtime)
     assert not missing_runtime, f"notebooks import {missing_runtime}, which Colab would not get"
     missing = sorted(imported_distributions("src", "tests") - everything)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import pytest
 
-from cnn_course import submission, transfer
+from cnn_course import kaggle_submission, transfer
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def write(path, text):
 
 def test_a_good_submission_passes(tmp_path):
     good = write(tmp_path / "good.csv", "id,label\n1,0.995\n2,0.005\n3,0.5\n")
-    assert submission.check(good, expected_ids=[1, 2, 3]) == 3
+    assert kaggle_submission.check(good, expected_ids=[1, 2, 3]) == 3
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -83,10 +83,10 @@ def test_a_good_submission_passes(tmp_path):
 ])
 def test_each_kind_of_bad_submission_is_rejected(tmp_path, text, fragment):
     path = write(tmp_path / "bad.csv", text)
-    with pytest.raises(submission.SubmissionError) as error:
-        submission.check(path, expected_ids=["1", "2", "3"])
+    with pytest.raises(kaggle_submission.SubmissionError) as error:
+        kaggle_submission.check(path, expected_ids=["1", "2", "3"])
     assert fragment in str(error.value)
 
 
 def test_a_missing_file_is_named(tmp_path):
-    assert submission.problems(tmp_path / "none.csv") == [f"there is no file {tmp_path / 'none.csv'}"]
+    assert kaggle_submission.problems(tmp_path / "none.csv") == [f"there is no file {tmp_path / 'none.csv'}"]

@@ -1,4 +1,10 @@
-"""The ``cnn-course`` command: build the release, run a chapter, grade submissions."""
+"""The ``cnn-course`` command: build the release, run a chapter, grade submissions, benchmark.
+
+The console script is installed with the learner package (Colab included), so building the
+parser imports nothing beyond the standard library and the course's own light modules. Each
+command imports its tools when it runs; one that needs the ``instructor`` extra and finds it
+missing says which ``pip install`` to run.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnn_course.project import CourseError, find_root
+from cnn_course.errors import CourseError
+
+# What the instructor extra brings; a command that needs one of these says how to install it.
+INSTRUCTOR_PACKAGES = {"nbgrader", "jupytext", "nbformat", "nbclient", "nbconvert", "traitlets", "IPython",
+                       "ipykernel", "jupyter_client"}
+INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip install -e ".[instructor]")'
 
 
 def _root(args: argparse.Namespace) -> Path:
+    from cnn_course.authoring.course import find_root
+
     return find_root(args.root) if args.root else find_root()
 
 
 def command_build(args: argparse.Namespace) -> int:
-    from cnn_course.build import build
+    from cnn_course.authoring.build import build
 
     result = build(_root(args), out=args.out, execute=not args.no_execute)
     print(f"{len(result.written)} files written, {len(result.changed)} changed")
@@ -24,14 +37,14 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from cnn_course.runner import run_chapter
+    from cnn_course.authoring.run import run_chapter
 
     report = run_chapter(_root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout)
     return 1 if report.errors else 0
 
 
 def command_grade(args: argparse.Namespace) -> int:
-    from cnn_course.grading import grade_path
+    from cnn_course.grading.batch import grade_path
 
     grade_path(args.submissions, out_csv=args.out, root=_root(args), feedback_dir=args.feedback,
                cell_timeout=args.timeout, chapter=args.chapter, id_pattern=args.id_pattern)
@@ -39,33 +52,28 @@ def command_grade(args: argparse.Namespace) -> int:
 
 
 def command_benchmark(args: argparse.Namespace) -> int:
-    if args.dataset == "pipeline":
-        from cnn_course import pipelines
+    return args.benchmark.run(_root(args), args)
 
-        if not args.source:
-            raise CourseError("benchmark pipeline needs --source: a folder with one subfolder of photos per class")
-        print(pipelines.format_comparison(pipelines.compare(args.source, epochs=args.epochs or 3)))
-        return 0
-    from cnn_course import benchmark
 
-    if args.dataset == "vgg16":
-        weights = None if args.weights == "none" else args.weights
-        benchmark.vgg16(_root(args), source=args.source, weights=weights, batches=args.batches,
-                        epochs=args.epochs or 2, json_out=args.json)
-        return 0
-    if args.dataset == "catsdogs":
-        benchmark.cats_vs_dogs(_root(args), source=args.source, epochs_first=args.epochs_first or 60,
-                               epochs_better=args.epochs_better or 100, pipeline_epochs=args.epochs or 3, json_out=args.json)
-        return 0
-    benchmark.cifar10(_root(args), source=args.source, epochs_first=args.epochs_first or 30,
-                      epochs_better=args.epochs_better or 40, limit=args.limit, json_out=args.json)
-    return 0
+def _add_benchmarks(commands) -> None:
+    from cnn_course import benchmarks
+
+    bench = commands.add_parser("benchmark", help="measure a chapter's training on this machine",
+                                description="Train a chapter's own models and report accuracy, time and hardware. "
+                                            "Name the benchmark by chapter number (02) or by its older name.")
+    kinds = bench.add_subparsers(dest="benchmark_name", required=True, metavar="NN")
+    for module in benchmarks.modules():
+        first, *aliases = benchmarks.names(module)
+        parser = kinds.add_parser(first, aliases=aliases, help=module.SUMMARY, description=module.SUMMARY)
+        module.add_arguments(parser)
+        parser.set_defaults(handler=command_benchmark, benchmark=module)
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from cnn_course.grading import DEFAULT_CELL_TIMEOUT, DEFAULT_ID_PATTERN
+    from cnn_course.grading import DEFAULT_CELL_TIMEOUT
+    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
 
-    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -94,25 +102,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="regular expression with a group (?P<student>...) that finds the student id in a "
                             "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
     grade.set_defaults(handler=command_grade)
-    bench = commands.add_parser("benchmark", help="train a chapter's models side by side and report the figures")
-    bench.add_argument("dataset", choices=["cifar10", "catsdogs", "vgg16", "pipeline"],
-                       help="cifar10: Chapter 2's two models; catsdogs: Chapter 3's two models and the pipeline "
-                            "ratio; vgg16: Chapter 4's epoch times and extraction speed; pipeline: a naive photo "
-                            "loader against tf.data")
-    bench.add_argument("--source", help="an archive or a folder of class subfolders (default: download)")
-    bench.add_argument("--epochs-first", type=int,
-                       help="most epochs for the first CNN, which stops early (default: 30 cifar10, 60 catsdogs)")
-    bench.add_argument("--epochs-better", type=int,
-                       help="epochs for the better CNN, its schedule's length (default: 40 cifar10, 100 catsdogs)")
-    bench.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
-    bench.add_argument("--epochs", type=int,
-                       help="pipeline, catsdogs: passes over the folder per pipeline (default 3); "
-                            "vgg16: epochs per timed run, the last one counts (default 2)")
-    bench.add_argument("--weights", default="imagenet",
-                       help="vgg16: 'imagenet', a local weights file, or 'none' (random weights, same speed)")
-    bench.add_argument("--batches", type=int, help="vgg16: use only this many batches of 32 per split")
-    bench.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    bench.set_defaults(handler=command_benchmark)
+
+    _add_benchmarks(commands)
     return parser
 
 
@@ -123,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as error:
         print(f"cnn-course {args.command}: {error}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in INSTRUCTOR_PACKAGES:
+            raise
+        print(f"cnn-course {args.command} needs the instructor tools ({error.name} is not installed). "
+              f"Install them with:\n  {INSTALL_INSTRUCTOR}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnn_course.project import CourseError
+from cnn_course.errors import CourseError
 
 
 class LayerError(CourseError):

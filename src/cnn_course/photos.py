@@ -1,4 +1,4 @@
-"""Load one photo from a file or a web address, safely, as an RGB array a model can take.
+"""Photos as arrays: one from a file or a web address, loaded safely; a sample photo; grayscale.
 
 Learners point the chapters at their own photos, so anything can arrive: a web page
 instead of an image, a 404, a huge or endless download, a server that never answers, a
@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from cnn_course.project import CourseError
+from cnn_course.errors import CourseError
 
 MAX_BYTES = 20_000_000     # a phone photo is a few MB; anything bigger is refused
 MAX_PIXELS = 50_000_000    # about 8,000 x 6,000: more is a decompression bomb, not a photo
@@ -116,3 +116,24 @@ def load_photo(location: str | Path, size: tuple[int, int] | None = (150, 150), 
         height, width = size
         image = image.resize((width, height))
     return np.asarray(image, dtype=np.uint8)
+
+# ITU-R BT.601 luma weights: how much red, green and blue each add to perceived brightness.
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
+
+
+def sample_photo() -> np.ndarray:
+    """A real photograph that needs no download: scikit-image's cat "Chelsea".
+
+    Returns a ``(300, 451, 3)`` ``uint8`` array of RGB values in 0..255.
+    """
+    from skimage import data
+
+    return data.chelsea()
+
+
+def to_grayscale(rgb: np.ndarray) -> np.ndarray:
+    """Brightness in [0, 1] from an RGB array in 0..255, shape ``(H, W)``, float32."""
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[-1] != 3:
+        raise ValueError(f"expected an RGB image of shape (height, width, 3), got shape {rgb.shape}")
+    return (rgb.astype(np.float32) / 255.0) @ LUMA_WEIGHTS.astype(np.float32)

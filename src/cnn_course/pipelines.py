@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from cnn_course.photo_folders import photos_in
+from cnn_course.data.photo_folders import photos_in
 
 
 def standard_augmentation(seed: int = 0):

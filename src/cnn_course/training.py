@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-DRIVE_ROOT = Path("/content/drive/MyDrive")
+from cnn_course.locations import DRIVE_ROOT
 
 
 def checkpoint_root() -> Path:

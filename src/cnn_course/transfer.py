@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnn_course.project import CourseError
+from cnn_course.errors import CourseError
 from cnn_course.training import trainable_count  # noqa: F401 (part of this module's story)
 
 VGG16_NO_TOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"

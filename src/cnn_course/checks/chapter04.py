@@ -121,7 +121,7 @@ def _check_unfreeze(answer: Any) -> None:
 
 
 def _check_submission(answer: Any) -> None:
-    from cnn_course.submission import problems
+    from cnn_course.kaggle_submission import problems
 
     function = require_callable(answer, "write_submission")
     ids = ["12", "3", "7", "100"]

@@ -1,0 +1,97 @@
+"""The student release never carries a solution or a hidden test."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cnn_course.authoring.course import chapters, find_root, load_config
+
+ROOT = find_root()
+CHAPTERS = chapters(ROOT)
+REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+
+
+def secret_lines() -> set[str]:
+    lines = set()
+    for chapter in CHAPTERS:
+        for _, body in REGION.findall(chapter.source.read_text(encoding="utf-8")):
+            for line in body.splitlines():
+                stripped = line.strip()
+                if len(stripped) >= 8 and not stripped.startswith("#"):
+                    lines.add(stripped)
+    return lines
+
+
+def release_files():
+    return sorted(p for p in (ROOT / "notebooks").rglob("*") if p.is_file())
+
+
+def test_there_is_a_release_for_every_chapter():
+    names = {p.name for p in release_files()}
+    for chapter in CHAPTERS:
+        assert {f"{chapter.name}.ipynb", f"{chapter.name}.py"} <= names
+
+
+def test_no_release_file_contains_a_line_of_a_solution_or_a_hidden_test():
+    secrets = secret_lines()
+    assert len(secrets) > 20, "the scan found too few secret lines to mean anything"
+    for path in release_files():
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"])
+        leaked = sorted(line for line in secrets if line in text)
+        assert not leaked, f"{path.name} leaks: {leaked[:3]}"
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+
+def test_no_solutions_file_is_copied_into_the_release():
+    solution_texts = {p.read_text(encoding="utf-8") for p in (ROOT / "solutions").iterdir() if p.is_file()}
+    for path in release_files():
+        assert path.read_text(encoding="utf-8") not in solution_texts, f"{path.name} is a copy of a solutions file"
+    assert {p.suffix for p in release_files()} <= {".ipynb", ".py"}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_release_notebook_has_no_pairing_metadata(chapter):
+    notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    assert "jupytext" not in notebook["metadata"]
+    for cell in notebook["cells"]:
+        assert "jupytext" not in cell["metadata"]
+    text_form = (ROOT / "notebooks" / f"{chapter.name}.py").read_text(encoding="utf-8")
+    assert "jupytext:" not in text_form and "formats:" not in text_form
+
+
+MINIMUM_EXERCISES = {"04": 5}  # what each chapter's issue asks for; six where it does not say
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_every_exercise_is_a_stub_and_graded_cells_are_locked(chapter):
+    notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    solutions = tests = 0
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader")
+        if not meta:
+            continue
+        source = "".join(cell["source"])
+        if meta["solution"]:
+            solutions += 1
+            assert "# YOUR CODE HERE\n" in source and "raise NotImplementedError()" in source, meta["grade_id"]
+        if meta["grade"]:
+            tests += 1
+            assert cell["metadata"]["editable"] is False and cell["metadata"]["deletable"] is False
+    least = MINIMUM_EXERCISES.get(chapter.number, 6)
+    assert solutions >= least and tests >= least, f"chapter {chapter.number} has at least {least} graded exercises"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_setup_cell_and_badge_carry_the_configured_repository(chapter):
+    config = load_config(ROOT)
+    notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    first_code = next("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    assert f'COURSE_REPOSITORY = "{config.repository}"' in first_code
+    assert "prepare(" in first_code and '"google.colab" in sys.modules' in first_code
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert config.colab_url(f"notebooks/{chapter.name}.ipynb") in readme

@@ -1,0 +1,58 @@
+"""The benchmark command trains the chapter's own two models side by side and reports them."""
+
+from __future__ import annotations
+
+import json
+
+from cnn_course.authoring.namespace import chapter_namespace
+from cnn_course.cli import main
+from tests.helpers import ROOT
+
+
+def test_the_benchmark_uses_the_chapter_s_own_models():
+    namespace = chapter_namespace(ROOT, "02", ("build_first_cnn",), tags=("benchmark",))
+    assert namespace["build_first_cnn"]().count_params() == 477_994
+    better = namespace["build_better_cnn"]()
+    assert better.count_params() > 477_994 and better.name == "better_cnn"
+
+
+def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data: no download
+    out = tmp_path / "figures.json"
+    assert main(["--root", str(ROOT), "benchmark", "cifar10", "--epochs-first", "1", "--epochs-better", "1",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "first CNN" in printed and "better CNN" in printed and "images/s" in printed and "hardware:" in printed
+    figures = json.loads(out.read_text())
+    assert [r["model"] for r in figures["results"]] == ["first CNN", "better CNN"]
+    assert all(r["epochs"] == 1 and r["images_per_second"] > 0 for r in figures["results"])
+    assert "TensorFlow" in figures["hardware"] and figures["held_out_images"] > 0
+
+
+def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys,
+                                                                                         monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos: no download
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "figures.json"
+    assert main(["--root", str(ROOT), "benchmark", "catsdogs", "--epochs-first", "1", "--epochs-better", "1",
+                 "--epochs", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy" in printed and "tf.data pipeline vs naive loader:" in printed and "hardware:" in printed
+    figures = json.loads(out.read_text())
+    assert [r["model"] for r in figures["results"]] == ["first CNN", "better CNN"]
+    assert figures["results"][0]["parameters"] == 4_791_809
+    assert all(0.0 <= r["validation_accuracy"] <= 1.0 and r["epochs"] == 1 for r in figures["results"])
+    assert figures["pipeline_ratio"] > 0 and len(figures["pipelines"]) == 3
+
+
+def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "vgg16.json"
+    assert main(["--root", str(ROOT), "benchmark", "vgg16", "--weights", "none", "--batches", "1", "--epochs", "1",
+                 "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["weights"] == "none" and figures["train_photos_per_epoch"] == 32
+    assert figures["frozen"]["seconds_per_epoch"] > 0 and figures["fine_tuning"]["seconds_per_epoch"] > 0
+    assert figures["extraction"]["photos"] == 32 + 16 + 16 and figures["extraction"]["photos_per_second"] > 0
+    assert "bottleneck extraction:" in capsys.readouterr().out

@@ -1,0 +1,68 @@
+"""For every chapter: each exercise has a checker that accepts the notebook's own solution,
+reads an untouched stub as not attempted, explains a value passed instead of a function,
+and has two hints. Chapter-specific wrong answers live in test_checks_chapterNN.py."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from cnn_course.authoring.course import chapters
+from cnn_course.authoring.namespace import chapter_namespace
+from cnn_course.checks.core import Status
+from tests.helpers import ROOT, solution_cells
+
+CHAPTERS = [c.name for c in chapters(ROOT)]
+
+
+def checks_of(chapter: str):
+    return importlib.import_module(f"cnn_course.checks.chapter{chapter[:2]}")
+
+
+def solutions_of(chapter: str) -> dict:
+    """The chapter's import cell and its solution cells, run as the benchmarks run them."""
+    return chapter_namespace(ROOT, chapter[:2], solutions=True)
+
+
+CASES = [(chapter, exercise) for chapter in CHAPTERS for exercise in checks_of(chapter).EXERCISES]
+
+
+def _id(value):
+    return value if isinstance(value, str) else value.name
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_a_checker_named_after_its_function(chapter):
+    assert {exercise.name for exercise in checks_of(chapter).EXERCISES} == set(solution_cells(chapter))
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    return {chapter: solutions_of(chapter) for chapter in CHAPTERS}
+
+
+@pytest.mark.parametrize("chapter, exercise", CASES, ids=_id)
+def test_the_solution_is_correct(solutions, chapter, exercise):
+    result = exercise.evaluate(solutions[chapter][exercise.name])
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("chapter, exercise", CASES, ids=_id)
+def test_an_untouched_stub_is_not_attempted(chapter, exercise):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    assert exercise.evaluate(stub).status is Status.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("chapter, exercise", CASES, ids=_id)
+def test_passing_a_value_instead_of_the_function_is_explained(chapter, exercise):
+    result = exercise.evaluate(42)
+    assert result.status is Status.INCORRECT and f"check({exercise.name})" in result.message
+
+
+@pytest.mark.parametrize("chapter, exercise", CASES, ids=_id)
+def test_every_exercise_has_two_hints(chapter, exercise):
+    assert exercise.hint_text(1).startswith(f"Hint 1 for {exercise.name}:")
+    assert exercise.hint_text(2).startswith(f"Hint 2 for {exercise.name}:")

@@ -1,0 +1,81 @@
+"""Chapter 1 checkers reject typical mistakes with a helpful message (the generic checks: checks/test_all_chapters.py)."""
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from cnn_course.checks import chapter01 as ex
+from cnn_course.checks.core import Status
+
+
+def _flipped_convolution(image, kernel, padding=0, stride=1):
+    return signal.convolve2d(np.pad(image, padding), kernel, mode="valid")[::stride, ::stride]
+
+
+def _same_size_convolution(image, kernel, padding=0, stride=1):
+    return signal.correlate2d(image, kernel, mode="same")
+
+
+def _conv_layer_without_bias(image, filters, bias):
+    kh, kw = filters.shape[:2]
+    windows = np.lib.stride_tricks.sliding_window_view(image, (kh, kw), axis=(0, 1))
+    return np.einsum("ijcab,abcf->ijf", windows, filters)
+
+
+def _relu_in_place(x):
+    x[x < 0] = 0
+    return x
+
+
+def _relu_without_return(x):
+    np.maximum(x, 0)
+
+
+def _max_pool_stride_one(x, size=2):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(0, 1))
+    return windows.max(axis=(-2, -1))
+
+
+def _lenet5_forgetting_pooling():
+    return {"C1": 156, "C3": 2416, "C5": 48120, "F6": 10164, "output": 850}
+
+
+def _lenet5_original_c3():
+    return {"C1": 156, "S2": 0, "C3": 1516, "S4": 0, "C5": 48120, "F6": 10164, "output": 850}
+
+
+WRONG_ANSWERS = [
+    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: size - kernel_size, "should be 30, got 29"),
+    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: (size - kernel_size) // stride + 1,
+     "padding=1"),
+    (ex.convolve2d, _flipped_convolution, "differs at index"),
+    (ex.convolve2d, _same_size_convolution, "should have shape (3, 3), got shape (4, 4)"),
+    (ex.conv_layer, _conv_layer_without_bias, "differs at index"),
+    (ex.relu, _relu_in_place, "in place"),
+    (ex.relu, _relu_without_return, "without a `return`"),
+    (ex.relu, lambda x: np.abs(x), "differs at index"),
+    (ex.max_pool, _max_pool_stride_one, "should have shape (2, 2), got shape (3, 3)"),
+    (ex.dense_params, lambda n_inputs, units, use_bias=True: n_inputs * units, "should be 196,609,000"),
+    (ex.conv_params, lambda kernel_size, in_channels, filters, use_bias=True: filters * (kernel_size ** 2 + 1),
+     "should be 896, got 320"),
+    (ex.memory_gb, lambda n, dtype: n * np.dtype(dtype).itemsize / 1024 ** 3, "should be 0.786432"),
+    (ex.lenet5, _lenet5_forgetting_pooling, "in that order"),
+    (ex.lenet5, _lenet5_original_c3, "layer C3 should be 2,416, got 1,516"),
+    (ex.lenet5, lambda: [156, 0], "should return a dict"),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, fragment", WRONG_ANSWERS)
+def test_a_wrong_answer_is_rejected_with_a_helpful_message(exercise, answer, fragment):
+    result = exercise.evaluate(answer)
+    assert result.status is Status.INCORRECT
+    assert fragment in result.message
+
+
+def test_an_exception_inside_the_learner_s_code_is_reported_with_the_call():
+    def crashing(image, kernel, padding=0, stride=1):
+        return image[100, 100]
+
+    result = ex.convolve2d.evaluate(crashing)
+    assert result.status is Status.INCORRECT
+    assert "crashing(<array of shape (4, 4)>, <array of shape (2, 2)>) raised IndexError" in result.message

@@ -1,0 +1,99 @@
+"""Chapter 4 checkers reject typical mistakes with a helpful message (the generic checks: checks/test_all_chapters.py)."""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+from keras.applications.vgg16 import preprocess_input
+
+from cnn_course.checks import chapter04 as ex
+from cnn_course.checks.core import Status
+
+
+def _head(x, dropout=0.4):
+    x = layers.Flatten()(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(dropout)(x)
+    return layers.Dense(1, activation="sigmoid")(x)
+
+
+def _nested(base):
+    base.trainable = False
+    inputs = keras.Input(base.input.shape[1:])
+    return keras.Model(inputs, _head(base(inputs)))
+
+
+def _not_frozen(base):
+    return keras.Model(base.input, _head(base.output))
+
+
+def _wrong_dropout(base):
+    base.trainable = False
+    return keras.Model(base.input, _head(base.output, dropout=0.5))
+
+
+def _classifier(compiled=True, fixed_shape=None):
+    def build(feature_shape):
+        model = keras.Sequential([keras.Input(fixed_shape or feature_shape), layers.Flatten(),
+                                  layers.Dense(256, activation="relu"), layers.Dropout(0.4),
+                                  layers.Dense(1, activation="sigmoid")])
+        if compiled:
+            model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+    return build
+
+
+def _unfreeze_everything(model):
+    for layer in model.layers:
+        layer.trainable = True
+
+
+def _unfreeze_block4_too(model):
+    for layer in model.layers:
+        layer.trainable = layer.name.startswith(("block4", "block5")) or not layer.name.startswith("block")
+
+
+def _submission_unclipped(ids, probabilities, path, low=0.005, high=0.995):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label"])
+        writer.writerows(zip(ids, np.ravel(probabilities)))
+
+
+def _submission_without_header(ids, probabilities, path, low=0.005, high=0.995):
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows(zip(ids, np.clip(np.ravel(probabilities), low, high)))
+
+
+def _submission_sorted(ids, probabilities, path, low=0.005, high=0.995):
+    rows = sorted(zip(ids, np.clip(np.ravel(probabilities), low, high)))
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label"])
+        writer.writerows(rows)
+
+
+WRONG_ANSWERS = [
+    (ex.vgg_preprocess, lambda images: preprocess_input(images), "changed the array it was given"),
+    (ex.vgg_preprocess, lambda images: np.asarray(images, "float32") / 255.0, "vgg_preprocess(images) differs"),
+    (ex.frozen_model, _nested, "contains another model as one layer"),
+    (ex.frozen_model, _not_frozen, "must be frozen"),
+    (ex.frozen_model, _wrong_dropout, "Dropout rate should be 0.4"),
+    (ex.bottleneck_classifier, _classifier(compiled=False), "return the model compiled"),
+    (ex.bottleneck_classifier, _classifier(fixed_shape=(4, 4, 512)), "use the feature_shape argument"),
+    (ex.unfreeze_last_block, _unfreeze_everything, "only block5's convolutions and the head should be trainable"),
+    (ex.unfreeze_last_block, _unfreeze_block4_too, "block4_conv1"),
+    (ex.write_submission, _submission_unclipped, "strictly between 0 and 1"),
+    (ex.write_submission, _submission_without_header, "the first line must be exactly 'id,label'"),
+    (ex.write_submission, _submission_sorted, "in the order given"),
+    (ex.write_submission, lambda ids, probabilities, path, low=0.005, high=0.995: None, "nothing was written"),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, fragment", WRONG_ANSWERS)
+def test_a_wrong_answer_is_rejected_with_a_helpful_message(exercise, answer, fragment):
+    result = exercise.evaluate(answer)
+    assert result.status is Status.INCORRECT
+    assert fragment in result.message, result.message

@@ -1,0 +1,118 @@
+"""cnn-course grade on synthetic Chapter 1 submissions: full, zero, partial, broken."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from cnn_course.cli import main
+from cnn_course.authoring.course import chapters
+from tests.helpers import ROOT, points_of, release_notebook, solution_cells
+
+CHAPTER = "01_convolution_maths"
+HALF_DONE = ["conv_output_size", "convolve2d", "conv_layer"]
+
+
+def half_done_notebook():
+    """The release with the first three exercises answered, as a learner would save it."""
+    notebook = release_notebook(CHAPTER)
+    answers = solution_cells(CHAPTER)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in HALF_DONE:
+            cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "### " not in line)
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grading")
+    submissions = folder / "submissions"
+    (submissions / "bob").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / f"{CHAPTER}.ipynb", submissions / "alice.ipynb")
+    shutil.copy(ROOT / "notebooks" / f"{CHAPTER}.ipynb", submissions / "bob" / f"{CHAPTER}.ipynb")
+    (submissions / "carol.ipynb").write_text(json.dumps(half_done_notebook()))
+    (submissions / "dave.ipynb").write_text("{ this is not json")
+    (submissions / "notes.txt").write_text("not a submission")
+    out = folder / "grades.csv"
+    exit_code = main(["--root", str(ROOT), "grade", str(submissions), "--out", str(out), "--timeout", "60"])
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return exit_code, rows, folder
+
+
+def total_points():
+    return sum(points_of(CHAPTER).values())
+
+
+def test_the_batch_finishes_with_a_row_per_student(graded):
+    exit_code, rows, _ = graded
+    assert exit_code == 0
+    assert set(rows) == {"alice", "bob", "carol", "dave", "notes"}
+    assert rows["notes"]["status"] == "needs manual grading" and "not a notebook" in rows["notes"]["reason"]
+
+
+def test_the_solutions_get_full_marks(graded):
+    row = graded[1]["alice"]
+    assert row["status"] == "graded" and row["chapter"] == CHAPTER
+    assert float(row["score"]) == float(row["max_score"]) == total_points()
+    assert row["percent"] == "100"
+
+
+def test_the_untouched_release_gets_zero_without_a_crash(graded):
+    row = graded[1]["bob"]
+    assert row["status"] == "graded" and float(row["score"]) == 0 and float(row["max_score"]) == total_points()
+
+
+def test_a_half_done_notebook_gets_the_matching_partial_score(graded):
+    points = points_of(CHAPTER)
+    expected = sum(points[f"{name}_tests"] for name in HALF_DONE)
+    assert 0 < expected < total_points()
+    assert float(graded[1]["carol"]["score"]) == expected
+
+
+def test_a_broken_file_needs_manual_grading_with_the_reason(graded):
+    row = graded[1]["dave"]
+    assert row["status"] == "needs manual grading" and row["score"] == ""
+    assert "not valid notebook JSON" in row["reason"]
+
+
+def test_every_graded_student_gets_html_feedback(graded):
+    rows = graded[1]
+    for student in ("alice", "bob", "carol"):
+        html = rows[student]["feedback"]
+        assert html.endswith(f"{student}/{CHAPTER}.html")
+        with open(html, encoding="utf-8") as handle:
+            assert "<html" in handle.read(2000).lower()
+
+
+def test_the_table_is_printed_and_strays_are_listed(graded, capsys):
+    # The fixture ran before capsys; run a tiny batch again to see the output.
+    folder = graded[2] / "again"
+    folder.mkdir()
+    (folder / "readme.md").write_text("hello")
+    (folder / "erin.ipynb").write_text("")
+    main(["--root", str(ROOT), "grade", str(folder), "--out", str(graded[2] / "again.csv")])
+    out = capsys.readouterr().out
+    assert "not graded: readme.md: not a notebook" in out
+    assert "erin" in out and "needs manual grading" in out
+
+
+def test_an_empty_folder_is_refused_with_a_message(tmp_path, capsys):
+    assert main(["--root", str(ROOT), "grade", str(tmp_path), "--out", str(tmp_path / "g.csv")]) == 2
+    assert "no submissions" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in chapters(ROOT) if c.name != CHAPTER])
+def test_every_other_chapter_s_solutions_get_full_marks(chapter, tmp_path):
+    (tmp_path / "subs").mkdir()
+    shutil.copy(ROOT / "solutions" / f"{chapter}.ipynb", tmp_path / "subs" / "solver.ipynb")
+    out = tmp_path / "grades.csv"
+    assert main(["--root", str(ROOT), "grade", str(tmp_path / "subs"), "--out", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["chapter"] == chapter and row["status"] == "graded", row["reason"]
+    assert float(row["score"]) == float(row["max_score"]) == sum(points_of(chapter).values())

@@ -1,0 +1,127 @@
+"""Helpers the tests share: the course root, a server on 127.0.0.1, a tiny course without
+TensorFlow, and readers for a chapter's solutions and points. Nothing here touches the network."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jupytext
+import nbformat
+from cnn_course.authoring.course import find_root
+
+ROOT = find_root(Path(__file__).parent)
+
+
+def solution_cells(name: str) -> dict[str, str]:
+    """grade_id -> source of every solution cell in a chapter's source."""
+    notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def points_of(name: str) -> dict[str, float]:
+    """grade_id -> points of every graded test cell in a chapter's source."""
+    notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"] for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")}
+
+
+@contextlib.contextmanager
+def serve(files: dict[str, bytes]):
+    """A web server on 127.0.0.1 for the duration of a ``with``: path -> body, else 404.
+    Yields the base address, e.g. ``http://127.0.0.1:40123``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = files.get(self.path)
+            if body is None:
+                self.send_error(404, "Not Found")
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def release_notebook(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+
+# --- a tiny course without TensorFlow, for build and grading tests ----------------------
+
+MINI_PYPROJECT = """[project]
+name = "mini"
+
+[tool.cnn-course]
+repository = "https://github.com/example/mini-course"
+branch = "trunk"
+"""
+
+MINI_README = "# Mini course\n\n<!-- colab-badges:begin -->\nold badges\n<!-- colab-badges:end -->\n"
+
+SETUP = '''# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+COURSE_REPOSITORY = "https://github.com/someone/else"
+COURSE_BRANCH = "old"
+'''
+
+SOLUTION = '''# %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def double(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+'''
+
+TESTS = '''# %% nbgrader={"grade": true, "grade_id": "double_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert double(2) == 4
+### BEGIN HIDDEN TESTS
+assert double(-3) == -6
+### END HIDDEN TESTS
+'''
+
+SQUARE = '''# %% nbgrader={"grade": false, "grade_id": "square", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def square(x):
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "square_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert square(3) == 9
+### BEGIN HIDDEN TESTS
+assert square(-4) == 16
+### END HIDDEN TESTS
+'''
+
+TRIPLE = '''# %% nbgrader={"grade": false, "grade_id": "triple", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def triple(x):
+    ### BEGIN SOLUTION
+    return 3 * x
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "triple_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert triple(2) == 6
+'''
+
+
+def mini_course(folder: Path, *cells: str, name: str = "01_doubling", title: str = "Chapter 1: Doubling") -> Path:
+    """A course folder with one chapter made of ``cells`` (default: setup, one exercise, its tests)."""
+    (folder / "solutions").mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(MINI_PYPROJECT)
+    (folder / "README.md").write_text(MINI_README)
+    body = f"# %% [markdown]\n# # {title}\n\n" + "\n".join(cells or (SETUP, SOLUTION, TESTS))
+    (folder / "solutions" / f"{name}.py").write_text(body)
+    return folder

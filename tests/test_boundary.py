@@ -1,0 +1,97 @@
+"""Who uses what: learner modules (what notebooks and Colab import) stand on their own.
+
+The base install, which is all Colab gets, has no nbformat, nbgrader, jupytext or nbclient:
+every learner module must import without them, and the console script must still start.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+PACKAGE = ROOT / "src" / "cnn_course"
+INSTRUCTOR_ROOMS = ("authoring", "grading", "benchmarks")
+INSTRUCTOR_ONLY = ("nbformat", "nbgrader", "jupytext", "nbclient")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def learner_modules() -> list[str]:
+    """Every module outside authoring/, grading/ and benchmarks/, except the console script."""
+    return sorted(module_name(path) for path in PACKAGE.rglob("*.py")
+                  if path.relative_to(PACKAGE).parts[0] not in INSTRUCTOR_ROOMS and path.name != "cli.py")
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+# Python started with the instructor packages made unimportable, as on a base install.
+WITHOUT_INSTRUCTOR_TOOLS = f"""
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {INSTRUCTOR_ONLY!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, Absent())
+"""
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_INSTRUCTOR_TOOLS + code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def test_the_learner_side_is_found():
+    names = learner_modules()
+    assert {"cnn_course.photos", "cnn_course.data.cifar10", "cnn_course.checks.chapter02", "cnn_course.errors"} <= set(names)
+    assert not any(name.startswith(tuple(f"cnn_course.{room}" for room in INSTRUCTOR_ROOMS)) for name in names)
+
+
+@pytest.mark.parametrize("name", learner_modules())
+def test_no_learner_module_imports_instructor_tools(name):
+    path = PACKAGE.parent / Path(*name.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    forbidden = {f"cnn_course.{room}" for room in INSTRUCTOR_ROOMS} | {"cnn_course.cli", *INSTRUCTOR_ONLY}
+    used = {module for module in imports_of(path) if module.split(".")[0] in INSTRUCTOR_ONLY
+            or any(module == f or module.startswith(f + ".") for f in forbidden)}
+    assert not used, f"{name} imports {sorted(used)}: learner modules must work on a base install"
+
+
+def test_every_learner_module_imports_without_the_instructor_packages():
+    result = run_python(f"""
+import importlib, json
+for name in {learner_modules()!r}:
+    importlib.import_module(name)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {INSTRUCTOR_ONLY!r})))
+""")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_console_script_starts_on_a_base_install():
+    result = run_python("from cnn_course.cli import main\nmain(['--help'])")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "build" in result.stdout and "grade" in result.stdout and "benchmark" in result.stdout
+
+
+def test_a_command_that_needs_the_instructor_extra_says_what_to_install():
+    result = run_python(f"from cnn_course.cli import main\nsys.exit(main(['--root', {str(ROOT)!r}, 'build']))")
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert 'pip install "cnn-course[instructor]"' in result.stderr and "Traceback" not in result.stderr
