@@ -18,15 +18,21 @@ ROOT = find_root(Path(__file__).parent)
 def solution_cells(name: str) -> dict[str, str]:
     """grade_id -> source of every solution cell in a chapter's source."""
     notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
-    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def points_of(name: str) -> dict[str, float]:
     """grade_id -> points of every graded test cell in a chapter's source."""
     notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
-    return {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"] for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")}
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"]
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")
+    }
 
 
 @contextlib.contextmanager
@@ -61,7 +67,6 @@ def release_notebook(name: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
 
 
-
 # --- a tiny course without TensorFlow, for build and grading tests ----------------------
 
 MINI_PYPROJECT = """[project]
@@ -74,26 +79,26 @@ branch = "trunk"
 
 MINI_README = "# Mini course\n\n<!-- colab-badges:begin -->\nold badges\n<!-- colab-badges:end -->\n"
 
-SETUP = '''# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+SETUP = """# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 COURSE_REPOSITORY = "https://github.com/someone/else"
 COURSE_BRANCH = "old"
-'''
+"""
 
-SOLUTION = '''# %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
+SOLUTION = """# %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def double(x):
     ### BEGIN SOLUTION
     return 2 * x
     ### END SOLUTION
-'''
+"""
 
-TESTS = '''# %% nbgrader={"grade": true, "grade_id": "double_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+TESTS = """# %% nbgrader={"grade": true, "grade_id": "double_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert double(2) == 4
 ### BEGIN HIDDEN TESTS
 assert double(-3) == -6
 ### END HIDDEN TESTS
-'''
+"""
 
-SQUARE = '''# %% nbgrader={"grade": false, "grade_id": "square", "locked": false, "schema_version": 3, "solution": true, "task": false}
+SQUARE = """# %% nbgrader={"grade": false, "grade_id": "square", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def square(x):
     ### BEGIN SOLUTION
     return x * x
@@ -104,9 +109,9 @@ assert square(3) == 9
 ### BEGIN HIDDEN TESTS
 assert square(-4) == 16
 ### END HIDDEN TESTS
-'''
+"""
 
-TRIPLE = '''# %% nbgrader={"grade": false, "grade_id": "triple", "locked": false, "schema_version": 3, "solution": true, "task": false}
+TRIPLE = """# %% nbgrader={"grade": false, "grade_id": "triple", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def triple(x):
     ### BEGIN SOLUTION
     return 3 * x
@@ -114,7 +119,7 @@ def triple(x):
 
 # %% nbgrader={"grade": true, "grade_id": "triple_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 assert triple(2) == 6
-'''
+"""
 
 
 def mini_course(folder: Path, *cells: str, name: str = "01_doubling", title: str = "Chapter 1: Doubling") -> Path:

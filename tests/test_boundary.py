@@ -28,8 +28,11 @@ def module_name(path: Path) -> str:
 
 def learner_modules() -> list[str]:
     """Every module outside authoring/, grading/ and benchmarks/, except the console script."""
-    return sorted(module_name(path) for path in PACKAGE.rglob("*.py")
-                  if path.relative_to(PACKAGE).parts[0] not in INSTRUCTOR_ROOMS and path.name != "cli.py")
+    return sorted(
+        module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] not in INSTRUCTOR_ROOMS and path.name != "cli.py"
+    )
 
 
 def imports_of(path: Path) -> set[str]:
@@ -54,13 +57,21 @@ sys.meta_path.insert(0, Absent())
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", WITHOUT_INSTRUCTOR_TOOLS + code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_INSTRUCTOR_TOOLS + code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
 
 
 def test_the_learner_side_is_found():
     names = learner_modules()
-    assert {"cnn_course.photos", "cnn_course.data.cifar10", "cnn_course.checks.chapter02", "cnn_course.errors"} <= set(names)
+    assert {"cnn_course.photos", "cnn_course.data.cifar10", "cnn_course.checks.chapter02", "cnn_course.errors"} <= set(
+        names
+    )
     assert not any(name.startswith(tuple(f"cnn_course.{room}" for room in INSTRUCTOR_ROOMS)) for name in names)
 
 
@@ -69,8 +80,11 @@ def test_no_learner_module_imports_instructor_tools(name):
     path = PACKAGE.parent / Path(*name.split("."))
     path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
     forbidden = {f"cnn_course.{room}" for room in INSTRUCTOR_ROOMS} | {"cnn_course.cli", *INSTRUCTOR_ONLY}
-    used = {module for module in imports_of(path) if module.split(".")[0] in INSTRUCTOR_ONLY
-            or any(module == f or module.startswith(f + ".") for f in forbidden)}
+    used = {
+        module
+        for module in imports_of(path)
+        if module.split(".")[0] in INSTRUCTOR_ONLY or any(module == f or module.startswith(f + ".") for f in forbidden)
+    }
     assert not used, f"{name} imports {sorted(used)}: learner modules must work on a base install"
 
 

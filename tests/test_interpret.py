@@ -27,19 +27,21 @@ def brightness_model(functional: bool) -> keras.Model:
 
 def small_cnn(units: int = 3) -> keras.Model:
     seeding.set_seed(0)
-    return keras.Sequential([
-        keras.Input((16, 16, 3)),
-        keras.layers.Conv2D(4, 3, activation="relu", name="conv_a"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(8, 3, activation="relu", name="conv_b"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(units, activation="softmax" if units > 1 else "sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(4, 3, activation="relu", name="conv_a"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(8, 3, activation="relu", name="conv_b"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(units, activation="softmax" if units > 1 else "sigmoid"),
+        ]
+    )
 
 
 def bright_square(top=2, left=3):
     image = np.zeros((16, 16, 3), np.float32)
-    image[top:top + 4, left:left + 4] = 1.0
+    image[top : top + 4, left : left + 4] = 1.0
     return image
 
 
@@ -102,7 +104,9 @@ def test_filter_visualisation_raises_the_filter_s_activation():
 
 def test_asking_for_a_missing_layer_or_filter_says_what_exists():
     model = small_cnn()
-    with pytest.raises(interpret.LayerError, match=r"no layer 'block5_conv3'; its convolution layers are \['conv_a', 'conv_b'\]"):
+    with pytest.raises(
+        interpret.LayerError, match=r"no layer 'block5_conv3'; its convolution layers are \['conv_a', 'conv_b'\]"
+    ):
         interpret.grad_cam(model, np.zeros((16, 16, 3)), layer_name="block5_conv3")
     with pytest.raises(interpret.LayerError, match="filters 0 to 3, not 9"):
         interpret.visualize_filter(model, "conv_a", filter_index=9)

@@ -23,7 +23,7 @@ def encoded(image: Image.Image, fmt: str, **options) -> bytes:
 def red_left_blue_right(width=60, height=40, mode="RGB"):
     pixels = np.zeros((height, width, 3), dtype=np.uint8)
     pixels[:, : width // 2] = (255, 0, 0)
-    pixels[:, width // 2:] = (0, 0, 255)
+    pixels[:, width // 2 :] = (0, 0, 255)
     return Image.fromarray(pixels).convert(mode)
 
 
@@ -130,13 +130,16 @@ def test_transparency_becomes_white_and_grayscale_becomes_rgb(server):
     assert gray.shape == (40, 60, 3) and (gray[..., 0] == gray[..., 1]).all()
 
 
-@pytest.mark.parametrize("path, fragment", [
-    ("/page.html", "is a web page (text/html), not an image"),
-    ("/missing.jpg", "answered HTTP 404"),
-    ("/fake.jpg", "is not an image file that can be read"),
-    ("/huge-declared", "is 500 MB, more than the 20 MB"),
-    ("/bomb.png", "decompression bomb"),
-])
+@pytest.mark.parametrize(
+    "path, fragment",
+    [
+        ("/page.html", "is a web page (text/html), not an image"),
+        ("/missing.jpg", "answered HTTP 404"),
+        ("/fake.jpg", "is not an image file that can be read"),
+        ("/huge-declared", "is 500 MB, more than the 20 MB"),
+        ("/bomb.png", "decompression bomb"),
+    ],
+)
 def test_every_bad_url_raises_one_clear_error(server, path, fragment):
     with pytest.raises(PhotoError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         load_photo(server + path)
@@ -154,10 +157,13 @@ def test_a_server_that_does_not_answer_times_out(server):
     assert time.monotonic() - started < 2
 
 
-@pytest.mark.parametrize("location, fragment", [
-    ("ftp://example.com/cat.jpg", "only http:// and https://"),
-    ("file:///etc/passwd", "only http:// and https://"),
-])
+@pytest.mark.parametrize(
+    "location, fragment",
+    [
+        ("ftp://example.com/cat.jpg", "only http:// and https://"),
+        ("file:///etc/passwd", "only http:// and https://"),
+    ],
+)
 def test_other_schemes_are_refused(location, fragment):
     with pytest.raises(PhotoError, match=fragment):
         load_photo(location)

@@ -26,8 +26,10 @@ def figures():
     yield "show_grid", plotting.show_grid([IMAGE] * 7, [f"cat {i}" for i in range(7)], "grid", columns=4)
     history = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
     yield "show_history", plotting.show_history({"first": history, "better": history}, "curves")
-    yield "show_confusion_matrix", plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"],
-                                                                  "mistakes").figure
+    yield (
+        "show_confusion_matrix",
+        plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"], "mistakes").figure,
+    )
 
 
 @pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")

@@ -3,8 +3,19 @@ import pytest
 from cnn_course import smoke
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("YES", True), ("on", True),
-                                             ("0", False), ("", False), ("false", False), ("no", False)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("on", True),
+        ("0", False),
+        ("", False),
+        ("false", False),
+        ("no", False),
+    ],
+)
 def test_smoke_switch_reads_the_environment_variable(monkeypatch, value, expected):
     monkeypatch.setenv("CNN_COURSE_SMOKE", value)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)

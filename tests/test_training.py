@@ -37,16 +37,18 @@ def data():
 
 def make_model(seed):
     seeding.set_seed(seed)
-    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation="sigmoid")]
+    )
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
 def fit(model, callbacks):
     x, y = data()
-    return model.fit(x, y, validation_split=0.25, epochs=EPOCHS, batch_size=32, shuffle=False, verbose=0,
-                     callbacks=callbacks)
+    return model.fit(
+        x, y, validation_split=0.25, epochs=EPOCHS, batch_size=32, shuffle=False, verbose=0, callbacks=callbacks
+    )
 
 
 def test_a_disconnected_run_resumes_from_the_last_finished_epoch(tmp_path):

@@ -68,19 +68,22 @@ def test_a_good_submission_passes(tmp_path):
     assert kaggle_submission.check(good, expected_ids=[1, 2, 3]) == 3
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "the file is empty"),
-    ("id,label\n", "a header but no rows"),
-    ("ID;label\n1;0.5\n", "must be exactly 'id,label'"),
-    ("id,label\n1,0.5,extra\n2,0.5\n3,0.5\n", "line 2 has 3 values instead of 2"),
-    ("id,label\n1,dog\n2,0.5\n3,0.5\n", "the label 'dog' is not a number"),
-    ("id,label\n1,1.2\n2,0.5\n3,0.5\n", "strictly between 0 and 1"),
-    ("id,label\n1,1\n2,0.5\n3,0.5\n", "infinite log loss"),
-    ("id,label\n1,nan\n2,0.5\n3,0.5\n", "strictly between 0 and 1"),
-    ("id,label\n1,0.5\n1,0.4\n2,0.5\n3,0.5\n", "id 1 appears twice (lines 2 and 3)"),
-    ("id,label\n1,0.5\n2,0.5\n", "1 photo(s) have no row, e.g. id 3"),
-    ("id,label\n1,0.5\n2,0.5\n3,0.5\n99,0.5\n", "not in the test folder, e.g. 99"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "the file is empty"),
+        ("id,label\n", "a header but no rows"),
+        ("ID;label\n1;0.5\n", "must be exactly 'id,label'"),
+        ("id,label\n1,0.5,extra\n2,0.5\n3,0.5\n", "line 2 has 3 values instead of 2"),
+        ("id,label\n1,dog\n2,0.5\n3,0.5\n", "the label 'dog' is not a number"),
+        ("id,label\n1,1.2\n2,0.5\n3,0.5\n", "strictly between 0 and 1"),
+        ("id,label\n1,1\n2,0.5\n3,0.5\n", "infinite log loss"),
+        ("id,label\n1,nan\n2,0.5\n3,0.5\n", "strictly between 0 and 1"),
+        ("id,label\n1,0.5\n1,0.4\n2,0.5\n3,0.5\n", "id 1 appears twice (lines 2 and 3)"),
+        ("id,label\n1,0.5\n2,0.5\n", "1 photo(s) have no row, e.g. id 3"),
+        ("id,label\n1,0.5\n2,0.5\n3,0.5\n99,0.5\n", "not in the test folder, e.g. 99"),
+    ],
+)
 def test_each_kind_of_bad_submission_is_rejected(tmp_path, text, fragment):
     path = write(tmp_path / "bad.csv", text)
     with pytest.raises(kaggle_submission.SubmissionError) as error:

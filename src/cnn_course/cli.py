@@ -15,8 +15,17 @@ from pathlib import Path
 from cnn_course.errors import CourseError
 
 # What the instructor extra brings; a command that needs one of these says how to install it.
-INSTRUCTOR_PACKAGES = {"nbgrader", "jupytext", "nbformat", "nbclient", "nbconvert", "traitlets", "IPython",
-                       "ipykernel", "jupyter_client"}
+INSTRUCTOR_PACKAGES = {
+    "nbgrader",
+    "jupytext",
+    "nbformat",
+    "nbclient",
+    "nbconvert",
+    "traitlets",
+    "IPython",
+    "ipykernel",
+    "jupyter_client",
+}
 INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip install -e ".[instructor]")'
 
 
@@ -46,8 +55,15 @@ def command_run(args: argparse.Namespace) -> int:
 def command_grade(args: argparse.Namespace) -> int:
     from cnn_course.grading.batch import grade_path
 
-    grade_path(args.submissions, out_csv=args.out, root=_root(args), feedback_dir=args.feedback,
-               cell_timeout=args.timeout, chapter=args.chapter, id_pattern=args.id_pattern)
+    grade_path(
+        args.submissions,
+        out_csv=args.out,
+        root=_root(args),
+        feedback_dir=args.feedback,
+        cell_timeout=args.timeout,
+        chapter=args.chapter,
+        id_pattern=args.id_pattern,
+    )
     return 0
 
 
@@ -58,9 +74,12 @@ def command_benchmark(args: argparse.Namespace) -> int:
 def _add_benchmarks(commands) -> None:
     from cnn_course import benchmarks
 
-    bench = commands.add_parser("benchmark", help="measure a chapter's training on this machine",
-                                description="Train a chapter's own models and report accuracy, time and hardware. "
-                                            "Name the benchmark by chapter number (02) or by its older name.")
+    bench = commands.add_parser(
+        "benchmark",
+        help="measure a chapter's training on this machine",
+        description="Train a chapter's own models and report accuracy, time and hardware. "
+        "Name the benchmark by chapter number (02) or by its older name.",
+    )
     kinds = bench.add_subparsers(dest="benchmark_name", required=True, metavar="NN")
     for module in benchmarks.modules():
         first, *aliases = benchmarks.names(module)
@@ -79,8 +98,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="regenerate solutions/*.ipynb, notebooks/ and the README badges")
     build.add_argument("--out", type=Path, help="write into this folder instead of the course folder")
-    build.add_argument("--no-execute", action="store_true",
-                       help="skip running each solution notebook against its own tests (faster)")
+    build.add_argument(
+        "--no-execute", action="store_true", help="skip running each solution notebook against its own tests (faster)"
+    )
     build.set_defaults(handler=command_build)
 
     run = commands.add_parser("run", help="execute a chapter's solution notebook top to bottom")
@@ -91,16 +111,26 @@ def make_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
-    grade.add_argument("submissions", type=Path,
-                       help="a folder or a .zip: one notebook or one folder per student, or names with the id in them")
+    grade.add_argument(
+        "submissions",
+        type=Path,
+        help="a folder or a .zip: one notebook or one folder per student, or names with the id in them",
+    )
     grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
     grade.add_argument("--feedback", type=Path, help="folder for the HTML feedback (default: feedback/ beside the CSV)")
-    grade.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
-                       help=f"seconds one cell of a submission may run before it is stopped (default: {DEFAULT_CELL_TIMEOUT})")
+    grade.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_CELL_TIMEOUT,
+        help=f"seconds one cell of a submission may run before it is stopped (default: {DEFAULT_CELL_TIMEOUT})",
+    )
     grade.add_argument("--chapter", help="grade every submission as this chapter (default: detected per notebook)")
-    grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
-                       help="regular expression with a group (?P<student>...) that finds the student id in a "
-                            "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas")
+    grade.add_argument(
+        "--id-pattern",
+        default=DEFAULT_ID_PATTERN,
+        help="regular expression with a group (?P<student>...) that finds the student id in a "
+        "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas",
+    )
     grade.set_defaults(handler=command_grade)
 
     _add_benchmarks(commands)
@@ -117,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in INSTRUCTOR_PACKAGES:
             raise
-        print(f"cnn-course {args.command} needs the instructor tools ({error.name} is not installed). "
-              f"Install them with:\n  {INSTALL_INSTRUCTOR}", file=sys.stderr)
+        print(
+            f"cnn-course {args.command} needs the instructor tools ({error.name} is not installed). "
+            f"Install them with:\n  {INSTALL_INSTRUCTOR}",
+            file=sys.stderr,
+        )
         return 3
 
 

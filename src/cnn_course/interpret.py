@@ -55,9 +55,13 @@ def _with_outputs(model: keras.Model, layers: list[keras.layers.Layer]) -> keras
     except (AttributeError, ValueError):
         inputs = None
     if not inputs:
-        raise LayerError(f"model {model.name!r} has no defined input yet: build it with keras.Input(shape=...) "
-                         "or call it on a batch first")
-    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in layers] + [model.outputs[0]])
+        raise LayerError(
+            f"model {model.name!r} has no defined input yet: build it with keras.Input(shape=...) "
+            "or call it on a batch first"
+        )
+    return keras.Model(
+        inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in layers] + [model.outputs[0]]
+    )
 
 
 def _batch(image: np.ndarray) -> tf.Tensor:
@@ -84,8 +88,9 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer_names: list[str] |
     return {layer.name: np.asarray(output[0]) for layer, output in zip(layers, outputs[:-1])}
 
 
-def grad_cam(model: keras.Model, image: np.ndarray, layer_name: str | None = None,
-             class_index: int | None = None) -> tuple[np.ndarray, int]:
+def grad_cam(
+    model: keras.Model, image: np.ndarray, layer_name: str | None = None, class_index: int | None = None
+) -> tuple[np.ndarray, int]:
     """Grad-CAM heat map in [0, 1] at the layer's resolution, and the class it explains.
 
     The gradients of the class score with respect to the layer's maps, averaged over each
@@ -105,8 +110,15 @@ def grad_cam(model: keras.Model, image: np.ndarray, layer_name: str | None = Non
     return (cam / peak if peak > 0 else cam), class_index
 
 
-def occlusion_map(model: keras.Model, image: np.ndarray, patch: int = 8, stride: int = 4,
-                  class_index: int | None = None, fill: float | None = None, batch_size: int = 64) -> tuple[np.ndarray, int]:
+def occlusion_map(
+    model: keras.Model,
+    image: np.ndarray,
+    patch: int = 8,
+    stride: int = 4,
+    class_index: int | None = None,
+    fill: float | None = None,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, int]:
     """How much the class score falls when a ``patch`` square (grey by default) hides each place.
 
     Returns ``(drops, class_index)``; ``drops[i, j]`` is the fall in score with the patch at
@@ -124,18 +136,19 @@ def occlusion_map(model: keras.Model, image: np.ndarray, patch: int = 8, stride:
     for top in rows:
         for left in cols:
             copy = image.copy()
-            copy[top:top + patch, left:left + patch] = fill
+            copy[top : top + patch, left : left + patch] = fill
             hidden.append(copy)
     scores = []
     for start in range(0, len(hidden), batch_size):
-        predictions = model(np.stack(hidden[start:start + batch_size]), training=False)
+        predictions = model(np.stack(hidden[start : start + batch_size]), training=False)
         scores.append(_class_score(predictions, class_index)[0].numpy())
     drops = float(baseline[0]) - np.concatenate(scores)
     return drops.reshape(len(rows), len(cols)), class_index
 
 
-def visualize_filter(model: keras.Model, layer_name: str, filter_index: int, steps: int = 40,
-                     step_size: float = 1.0, seed: int = 0) -> tuple[np.ndarray, float, float]:
+def visualize_filter(
+    model: keras.Model, layer_name: str, filter_index: int, steps: int = 40, step_size: float = 1.0, seed: int = 0
+) -> tuple[np.ndarray, float, float]:
     """The input that excites one filter most, found by gradient ascent from faint noise.
 
     Returns ``(image in [0, 1], mean activation before, mean activation after)``.

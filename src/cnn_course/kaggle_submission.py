@@ -48,8 +48,10 @@ def problems(path: Path, expected_ids: Iterable[str] | None = None) -> list[str]
             found.append(f"line {number}: the label {label!r} is not a number")
             continue
         if not math.isfinite(value) or not 0.0 < value < 1.0:
-            found.append(f"line {number}: the label {label} must be a probability strictly between 0 and 1 "
-                         "(clip it: an exact 0 or 1 that is wrong costs an infinite log loss)")
+            found.append(
+                f"line {number}: the label {label} must be a probability strictly between 0 and 1 "
+                "(clip it: an exact 0 or 1 that is wrong costs an infinite log loss)"
+            )
     if len(rows) == 1:
         found.append("the file has a header but no rows")
     if expected_ids is not None:
@@ -58,7 +60,9 @@ def problems(path: Path, expected_ids: Iterable[str] | None = None) -> list[str]
         if missing:
             found.append(f"{len(missing)} photo(s) have no row, e.g. id {', '.join(missing[:5])}")
         if extra:
-            found.append(f"{len(extra)} row(s) are for ids that are not in the test folder, e.g. {', '.join(extra[:5])}")
+            found.append(
+                f"{len(extra)} row(s) are for ids that are not in the test folder, e.g. {', '.join(extra[:5])}"
+            )
     return found
 
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from cnn_course.errors import CourseError
 
-MAX_BYTES = 20_000_000     # a phone photo is a few MB; anything bigger is refused
-MAX_PIXELS = 50_000_000    # about 8,000 x 6,000: more is a decompression bomb, not a photo
+MAX_BYTES = 20_000_000  # a phone photo is a few MB; anything bigger is refused
+MAX_PIXELS = 50_000_000  # about 8,000 x 6,000: more is a decompression bomb, not a photo
 TIMEOUT_SECONDS = 15
 
 
@@ -36,12 +36,16 @@ def _read_url(url: str, timeout: float, max_bytes: int) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise PhotoError(f"{url} is {int(declared) / 1e6:.0f} MB, more than the {max_bytes / 1e6:.0f} MB "
-                                 "a photo may have. Download a smaller version of the image.")
+                raise PhotoError(
+                    f"{url} is {int(declared) / 1e6:.0f} MB, more than the {max_bytes / 1e6:.0f} MB "
+                    "a photo may have. Download a smaller version of the image."
+                )
             kind = response.headers.get_content_type()
             if kind.startswith("text/"):
-                raise PhotoError(f"{url} is a web page ({kind}), not an image. Open it in a browser, right-click "
-                                 "the picture and copy the image address instead.")
+                raise PhotoError(
+                    f"{url} is a web page ({kind}), not an image. Open it in a browser, right-click "
+                    "the picture and copy the image address instead."
+                )
             body = response.read(max_bytes + 1)  # never read more than the cap, whatever the server claims
     except PhotoError:
         raise
@@ -65,7 +69,9 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
     if not path.is_file():
         raise PhotoError(f"{path} is a folder, not a photo")
     if path.stat().st_size > max_bytes:
-        raise PhotoError(f"{path} is {path.stat().st_size / 1e6:.0f} MB, more than the {max_bytes / 1e6:.0f} MB a photo may have")
+        raise PhotoError(
+            f"{path} is {path.stat().st_size / 1e6:.0f} MB, more than the {max_bytes / 1e6:.0f} MB a photo may have"
+        )
     return path.read_bytes()
 
 
@@ -92,8 +98,10 @@ def decode(data: bytes, source: str = "the photo", max_pixels: int = MAX_PIXELS)
         raise PhotoError(f"{source} is not an image file that can be read (JPEG, PNG, WebP, GIF, BMP, …)") from None
     width, height = image.size
     if width * height > max_pixels:  # checked from the header, before anything is decoded
-        raise PhotoError(f"{source} claims {width:,} x {height:,} pixels, more than the {max_pixels:,} allowed: "
-                         "it is either damaged or a decompression bomb")
+        raise PhotoError(
+            f"{source} claims {width:,} x {height:,} pixels, more than the {max_pixels:,} allowed: "
+            "it is either damaged or a decompression bomb"
+        )
     try:
         image.load()
         image = ImageOps.exif_transpose(image)
@@ -107,8 +115,13 @@ def decode(data: bytes, source: str = "the photo", max_pixels: int = MAX_PIXELS)
     return image.convert("RGB")
 
 
-def load_photo(location: str | Path, size: tuple[int, int] | None = (150, 150), timeout: float = TIMEOUT_SECONDS,
-               max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def load_photo(
+    location: str | Path,
+    size: tuple[int, int] | None = (150, 150),
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_BYTES,
+    max_pixels: int = MAX_PIXELS,
+) -> np.ndarray:
     """A photo as a ``uint8`` array ``(height, width, 3)``, resized to ``size`` (height, width)
     unless ``size`` is None. Raises :class:`PhotoError` with the reason on any failure."""
     image = decode(read_bytes(location, timeout, max_bytes), str(location), max_pixels)
@@ -116,6 +129,7 @@ def load_photo(location: str | Path, size: tuple[int, int] | None = (150, 150), 
         height, width = size
         image = image.resize((width, height))
     return np.asarray(image, dtype=np.uint8)
+
 
 # ITU-R BT.601 luma weights: how much red, green and blue each add to perceived brightness.
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])

@@ -36,29 +36,37 @@ def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: 
     return ax
 
 
-def show_images(images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str,
-                cmap: str | Sequence[str | None] | None = None, size: float = 4.0) -> plt.Figure:
+def show_images(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    suptitle: str,
+    cmap: str | Sequence[str | None] | None = None,
+    size: float = 4.0,
+) -> plt.Figure:
     """Draw images side by side, each with its own title and pixel axes. ``cmap`` is one
     colour map for all, or one per image."""
     if len(images) != len(titles):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     cmaps = list(cmap) if isinstance(cmap, (list, tuple)) else [cmap] * len(images)
-    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size * 0.85), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(images), figsize=(size * len(images), size * 0.85), squeeze=False, layout="constrained"
+    )
     for ax, image, title, image_cmap in zip(axes[0], images, titles, cmaps):
         show_image(image, title, ax=ax, cmap=image_cmap)
     fig.suptitle(suptitle)
     return fig
 
 
-def show_before_after(before: np.ndarray, after: np.ndarray, suptitle: str,
-                      after_title: str = "after", cmap: str | None = None) -> plt.Figure:
+def show_before_after(
+    before: np.ndarray, after: np.ndarray, suptitle: str, after_title: str = "after", cmap: str | None = None
+) -> plt.Figure:
     """The same photo before and after an operation; ``cmap`` applies to the result only."""
     return show_images([before, after], ["before", after_title], suptitle, cmap=[None, cmap])
 
 
-def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt: str = "{:.0f}",
-                cmap: str = "gray") -> plt.Axes:
+def show_values(
+    values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt: str = "{:.0f}", cmap: str = "gray"
+) -> plt.Axes:
     """A small 2-D array as a heat map with every value written in its cell."""
     values = np.asarray(values)
     if values.ndim != 2:
@@ -73,8 +81,15 @@ def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt:
     ax.imshow(values, cmap=cmap, **limits)
     middle = (np.nanmax(values) + np.nanmin(values)) / 2
     for (row, col), value in np.ndenumerate(values):
-        ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8,
-                color="black" if value > middle else "white")
+        ax.text(
+            col,
+            row,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if value > middle else "white",
+        )
     ax.set_xticks(range(values.shape[1]))
     ax.set_yticks(range(values.shape[0]))
     ax.set_title(title)
@@ -83,8 +98,16 @@ def show_values(values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt:
     return ax
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, ylabel: str,
-              log: bool = False, value_format: str = "{:,.0f}", ax: plt.Axes | None = None) -> plt.Axes:
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    log: bool = False,
+    value_format: str = "{:,.0f}",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
     """A labelled bar chart, each bar annotated with its value (``value_format``, e.g. ``"{:.1%}"``)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5, 0.9 * len(labels)), 4))
@@ -99,8 +122,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel
     return ax
 
 
-def show_heatmap(image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map",
-                 alpha: float = 0.45) -> plt.Figure:
+def show_heatmap(
+    image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map", alpha: float = 0.45
+) -> plt.Figure:
     """A photo, its heat map (e.g. Grad-CAM or occlusion) and the two overlaid."""
     image = np.asarray(image)
     shown = image / 255.0 if image.dtype == np.uint8 else np.clip(image, 0, 1)
@@ -125,8 +149,9 @@ def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: in
     maps = np.asarray(maps)
     count = min(count, maps.shape[-1])
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.6), squeeze=False, layout="constrained"
+    )
     for index, ax in enumerate(axes.flat):
         if index < count:
             ax.imshow(maps[..., index], cmap="viridis")
@@ -139,15 +164,21 @@ def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: in
     return fig
 
 
-def show_grid(images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str, columns: int = 6,
-              title_colours: Sequence[str] | None = None) -> plt.Figure:
+def show_grid(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    suptitle: str,
+    columns: int = 6,
+    title_colours: Sequence[str] | None = None,
+) -> plt.Figure:
     """Small images in a grid, each with a caption (e.g. true and predicted class)."""
     count = len(images)
     if count == 0:
         raise ValueError("show_grid needs at least one image")
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.9 * columns, 2.1 * rows + 0.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.9 * columns, 2.1 * rows + 0.6), squeeze=False, layout="constrained"
+    )
     for index, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -169,10 +200,17 @@ def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> pl
     for name, history in histories.items():
         epochs = range(1, len(history["loss"]) + 1)
         for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
-            line, = ax.plot(epochs, history[key], marker="o", markersize=3, label=f"{name}: training")
+            (line,) = ax.plot(epochs, history[key], marker="o", markersize=3, label=f"{name}: training")
             if f"val_{key}" in history:
-                ax.plot(epochs, history[f"val_{key}"], "--", marker="o", markersize=3, color=line.get_color(),
-                        label=f"{name}: validation")
+                ax.plot(
+                    epochs,
+                    history[f"val_{key}"],
+                    "--",
+                    marker="o",
+                    markersize=3,
+                    color=line.get_color(),
+                    label=f"{name}: validation",
+                )
     for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
@@ -183,15 +221,22 @@ def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> pl
     return fig
 
 
-def show_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str],
-                          title: str) -> plt.Axes:
+def show_confusion_matrix(
+    y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str], title: str
+) -> plt.Axes:
     """scikit-learn's confusion matrix with class names, one row per true class."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
     _, ax = plt.subplots(figsize=(7.5, 6.5), layout="constrained")
-    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, labels=list(range(len(class_names))),
-                                            display_labels=list(class_names), ax=ax, colorbar=False,
-                                            xticks_rotation=45)
+    ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        labels=list(range(len(class_names))),
+        display_labels=list(class_names),
+        ax=ax,
+        colorbar=False,
+        xticks_rotation=45,
+    )
     ax.set_title(title)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")

@@ -30,8 +30,9 @@ def checkpoint_dir(run_name: str, root: Path | None = None) -> Path:
     return folder
 
 
-def resumable_callbacks(run_name: str, monitor: str = "val_loss", patience: int | None = None,
-                        root: Path | None = None) -> list:
+def resumable_callbacks(
+    run_name: str, monitor: str = "val_loss", patience: int | None = None, root: Path | None = None
+) -> list:
     """Callbacks for ``model.fit``: resume after a disconnect, keep the best model, optionally stop early."""
     import keras
 

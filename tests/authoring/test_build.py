@@ -9,6 +9,7 @@ from cnn_course.authoring.build import build
 from cnn_course.authoring.source import BuildError
 from tests.helpers import SETUP, SOLUTION, TESTS, mini_course
 
+
 def test_committed_files_match_a_fresh_build(root, tmp_path):
     result = build(root, out=tmp_path, execute=False, log=lambda *_: None)
     for produced in result.written:
@@ -16,7 +17,8 @@ def test_committed_files_match_a_fresh_build(root, tmp_path):
         committed = root / relative
         assert committed.exists(), f"{relative} is not committed: run `cnn-course build` and commit"
         assert committed.read_text(encoding="utf-8") == produced.read_text(encoding="utf-8"), (
-            f"{relative} differs from a fresh build: run `cnn-course build` and commit the result")
+            f"{relative} differs from a fresh build: run `cnn-course build` and commit the result"
+        )
     produced_release = {p.name for p in (tmp_path / "notebooks").iterdir()}
     committed_release = {p.name for p in (root / "notebooks").iterdir() if p.is_file()}
     assert committed_release == produced_release, "notebooks/ holds files the build does not make"
@@ -45,8 +47,9 @@ def test_build_stamps_the_repository_and_makes_a_release_without_answers(tmp_pat
     assert "jupytext" not in release["metadata"]
     readme = (course / "README.md").read_text()
     assert "old badges" not in readme
-    assert ("https://colab.research.google.com/github/example/mini-course/blob/trunk/notebooks/01_doubling.ipynb"
-            in readme)
+    assert (
+        "https://colab.research.google.com/github/example/mini-course/blob/trunk/notebooks/01_doubling.ipynb" in readme
+    )
     paired = json.loads((course / "solutions" / "01_doubling.ipynb").read_text())
     assert paired["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
 
@@ -60,19 +63,33 @@ def test_stale_release_files_are_removed(tmp_path):
     assert not stale.exists()
 
 
-@pytest.mark.parametrize("cells, fragment", [
-    ((SETUP, SOLUTION, TESTS.replace('"double_tests"', '"double"')),
-     "cell 3 (grade_id 'double'): grade_id 'double' is used twice (first in cell 2)"),
-    ((SETUP, "# %%\ndef triple(x):\n    ### BEGIN SOLUTION\n    return 3 * x\n    ### END SOLUTION\n", TESTS),
-     "has a solution region but is not marked as a solution cell"),
-    ((SETUP, SOLUTION, TESTS.replace('"points": 1, ', "")),
-     "cell 3 (grade_id 'double_tests'): is graded but has no points"),
-    ((SETUP, SOLUTION, TESTS.replace('"points": 1, ', '"points": 0, ')), "is graded but has no points"),
-    ((SETUP, SOLUTION, "# %%\n### BEGIN HIDDEN TESTS\nassert double(1) == 2\n### END HIDDEN TESTS\n"),
-     "has hidden tests but is not a graded test cell"),
-    ((SETUP, SOLUTION.replace("    ### END SOLUTION\n", ""), TESTS), "1 '### BEGIN SOLUTION' but 0 '### END SOLUTION'"),
-    ((SOLUTION, TESTS), "needs exactly one setup cell"),
-])
+@pytest.mark.parametrize(
+    "cells, fragment",
+    [
+        (
+            (SETUP, SOLUTION, TESTS.replace('"double_tests"', '"double"')),
+            "cell 3 (grade_id 'double'): grade_id 'double' is used twice (first in cell 2)",
+        ),
+        (
+            (SETUP, "# %%\ndef triple(x):\n    ### BEGIN SOLUTION\n    return 3 * x\n    ### END SOLUTION\n", TESTS),
+            "has a solution region but is not marked as a solution cell",
+        ),
+        (
+            (SETUP, SOLUTION, TESTS.replace('"points": 1, ', "")),
+            "cell 3 (grade_id 'double_tests'): is graded but has no points",
+        ),
+        ((SETUP, SOLUTION, TESTS.replace('"points": 1, ', '"points": 0, ')), "is graded but has no points"),
+        (
+            (SETUP, SOLUTION, "# %%\n### BEGIN HIDDEN TESTS\nassert double(1) == 2\n### END HIDDEN TESTS\n"),
+            "has hidden tests but is not a graded test cell",
+        ),
+        (
+            (SETUP, SOLUTION.replace("    ### END SOLUTION\n", ""), TESTS),
+            "1 '### BEGIN SOLUTION' but 0 '### END SOLUTION'",
+        ),
+        ((SOLUTION, TESTS), "needs exactly one setup cell"),
+    ],
+)
 def test_broken_sources_are_refused_naming_file_and_cell(tmp_path, cells, fragment):
     course = mini_course(tmp_path, *cells)
     with pytest.raises(BuildError) as refused:

@@ -19,8 +19,23 @@ def test_the_benchmark_uses_the_chapter_s_own_models():
 def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data: no download
     out = tmp_path / "figures.json"
-    assert main(["--root", str(ROOT), "benchmark", "cifar10", "--epochs-first", "1", "--epochs-better", "1",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(ROOT),
+                "benchmark",
+                "cifar10",
+                "--epochs-first",
+                "1",
+                "--epochs-better",
+                "1",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "first CNN" in printed and "better CNN" in printed and "images/s" in printed and "hardware:" in printed
     figures = json.loads(out.read_text())
@@ -29,13 +44,29 @@ def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monk
     assert "TensorFlow" in figures["hardware"] and figures["held_out_images"] > 0
 
 
-def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys,
-                                                                                         monkeypatch):
+def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos: no download
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "figures.json"
-    assert main(["--root", str(ROOT), "benchmark", "catsdogs", "--epochs-first", "1", "--epochs-better", "1",
-                 "--epochs", "1", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(ROOT),
+                "benchmark",
+                "catsdogs",
+                "--epochs-first",
+                "1",
+                "--epochs-better",
+                "1",
+                "--epochs",
+                "1",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "test accuracy" in printed and "tf.data pipeline vs naive loader:" in printed and "hardware:" in printed
     figures = json.loads(out.read_text())
@@ -49,8 +80,25 @@ def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, c
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "vgg16.json"
-    assert main(["--root", str(ROOT), "benchmark", "vgg16", "--weights", "none", "--batches", "1", "--epochs", "1",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(ROOT),
+                "benchmark",
+                "vgg16",
+                "--weights",
+                "none",
+                "--batches",
+                "1",
+                "--epochs",
+                "1",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     figures = json.loads(out.read_text())
     assert figures["weights"] == "none" and figures["train_photos_per_epoch"] == 32
     assert figures["frozen"]["seconds_per_epoch"] > 0 and figures["fine_tuning"]["seconds_per_epoch"] > 0

@@ -46,8 +46,7 @@ def _lenet5_original_c3():
 
 WRONG_ANSWERS = [
     (ex.output_size, lambda size, kernel_size, padding=0, stride=1: size - kernel_size, "should be 30, got 29"),
-    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: (size - kernel_size) // stride + 1,
-     "padding=1"),
+    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: (size - kernel_size) // stride + 1, "padding=1"),
     (ex.convolve2d, _flipped_convolution, "differs at index"),
     (ex.convolve2d, _same_size_convolution, "should have shape (3, 3), got shape (4, 4)"),
     (ex.conv_layer, _conv_layer_without_bias, "differs at index"),
@@ -56,9 +55,12 @@ WRONG_ANSWERS = [
     (ex.relu, lambda x: np.abs(x), "differs at index"),
     (ex.max_pool, _max_pool_stride_one, "should have shape (2, 2), got shape (3, 3)"),
     (ex.dense_params, lambda n_inputs, units, use_bias=True: n_inputs * units, "should be 196,609,000"),
-    (ex.conv_params, lambda kernel_size, in_channels, filters, use_bias=True: filters * (kernel_size ** 2 + 1),
-     "should be 896, got 320"),
-    (ex.memory_gb, lambda n, dtype: n * np.dtype(dtype).itemsize / 1024 ** 3, "should be 0.786432"),
+    (
+        ex.conv_params,
+        lambda kernel_size, in_channels, filters, use_bias=True: filters * (kernel_size**2 + 1),
+        "should be 896, got 320",
+    ),
+    (ex.memory_gb, lambda n, dtype: n * np.dtype(dtype).itemsize / 1024**3, "should be 0.786432"),
     (ex.lenet5, _lenet5_forgetting_pooling, "in that order"),
     (ex.lenet5, _lenet5_original_c3, "layer C3 should be 2,416, got 1,516"),
     (ex.lenet5, lambda: [156, 0], "should return a dict"),

@@ -10,22 +10,47 @@ from cnn_course.checks.core import Status
 
 
 def _padded_cnn():
-    return keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 3, padding="same", activation="relu"),
-                             layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
-                             layers.Dropout(0.25), layers.Conv2D(64, 3, padding="same", activation="relu"),
-                             layers.Conv2D(64, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
-                             layers.Dropout(0.25), layers.Flatten(), layers.Dense(256, activation="relu"),
-                             layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.25),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(256, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def _cnn_without_dropout():
-    return keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 3), layers.Conv2D(32, 3),
-                             layers.MaxPooling2D(2), layers.Conv2D(64, 3)])
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            layers.Conv2D(32, 3),
+            layers.Conv2D(32, 3),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3),
+        ]
+    )
 
 
 def _hand_shapes_with_padding():
-    return {"conv1": (32, 32, 32), "conv2": (32, 32, 32), "pool1": (16, 16, 32), "conv3": (16, 16, 64),
-            "conv4": (16, 16, 64), "pool2": (8, 8, 64), "flatten": (4096,)}
+    return {
+        "conv1": (32, 32, 32),
+        "conv2": (32, 32, 32),
+        "pool1": (16, 16, 32),
+        "conv3": (16, 16, 64),
+        "conv4": (16, 16, 64),
+        "pool2": (8, 8, 64),
+        "flatten": (4096,),
+    }
 
 
 def _per_class_overall(y_true, y_pred, num_classes):
@@ -35,14 +60,21 @@ def _per_class_overall(y_true, y_pred, num_classes):
 WRONG_ANSWERS = [
     (ex.scale_images, lambda x: x / 255, "should return float32"),
     (ex.scale_images, lambda x: np.asarray(x, np.float32) / 256, "differs at index"),
-    (ex.one_hot, lambda labels, n: keras.utils.to_categorical(labels, n + 1), "should have shape (3, 10), got shape (3, 11)"),
+    (
+        ex.one_hot,
+        lambda labels, n: keras.utils.to_categorical(labels, n + 1),
+        "should have shape (3, 10), got shape (3, 11)",
+    ),
     (ex.first_cnn, _padded_cnn, "layer 1 (Conv2D) should output (30, 30, 32), got (32, 32, 32)"),
     (ex.first_cnn, _cnn_without_dropout, "layer 4 should be Dropout, got Conv2D"),
     (ex.first_cnn, lambda: "a model", "should return a Keras model"),
     (ex.hand_shapes, _hand_shapes_with_padding, "conv1 should be (30, 30, 32), got (32, 32, 32)"),
     (ex.hand_shapes, lambda: [(30, 30, 32)], "should return a dict"),
-    (ex.did_it_learn, lambda history, before, after: history["loss"][-1] < history["loss"][0],
-     "should return False when no weight moved"),
+    (
+        ex.did_it_learn,
+        lambda history, before, after: history["loss"][-1] < history["loss"][0],
+        "should return False when no weight moved",
+    ),
     (ex.did_it_learn, lambda history, before, after: "yes", "should return True"),
     (ex.per_class, _per_class_overall, "differs at index"),
 ]

@@ -13,23 +13,42 @@ from cnn_course.checks.core import Status
 
 
 def _count_every_file(root):
-    return {split: {p.name: len(list(p.iterdir())) for p in sorted((Path(root) / split).iterdir())}
-            for split in ("train", "validation", "test")}
+    return {
+        split: {p.name: len(list(p.iterdir())) for p in sorted((Path(root) / split).iterdir())}
+        for split in ("train", "validation", "test")
+    }
 
 
 def _augmentation(rotation=30 / 360, flip="horizontal", extra=()):
-    return lambda: keras.Sequential([layers.RandomRotation(rotation), layers.RandomTranslation(0.2, 0.2),
-                                     layers.RandomZoom(0.2), layers.RandomFlip(flip), *extra])
+    return lambda: keras.Sequential(
+        [
+            layers.RandomRotation(rotation),
+            layers.RandomTranslation(0.2, 0.2),
+            layers.RandomZoom(0.2),
+            layers.RandomFlip(flip),
+            *extra,
+        ]
+    )
 
 
 def _cnn(scale=1 / 255, padding="valid", last="sigmoid"):
     def build():
-        return keras.Sequential([
-            keras.Input((150, 150, 3)), layers.Rescaling(scale),
-            layers.Conv2D(32, 3, padding=padding, activation="relu"), layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, padding=padding, activation="relu"), layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, padding=padding, activation="relu"), layers.MaxPooling2D(2),
-            layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dense(1, activation=last)])
+        return keras.Sequential(
+            [
+                keras.Input((150, 150, 3)),
+                layers.Rescaling(scale),
+                layers.Conv2D(32, 3, padding=padding, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, padding=padding, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, padding=padding, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dense(256, activation="relu"),
+                layers.Dense(1, activation=last),
+            ]
+        )
+
     return build
 
 
@@ -39,8 +58,9 @@ def _summary_without_names(y_true, y_pred, class_names):
 
 def _summary_swapped(y_true, y_pred, class_names):
     names = np.asarray(class_names)
-    return float(np.mean(y_true == y_pred)), pd.crosstab(pd.Series(names[y_pred], name="true"),
-                                                          pd.Series(names[y_true], name="predicted"), margins=True)
+    return float(np.mean(y_true == y_pred)), pd.crosstab(
+        pd.Series(names[y_pred], name="true"), pd.Series(names[y_true], name="predicted"), margins=True
+    )
 
 
 WRONG_ANSWERS = [
@@ -52,19 +72,35 @@ WRONG_ANSWERS = [
     (ex.first_cnn, _cnn(padding="same"), "layer 2 (Conv2D) should output (148, 148, 32), got (150, 150, 32)"),
     (ex.first_cnn, _cnn(last="softmax"), "should use a sigmoid activation"),
     (ex.first_cnn, _cnn(scale=1.0), "should multiply by 1/255"),
-    (ex.scores_to_labels, lambda scores, threshold=0.5: (np.ravel(scores) >= threshold).astype(int), "differs at index (1,)"),
+    (
+        ex.scores_to_labels,
+        lambda scores, threshold=0.5: (np.ravel(scores) >= threshold).astype(int),
+        "differs at index (1,)",
+    ),
     (ex.scores_to_labels, lambda scores, threshold=0.5: np.ravel(scores) > threshold, "should be integers"),
-    (ex.scores_to_labels, lambda scores, threshold=0.5: (np.ravel(scores) > 0.5).astype(int),
-     "scores_to_labels(<array of shape (5, 1)>, threshold=0.25)"),
+    (
+        ex.scores_to_labels,
+        lambda scores, threshold=0.5: (np.ravel(scores) > 0.5).astype(int),
+        "scores_to_labels(<array of shape (5, 1)>, threshold=0.25)",
+    ),
     (ex.prediction_summary, _summary_without_names, "should have rows ['cat', 'dog', 'All']"),
     (ex.prediction_summary, _summary_swapped, "the counts in the table differs"),
     (ex.prediction_summary, lambda y_true, y_pred, names: float(np.mean(y_true == y_pred)), "should return two things"),
-    (ex.photo_to_batch, lambda photo, size=(150, 150): np.asarray(keras.ops.image.resize(photo, size)) / 255.0,
-     "should be float32"),
-    (ex.photo_to_batch, lambda photo, size=(150, 150): np.asarray(keras.ops.image.resize(photo.astype("float32"), size)),
-     "shape (1, 150, 150, 3)"),
-    (ex.photo_to_batch, lambda photo, size=(150, 150): np.full((1, *size, 3), 250.0, "float32"),
-     "differ from a bilinear resize"),
+    (
+        ex.photo_to_batch,
+        lambda photo, size=(150, 150): np.asarray(keras.ops.image.resize(photo, size)) / 255.0,
+        "should be float32",
+    ),
+    (
+        ex.photo_to_batch,
+        lambda photo, size=(150, 150): np.asarray(keras.ops.image.resize(photo.astype("float32"), size)),
+        "shape (1, 150, 150, 3)",
+    ),
+    (
+        ex.photo_to_batch,
+        lambda photo, size=(150, 150): np.full((1, *size, 3), 250.0, "float32"),
+        "differ from a bilinear resize",
+    ),
 ]
 
 

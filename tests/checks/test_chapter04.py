@@ -36,12 +36,19 @@ def _wrong_dropout(base):
 
 def _classifier(compiled=True, fixed_shape=None):
     def build(feature_shape):
-        model = keras.Sequential([keras.Input(fixed_shape or feature_shape), layers.Flatten(),
-                                  layers.Dense(256, activation="relu"), layers.Dropout(0.4),
-                                  layers.Dense(1, activation="sigmoid")])
+        model = keras.Sequential(
+            [
+                keras.Input(fixed_shape or feature_shape),
+                layers.Flatten(),
+                layers.Dense(256, activation="relu"),
+                layers.Dropout(0.4),
+                layers.Dense(1, activation="sigmoid"),
+            ]
+        )
         if compiled:
             model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         return model
+
     return build
 
 

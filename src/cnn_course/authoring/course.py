@@ -26,7 +26,7 @@ class CourseConfig:
         prefix = "https://github.com/"
         if not self.repository.startswith(prefix):
             raise CourseError(f"[tool.cnn-course] repository must start with {prefix}, got {self.repository!r}")
-        return self.repository[len(prefix):].rstrip("/")
+        return self.repository[len(prefix) :].rstrip("/")
 
     def colab_url(self, relative_path: str) -> str:
         return f"https://colab.research.google.com/github/{self.github_path}/blob/{self.branch}/{relative_path}"
@@ -57,8 +57,10 @@ def find_root(start: Path | None = None) -> Path:
         for folder in (candidate, *candidate.parents):
             if is_course_root(folder):
                 return folder
-    raise CourseError("Could not find the course folder (a pyproject.toml with a [tool.cnn-course] table). "
-                      "Run the command inside your clone of the course, or pass --root.")
+    raise CourseError(
+        "Could not find the course folder (a pyproject.toml with a [tool.cnn-course] table). "
+        "Run the command inside your clone of the course, or pass --root."
+    )
 
 
 def load_config(root: Path) -> CourseConfig:

@@ -56,8 +56,9 @@ def kernel_environment(smoke: bool) -> dict[str, str]:
     return env
 
 
-def execute_notebook(notebook: nbformat.NotebookNode, workdir: Path, smoke: bool = False,
-                     cell_timeout: int = 600) -> ExecutionReport:
+def execute_notebook(
+    notebook: nbformat.NotebookNode, workdir: Path, smoke: bool = False, cell_timeout: int = 600
+) -> ExecutionReport:
     """Run every code cell in ``workdir``; errors are collected, not raised, so the
     report names every failing cell. ``cell_timeout`` stops a cell that hangs."""
     notebook = nbformat.from_dict(notebook)
@@ -74,15 +75,23 @@ def execute_notebook(notebook: nbformat.NotebookNode, workdir: Path, smoke: bool
 
     def on_error(cell, cell_index, execute_reply, **_):
         content = execute_reply.get("content", {})
-        report.errors.append(CellError(cell_index, grade_id(cell), content.get("ename", "Error"),
-                                       content.get("evalue", "")))
+        report.errors.append(
+            CellError(cell_index, grade_id(cell), content.get("ename", "Error"), content.get("evalue", ""))
+        )
 
     # interrupt_on_timeout: a hanging cell is stopped and reported like an error, and the
     # cells after it still run, so the report names it instead of ending in a traceback.
-    client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True,
-                            resources={"metadata": {"path": str(workdir)}},
-                            on_cell_execute=on_start, on_cell_executed=on_done, on_cell_error=on_error)
+    client = NotebookClient(
+        notebook,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        resources={"metadata": {"path": str(workdir)}},
+        on_cell_execute=on_start,
+        on_cell_executed=on_done,
+        on_cell_error=on_error,
+    )
     began = time.perf_counter()
     client.execute(env=kernel_environment(smoke))
     report.seconds = time.perf_counter() - began

@@ -17,12 +17,14 @@ from cnn_course.errors import CourseError
 
 
 def _is_import_cell(cell) -> bool:
-    return (cell.cell_type == "code" and not nbgrader_meta(cell)
-            and cell.source.lstrip().startswith(("import ", "from ")))
+    return (
+        cell.cell_type == "code" and not nbgrader_meta(cell) and cell.source.lstrip().startswith(("import ", "from "))
+    )
 
 
-def chapter_namespace(root: Path, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (),
-                      solutions: bool = False) -> dict:
+def chapter_namespace(
+    root: Path, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (), solutions: bool = False
+) -> dict:
     """Execute the chapter's import cell, then (in notebook order) every code cell whose
     grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
     that is a solution cell. Returns the namespace they filled."""
@@ -37,8 +39,11 @@ def chapter_namespace(root: Path, number: str, grade_ids: Iterable[str] = (), ta
     found = set()
     for cell in notebook.cells:
         name = grade_id(cell)
-        chosen = (name in wanted_ids or wanted_tags & set(cell.metadata.get("tags", []))
-                  or (solutions and nbgrader_meta(cell).get("solution")))
+        chosen = (
+            name in wanted_ids
+            or wanted_tags & set(cell.metadata.get("tags", []))
+            or (solutions and nbgrader_meta(cell).get("solution"))
+        )
         if cell.cell_type == "code" and chosen:
             found.add(name)
             exec(compile(cell.source, f"<{chapter.name} cell {name or 'tagged'}>", "exec"), namespace)

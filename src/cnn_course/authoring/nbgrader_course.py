@@ -32,8 +32,10 @@ def _nbgrader_process_settings() -> Iterator[None]:
     # nbgrader runs the `alembic` executable by name; it sits beside this Python, which is
     # not on PATH when the console script is called by its full path (as in CI).
     # TensorFlow's start-up chatter would drown the grading table; kernels inherit this.
-    values = {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-              "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    values = {
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+    }
     with temporary_environment(values), warnings.catch_warnings():
         # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every autograde.
         warnings.filterwarnings("ignore", module="nbgrader")
@@ -58,7 +60,9 @@ class TrimOutput(Preprocessor):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
                 cut = len(output["text"]) - self.max_chars
-                output["text"] = output["text"][: self.max_chars] + f"\n... [{cut:,} more characters cut by the grader]\n"
+                output["text"] = (
+                    output["text"][: self.max_chars] + f"\n... [{cut:,} more characters cut by the grader]\n"
+                )
         return cell, resources
 
 

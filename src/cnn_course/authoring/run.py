@@ -16,8 +16,15 @@ from cnn_course.authoring.execute import ExecutionReport, execute_notebook
 from cnn_course.authoring.course import find_chapter, load_config
 
 
-def run_chapter(root: Path, number: str, smoke: bool = False, out_dir: Path = Path("runs"),
-                cell_timeout: int = 3600, slowest: int = 5, log=print) -> ExecutionReport:
+def run_chapter(
+    root: Path,
+    number: str,
+    smoke: bool = False,
+    out_dir: Path = Path("runs"),
+    cell_timeout: int = 3600,
+    slowest: int = 5,
+    log=print,
+) -> ExecutionReport:
     chapter = find_chapter(root, number)
     _, notebook = read_source(chapter, load_config(root))
     mode = "smoke mode" if smoke else "full mode"

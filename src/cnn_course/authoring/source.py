@@ -55,8 +55,10 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
                 raise BuildError(f"{where}: {text.count(begin)} '{begin}' but {text.count(end)} '{end}'")
         if meta is None:
             if SOLUTION_BEGIN in text:
-                raise BuildError(f"{where}: has a solution region but is not marked as a solution cell "
-                                 '(add nbgrader={"solution": true, ...} to its "# %%" line)')
+                raise BuildError(
+                    f"{where}: has a solution region but is not marked as a solution cell "
+                    '(add nbgrader={"solution": true, ...} to its "# %%" line)'
+                )
             if HIDDEN_BEGIN in text:
                 raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
             continue
@@ -75,7 +77,7 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
         if HIDDEN_BEGIN in text and not graded_test:
             raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
         if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] > 0):
-            raise BuildError(f"{where}: is graded but has no points (add \"points\": N with N > 0)")
+            raise BuildError(f'{where}: is graded but has no points (add "points": N with N > 0)')
     if setup_cells != 1:
         raise BuildError(f"{source}: needs exactly one setup cell defining COURSE_REPOSITORY, found {setup_cells}")
 

@@ -16,14 +16,22 @@ SUMMARY = "Chapter 2: the first and the better CIFAR-10 CNN, trained side by sid
 def add_arguments(parser) -> None:
     parser.add_argument("--source", help="the CIFAR-10 archive or a folder of class subfolders (default: download)")
     parser.add_argument("--epochs-first", type=int, default=30, help="most epochs for the first CNN, which stops early")
-    parser.add_argument("--epochs-better", type=int, default=40, help="epochs for the better CNN, its schedule's length")
+    parser.add_argument(
+        "--epochs-better", type=int, default=40, help="epochs for the better CNN, its schedule's length"
+    )
     parser.add_argument("--limit", type=int, help="use only this many images, stratified (quick runs)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
 
 
 def run(root: Path, args) -> int:
-    cifar10(root, source=args.source, epochs_first=args.epochs_first, epochs_better=args.epochs_better,
-            limit=args.limit, json_out=args.json)
+    cifar10(
+        root,
+        source=args.source,
+        epochs_first=args.epochs_first,
+        epochs_better=args.epochs_better,
+        limit=args.limit,
+        json_out=args.json,
+    )
     return 0
 
 
@@ -37,9 +45,19 @@ def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple
     return x[kept], y[kept]
 
 
-def cifar10(root: Path, source: str | None = None, epochs_first: int = 30, epochs_better: int = 40,
-            batch_size_first: int = 64, batch_size_better: int = 128, limit: int | None = None,
-            validation_fraction: float = 0.1, seed: int = 0, json_out: Path | None = None, log=print) -> list[ModelResult]:
+def cifar10(
+    root: Path,
+    source: str | None = None,
+    epochs_first: int = 30,
+    epochs_better: int = 40,
+    batch_size_first: int = 64,
+    batch_size_better: int = 128,
+    limit: int | None = None,
+    validation_fraction: float = 0.1,
+    seed: int = 0,
+    json_out: Path | None = None,
+    log=print,
+) -> list[ModelResult]:
     """Train both models and report validation accuracy, epochs, wall time and images per second."""
     from cnn_course.authoring.namespace import chapter_namespace
     import keras
@@ -69,14 +87,27 @@ def cifar10(root: Path, source: str | None = None, epochs_first: int = 30, epoch
         return model, epochs_better, batch_size_better, []
 
     def train(model, epochs, batch_size, callbacks):
-        return model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-                         callbacks=callbacks, verbose=2)
+        return model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            verbose=2,
+        )
 
-    results = side_by_side((("first CNN", first), ("better CNN", better)), train,
-                            lambda model: model.evaluate(x_val, y_val, verbose=0)[1], len(x_train), seed, log)
+    results = side_by_side(
+        (("first CNN", first), ("better CNN", better)),
+        train,
+        lambda model: model.evaluate(x_val, y_val, verbose=0)[1],
+        len(x_train),
+        seed,
+        log,
+    )
     log(format_results(results, "held-out acc."))
-    write_json(json_out, {"hardware": hardware(), "train_images": len(x_train), "held_out_images": len(x_val),
-                          "results": results})
+    write_json(
+        json_out,
+        {"hardware": hardware(), "train_images": len(x_train), "held_out_images": len(x_val), "results": results},
+    )
     return results
-
-

@@ -13,23 +13,41 @@ SUMMARY = "Chapter 4: seconds per epoch (frozen, fine-tuning) and the bottleneck
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ "
-                                         "(default: download)")
-    parser.add_argument("--weights", default="imagenet",
-                        help="'imagenet', a local weights file, or 'none' (random weights, the same speed)")
+    parser.add_argument(
+        "--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ (default: download)"
+    )
+    parser.add_argument(
+        "--weights",
+        default="imagenet",
+        help="'imagenet', a local weights file, or 'none' (random weights, the same speed)",
+    )
     parser.add_argument("--batches", type=int, help="use only this many batches of 32 per split")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run; the last one counts")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
 
 
 def run(root: Path, args) -> int:
-    vgg16(root, source=args.source, weights=None if args.weights == "none" else args.weights, batches=args.batches,
-          epochs=args.epochs, json_out=args.json)
+    vgg16(
+        root,
+        source=args.source,
+        weights=None if args.weights == "none" else args.weights,
+        batches=args.batches,
+        epochs=args.epochs,
+        json_out=args.json,
+    )
     return 0
 
 
-def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet", batches: int | None = None,
-          epochs: int = 2, seed: int = 0, json_out: Path | None = None, log=print) -> dict:
+def vgg16(
+    root: Path,
+    source: str | None = None,
+    weights: str | None = "imagenet",
+    batches: int | None = None,
+    epochs: int = 2,
+    seed: int = 0,
+    json_out: Path | None = None,
+    log=print,
+) -> dict:
     """Chapter 4's speeds: seconds per epoch of the frozen model and of fine-tuning, and the
     bottleneck extraction rate. Each training figure is the last of ``epochs`` epochs (the first
     includes building the graph). ``batches`` limits every split to that many batches of 32;
@@ -49,8 +67,9 @@ def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet
     if batches:
         datasets = {split: dataset.take(batches) for split, dataset in datasets.items()}
     inputs = {split: pipelines.with_images(dataset, preprocess_input) for split, dataset in datasets.items()}
-    inputs["train"] = pipelines.with_images(pipelines.augmented(datasets["train"], pipelines.standard_augmentation(seed)),
-                                            preprocess_input)
+    inputs["train"] = pipelines.with_images(
+        pipelines.augmented(datasets["train"], pipelines.standard_augmentation(seed)), preprocess_input
+    )
     train_photos = sum(int(labels.shape[0]) for _, labels in datasets["train"])
     full_train = int(photo_set.counts.loc["train", "total"])
     log(f"hardware: {hardware()}")
@@ -64,11 +83,18 @@ def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet
     def timed_fit(name: str, learning_rate: float) -> None:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
         epoch_seconds: list[float] = []
-        model.fit(inputs["train"], validation_data=inputs["validation"], epochs=epochs,
-                  callbacks=[epoch_timer(epoch_seconds)], verbose=2)
+        model.fit(
+            inputs["train"],
+            validation_data=inputs["validation"],
+            epochs=epochs,
+            callbacks=[epoch_timer(epoch_seconds)],
+            verbose=2,
+        )
         seconds = epoch_seconds[-1]
-        figures[name] = {"seconds_per_epoch": round(seconds, 1),
-                         "seconds_per_epoch_full_train_split": round(seconds * full_train / train_photos, 1)}
+        figures[name] = {
+            "seconds_per_epoch": round(seconds, 1),
+            "seconds_per_epoch_full_train_split": round(seconds * full_train / train_photos, 1),
+        }
         log(f"{name}: {seconds:.1f} s per epoch ({train_photos} training photos, with validation)")
 
     timed_fit("frozen", 1e-4)
@@ -81,7 +107,11 @@ def vgg16(root: Path, source: str | None = None, weights: str | None = "imagenet
             base.predict_on_batch(images)
             photos += int(images.shape[0])
     seconds = time.perf_counter() - started
-    figures["extraction"] = {"photos": photos, "seconds": round(seconds, 1), "photos_per_second": round(photos / seconds, 1)}
+    figures["extraction"] = {
+        "photos": photos,
+        "seconds": round(seconds, 1),
+        "photos_per_second": round(photos / seconds, 1),
+    }
     log(f"bottleneck extraction: {photos} photos in {seconds:.1f} s = {photos / seconds:.1f} photos/s")
     write_json(json_out, figures)
     return figures

@@ -28,8 +28,10 @@ class ModelResult:
 def hardware() -> str:
     import tensorflow as tf
 
-    gpus = [tf.config.experimental.get_device_details(d).get("device_name", d.name)
-            for d in tf.config.list_physical_devices("GPU")]
+    gpus = [
+        tf.config.experimental.get_device_details(d).get("device_name", d.name)
+        for d in tf.config.list_physical_devices("GPU")
+    ]
     cpu = platform.processor() or platform.machine()
     where = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"
     return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
@@ -48,16 +50,26 @@ def side_by_side(makers, train, accuracy_of, train_images: int, seed: int, log) 
         history = train(model, epochs, batch_size, callbacks)
         seconds = time.perf_counter() - started
         ran = len(history.epoch)
-        results.append(ModelResult(name, model.count_params(), ran, round(seconds, 1),
-                                   round(train_images * ran / seconds, 1), round(float(accuracy_of(model)), 4)))
+        results.append(
+            ModelResult(
+                name,
+                model.count_params(),
+                ran,
+                round(seconds, 1),
+                round(train_images * ran / seconds, 1),
+                round(float(accuracy_of(model)), 4),
+            )
+        )
     return results
 
 
 def format_results(results: list[ModelResult], accuracy_label: str) -> str:
     lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {accuracy_label:>14}"]
     for r in results:
-        lines.append(f"{r.model:<12} {r.parameters:>11,} {r.epochs:>7} {r.seconds:>9.0f}s {r.images_per_second:>9,.0f} "
-                     f"{r.validation_accuracy:>14.1%}")
+        lines.append(
+            f"{r.model:<12} {r.parameters:>11,} {r.epochs:>7} {r.seconds:>9.0f}s {r.images_per_second:>9,.0f} "
+            f"{r.validation_accuracy:>14.1%}"
+        )
     return "\n".join(lines)
 
 
@@ -68,12 +80,15 @@ def epoch_timer(seconds: list[float]):
     started = []
     return keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: started.append(time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - started[-1]))
+        on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - started[-1]),
+    )
 
 
 def write_json(path: Path | None, figures: dict) -> None:
     """Keep the figures (with the results as plain dicts) in a JSON file, when asked to."""
     if path:
-        plain = {key: [asdict(v) if isinstance(v, ModelResult) else v for v in value] if isinstance(value, list) else value
-                 for key, value in figures.items()}
+        plain = {
+            key: [asdict(v) if isinstance(v, ModelResult) else v for v in value] if isinstance(value, list) else value
+            for key, value in figures.items()
+        }
         Path(path).write_text(json.dumps(plain, indent=2))

@@ -46,8 +46,10 @@ class Result:
 
     def _repr_html_(self) -> str:
         colour = _COLOURS[self.status]
-        return (f'<p style="color:{colour}"><b>{_HEADINGS[self.status]}</b> ({html.escape(self.exercise)}): '
-                f"{html.escape(self.message)}</p>")
+        return (
+            f'<p style="color:{colour}"><b>{_HEADINGS[self.status]}</b> ({html.escape(self.exercise)}): '
+            f"{html.escape(self.message)}</p>"
+        )
 
 
 class Mismatch(AssertionError):
@@ -94,8 +96,9 @@ def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise Mismatch(f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {error}") from error
 
 
-def compare_arrays(got: Any, expected: np.ndarray, what: str, atol: float = DEFAULT_ATOL,
-                   rtol: float = DEFAULT_RTOL) -> None:
+def compare_arrays(
+    got: Any, expected: np.ndarray, what: str, atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL
+) -> None:
     """Raise :class:`Mismatch` unless ``got`` matches ``expected`` in shape and values."""
     if got is None:
         raise Mismatch(f"{what} is None. Did the function end without a `return`?")
@@ -129,8 +132,10 @@ def compare_numbers(got: Any, expected: float, what: str, rtol: float = 0.0) -> 
 
 def require_callable(answer: Any, name: str) -> Callable[..., Any]:
     if not callable(answer):
-        raise Mismatch(f"expected the function `{name}`, got {type(answer).__name__}. "
-                       f"Pass the function itself, without calling it: check({name}).")
+        raise Mismatch(
+            f"expected the function `{name}`, got {type(answer).__name__}. "
+            f"Pass the function itself, without calling it: check({name})."
+        )
     return answer
 
 
@@ -149,9 +154,12 @@ class Exercise:
         try:
             self._checker(answer)
         except NotImplementedError:
-            return Result(self.name, Status.NOT_ATTEMPTED,
-                          "the exercise still raises NotImplementedError. Replace that line with "
-                          "your code, run the cell, then run this check again.")
+            return Result(
+                self.name,
+                Status.NOT_ATTEMPTED,
+                "the exercise still raises NotImplementedError. Replace that line with "
+                "your code, run the cell, then run this check again.",
+            )
         except Mismatch as mismatch:
             return Result(self.name, Status.INCORRECT, str(mismatch) + " Stuck? Call .hint().")
         return Result(self.name, Status.CORRECT, "well done, every case matches.")
