@@ -1,6 +1,6 @@
 # The README's two commands. Both create .venv/ on first use and install the course into it.
 #   make course   installs, then opens JupyterLab on the student notebooks
-#   make test     installs, then runs the whole test suite (notebooks in smoke mode)
+#   make test     installs, checks the style (ruff), then runs the whole test suite (notebooks in smoke mode)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,6 +15,8 @@ course: install
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
 
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+
 from cnn_course.authoring.course import find_root
 
 ROOT = find_root(Path(__file__).parent)

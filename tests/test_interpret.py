@@ -98,7 +98,7 @@ def test_feature_maps_match_a_direct_sub_model():
 def test_filter_visualisation_raises_the_filter_s_activation():
     model = small_cnn()
     pattern, before, after = interpret.visualize_filter(model, "conv_a", filter_index=1, steps=20)
-    assert pattern.shape == (16, 16, 3) and 0 <= pattern.min() and pattern.max() <= 1
+    assert pattern.shape == (16, 16, 3) and pattern.min() >= 0 and pattern.max() <= 1
     assert after > before + 0.1
 
 

@@ -92,7 +92,12 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     ci_commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith("#")]
     assert ci_commands[-1] == "make test"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^test: install\n\t\$\(BIN\)/python -m pytest$", makefile, re.M)
+    assert re.search(
+        r"^test: install\n\t\$\(BIN\)/ruff check \.\n\t\$\(BIN\)/ruff format --check \.\n"
+        r"\t\$\(BIN\)/python -m pytest$",
+        makefile,
+        re.M,
+    ), "the test command enforces the style"
     assert re.search(r"^course: install\n\t\$\(BIN\)/jupyter lab notebooks/ \$\(ROOT_FLAG\)$", makefile, re.M)
 
 

@@ -57,7 +57,7 @@ def test_a_disconnected_run_resumes_from_the_last_finished_epoch(tmp_path):
 
     first = make_model(seed=1)
     with pytest.raises(Disconnect):
-        fit(first, training.resumable_callbacks("run", root=tmp_path) + [DisconnectAfter(2)])
+        fit(first, [*training.resumable_callbacks("run", root=tmp_path), DisconnectAfter(2)])
     assert (tmp_path / "run" / "backup").is_dir(), "the backup survives the disconnect"
 
     # A fresh runtime: a new model with other initial weights, the same cell run again.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from cnn_course.errors import CourseError
 

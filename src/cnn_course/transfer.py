@@ -42,6 +42,7 @@ def vgg16_base(input_shape: tuple[int, int, int] = (150, 150, 3), weights: str |
         raise WeightsError(
             f"could not download VGG16's ImageNet weights ({type(error).__name__}: {error}). "
             f"Download {VGG16_NO_TOP_URL} (58 MB) where you have internet, then either put it in "
-            f"~/.keras/models/{VGG16_NO_TOP_FILE} or pass its path: vgg16_base(weights='/path/to/{VGG16_NO_TOP_FILE}'). "
+            f"~/.keras/models/{VGG16_NO_TOP_FILE} or pass its path: "
+            f"vgg16_base(weights='/path/to/{VGG16_NO_TOP_FILE}'). "
             "For a quick run without pretrained weights, use weights=None."
         ) from None

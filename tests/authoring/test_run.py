@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_course.cli import main
 from cnn_course.authoring.course import chapters, find_root
 from cnn_course.authoring.run import run_chapter
+from cnn_course.cli import main
 
 ROOT = find_root()
 CELL_BUDGET_SECONDS = 60

@@ -1,4 +1,6 @@
-"""Chapter 1 checkers reject typical mistakes with a helpful message (the generic checks: checks/test_all_chapters.py)."""
+"""Chapter 1 checkers reject typical mistakes with a helpful message.
+
+The checks every exercise gets are in checks/test_all_chapters.py."""
 
 import numpy as np
 import pytest

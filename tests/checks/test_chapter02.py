@@ -1,4 +1,6 @@
-"""Chapter 2 checkers reject typical mistakes with a helpful message (the generic checks: checks/test_all_chapters.py)."""
+"""Chapter 2 checkers reject typical mistakes with a helpful message.
+
+The checks every exercise gets are in checks/test_all_chapters.py."""
 
 import keras
 import numpy as np

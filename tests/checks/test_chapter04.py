@@ -1,4 +1,6 @@
-"""Chapter 4 checkers reject typical mistakes with a helpful message (the generic checks: checks/test_all_chapters.py)."""
+"""Chapter 4 checkers reject typical mistakes with a helpful message.
+
+The checks every exercise gets are in checks/test_all_chapters.py."""
 
 import csv
 

@@ -7,8 +7,8 @@ nbgrader ``grade_id`` or by tag, executed in one fresh namespace. This is the on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from cnn_course.authoring.cells import grade_id, nbgrader_meta
 from cnn_course.authoring.course import find_chapter, load_config

@@ -13,11 +13,10 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
-
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
@@ -83,7 +82,7 @@ def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-
             config.Execute.timeout = cell_timeout
             config.Execute.interrupt_on_timeout = True
         defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
-        config.Autograde.autograde_preprocessors = defaults[:1] + [TrimOutput] + defaults[1:]
+        config.Autograde.autograde_preprocessors = [*defaults[:1], TrimOutput, *defaults[1:]]
         yield root, NbGraderAPI(config=config)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.source import read_source
-from cnn_course.authoring.execute import ExecutionReport, execute_notebook
 from cnn_course.authoring.course import find_chapter, load_config
+from cnn_course.authoring.execute import ExecutionReport, execute_notebook
+from cnn_course.authoring.source import read_source
 
 
 def run_chapter(

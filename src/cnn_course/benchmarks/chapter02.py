@@ -59,9 +59,9 @@ def cifar10(
     log=print,
 ) -> list[ModelResult]:
     """Train both models and report validation accuracy, epochs, wall time and images per second."""
-    from cnn_course.authoring.namespace import chapter_namespace
     import keras
 
+    from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.data import load_cifar10
     from cnn_course.data.splits import stratified_split
 

@@ -47,10 +47,10 @@ def cats_vs_dogs(
     log=print,
 ) -> dict:
     """Chapter 3's two models on the same photos (test accuracy), then the pipeline speed ratio."""
-    from cnn_course.authoring.namespace import chapter_namespace
     import keras
 
     from cnn_course import pipelines
+    from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.data import load_cats_vs_dogs
 
     photo_set = load_cats_vs_dogs(source, log=log)

@@ -53,11 +53,11 @@ def vgg16(
     includes building the graph). ``batches`` limits every split to that many batches of 32;
     the time per epoch is then also given for the whole training split. The weights do not
     change the speed, so ``weights=None`` measures it without downloading them."""
-    from cnn_course.authoring.namespace import chapter_namespace
     import keras
     from keras.applications.vgg16 import preprocess_input
 
     from cnn_course import pipelines, seeding
+    from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.data import load_cats_vs_dogs
     from cnn_course.transfer import vgg16_base
 

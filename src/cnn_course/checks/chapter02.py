@@ -151,7 +151,8 @@ first_cnn = Exercise(
     [
         "Two 3x3 convolutions of 32 filters, pooling, dropout 0.25; the same with 64 filters; then Flatten, "
         "Dense 256, dropout 0.5 and a softmax layer of 10. Start with keras.Input(shape=(32, 32, 3)).",
-        "Use `padding='valid'` (the default) and `activation='relu'` in the convolutions: the fourth one must output 10x10x64.",
+        "Use `padding='valid'` (the default) and `activation='relu'` in the convolutions: "
+        "the fourth one must output 10x10x64.",
     ],
 )
 hand_shapes = Exercise(

@@ -263,7 +263,8 @@ prediction_summary = Exercise(
     [
         "Accuracy is the share of positions where y_true equals y_pred. For the table, turn the 0/1 labels into "
         "class names first.",
-        "`pd.crosstab(pd.Series(true_names, name='true'), pd.Series(predicted_names, name='predicted'), margins=True)`.",
+        "`pd.crosstab(pd.Series(true_names, name='true'), pd.Series(predicted_names, name='predicted'), "
+        "margins=True)`.",
     ],
 )
 photo_to_batch = Exercise(

@@ -185,7 +185,8 @@ frozen_model = Exercise(
     [
         "Set base.trainable = False, then build the head on base.output: Flatten, Dense(256, relu), Dropout(0.4), "
         "Dense(1, sigmoid). Return keras.Model(base.input, outputs).",
-        "Calling layers on tensors builds one flat model: x = layers.Flatten()(base.output); x = layers.Dense(...)(x); ...",
+        "Calling layers on tensors builds one flat model: "
+        "x = layers.Flatten()(base.output); x = layers.Dense(...)(x); ...",
     ],
 )
 bottleneck_classifier = Exercise(
@@ -194,7 +195,8 @@ bottleneck_classifier = Exercise(
     [
         "The features are VGG16's block5_pool output: start with keras.Input(shape=feature_shape), then the same head "
         "as the frozen model.",
-        "keras.Sequential([keras.Input(feature_shape), Flatten(), Dense(256, 'relu'), Dropout(0.4), Dense(1, 'sigmoid')]), "
+        "keras.Sequential([keras.Input(feature_shape), Flatten(), Dense(256, 'relu'), Dropout(0.4), "
+        "Dense(1, 'sigmoid')]), "
         "then model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']).",
     ],
 )
