@@ -9,26 +9,23 @@ source, so they need the ``instructor`` extra.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from types import ModuleType
 
-from cnn_course.errors import CourseError
-
-MODULES = ("chapter02", "chapter03", "chapter04", "pipeline")
+NOT_BENCHMARKS = {"common"}
 
 
 def modules() -> list[ModuleType]:
-    return [importlib.import_module(f"cnn_course.benchmarks.{name}") for name in MODULES]
+    """Every benchmark module in this package, chapters first: a new chapter's module is found
+    without editing anything here."""
+    found = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if info.name not in NOT_BENCHMARKS
+    ]
+    return sorted(found, key=lambda module: (module.CHAPTER is None, module.CHAPTER or "", module.__name__))
 
 
 def names(module: ModuleType) -> tuple[str, ...]:
     """What the command line accepts for a benchmark: its chapter number, then its aliases."""
     return ((module.CHAPTER,) if module.CHAPTER else ()) + tuple(module.ALIASES)
-
-
-def find(name: str) -> ModuleType:
-    wanted = name.zfill(2) if name.isdigit() else name
-    for module in modules():
-        if wanted in names(module):
-            return module
-    known = ", ".join("/".join(names(module)) for module in modules())
-    raise CourseError(f"no benchmark {name!r}; there are: {known}")

@@ -1,0 +1,82 @@
+"""docs/adding-a-chapter.md, followed once: a Chapter 5 added to a copy of the course builds,
+runs in smoke mode and grades, with no existing file edited."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+GUIDE = ROOT / "docs" / "adding-a-chapter.md"
+FILE_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```python\n(?P<body>.*?)```", re.S)
+
+
+def guide_files() -> dict[str, str]:
+    return {match["path"]: match["body"] for match in FILE_BLOCK.finditer(GUIDE.read_text(encoding="utf-8"))}
+
+
+def test_the_guide_names_the_files_it_adds_and_only_new_ones():
+    files = guide_files()
+    assert set(files) == {"solutions/05_image_flips.py", "src/cnn_course/checks/chapter05.py"}
+    assert not any((ROOT / path).exists() for path in files), "the example chapter must not be in the course itself"
+    assert "cnn-course build" in GUIDE.read_text() and "cnn-course grade" in GUIDE.read_text()
+
+
+@pytest.fixture(scope="module")
+def course_with_chapter_5(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("course")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (copy / "solutions").mkdir()
+    # One existing chapter beside the new one shows they live together; the others only cost time.
+    shutil.copy(ROOT / "solutions" / "01_convolution_maths.py", copy / "solutions")
+    before = {path: path.read_bytes() for path in copy.rglob("*") if path.is_file()}
+    for relative, body in guide_files().items():
+        (copy / relative).write_text(body, encoding="utf-8")
+    changed = [str(path) for path, data in before.items() if path.read_bytes() != data]
+    assert not changed, f"following the guide edited existing files: {changed}"
+    return copy
+
+
+def cnn_course(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it, with the copy's own package first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(course / "src"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run(
+        [sys.executable, "-m", "cnn_course.cli", "--root", str(course), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_the_new_chapter_builds_runs_and_grades(course_with_chapter_5, tmp_path):
+    course = course_with_chapter_5
+    built = cnn_course(course, "build", "--no-execute")  # the smoke run below executes it
+    assert built.returncode == 0, built.stderr[-3000:]
+    release = (course / "notebooks" / "05_image_flips.ipynb").read_text(encoding="utf-8")
+    assert "flip_horizontal" in release and "BEGIN HIDDEN TESTS" not in release and "[:, ::-1]" not in release
+    assert "notebooks/05_image_flips.ipynb" in (course / "README.md").read_text(encoding="utf-8")
+
+    ran = cnn_course(course, "run", "05", "--smoke", "--out", str(tmp_path / "runs"))
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "Correct" in (tmp_path / "runs" / "05_image_flips.smoke.executed.ipynb").read_text(encoding="utf-8")
+
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(course / "solutions" / "05_image_flips.ipynb", submissions / "ada.ipynb")
+    graded = cnn_course(course, "grade", str(submissions), "--chapter", "05", "--out", str(tmp_path / "grades.csv"))
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["student_id"], row["chapter"], row["score"], row["max_score"]) == ("ada", "05_image_flips", "1", "1")
