@@ -122,6 +122,20 @@ def bar_chart(
     return ax
 
 
+def line_chart(
+    x: Sequence[float], y: Sequence[float], title: str, xlabel: str, ylabel: str, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """One labelled curve, e.g. a learning-rate schedule over the training steps."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(x, y, color="tab:blue")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def show_heatmap(
     image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map", alpha: float = 0.45
 ) -> plt.Figure:

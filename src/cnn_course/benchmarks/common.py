@@ -25,6 +25,29 @@ class ModelResult:
     validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
 
 
+def run_stamp() -> dict[str, str]:
+    """When and from which commit of the course a figure was measured."""
+    import datetime
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    commit = (commit or "unknown") + (" (with uncommitted changes)" if dirty else "")
+    return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit}
+
+
 def hardware() -> str:
     import tensorflow as tf
 
