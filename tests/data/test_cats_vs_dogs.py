@@ -73,8 +73,11 @@ def quiet(*_):
 
 def test_the_filtered_subset_is_laid_out_with_a_test_split_carved_from_validation(tmp_path):
     with serve({"/filtered.zip": FILTERED}) as base:
-        photo_set = data.load_cats_vs_dogs(cache_dir=tmp_path, log=quiet,
-                                           archive=remote(cats_vs_dogs.FILTERED_ARCHIVE, f"{base}/filtered.zip", FILTERED))
+        photo_set = data.load_cats_vs_dogs(
+            cache_dir=tmp_path,
+            log=quiet,
+            archive=remote(cats_vs_dogs.FILTERED_ARCHIVE, f"{base}/filtered.zip", FILTERED),
+        )
     assert photo_set.counts.loc["train", ["cat", "dog"]].tolist() == [6, 6]
     assert photo_set.counts.loc["validation", ["cat", "dog"]].tolist() == [2, 2]
     assert photo_set.counts.loc["test", ["cat", "dog"]].tolist() == [2, 2]
@@ -117,8 +120,12 @@ def test_the_full_set_sets_aside_lists_and_counts_the_unusable_files(tmp_path):
     import keras
 
     with serve({"/full.zip": FULL}) as base:
-        photo_set = data.load_cats_vs_dogs(full=True, cache_dir=tmp_path, log=quiet,
-                                           archive=remote(cats_vs_dogs.FULL_ARCHIVE, f"{base}/full.zip", FULL))
+        photo_set = data.load_cats_vs_dogs(
+            full=True,
+            cache_dir=tmp_path,
+            log=quiet,
+            archive=remote(cats_vs_dogs.FULL_ARCHIVE, f"{base}/full.zip", FULL),
+        )
     rejected = dict(photo_set.report.rejected)
     assert set(rejected) == {"Cat/666.jpg", "Cat/Thumbs.db", "Dog/11702.jpg", "Dog/Thumbs.db", "Dog/tiff.jpg"}
     assert rejected["Cat/666.jpg"] == "empty file"
@@ -133,10 +140,12 @@ def test_the_full_set_sets_aside_lists_and_counts_the_unusable_files(tmp_path):
 def test_a_damaged_archive_is_refused_with_what_to_do(tmp_path):
     broken = zipped({"cats_and_dogs_filtered/train/cats/a.jpg": jpeg(1)})
     broken = broken.replace(jpeg(1)[200:240], bytes(40))  # same size, a member's CRC no longer matches
-    with serve({"/filtered.zip": broken}) as base:
-        with pytest.raises(cats_vs_dogs.PhotoSetError, match="is damaged"):
-            data.load_cats_vs_dogs(cache_dir=tmp_path, log=quiet,
-                                   archive=remote(cats_vs_dogs.FILTERED_ARCHIVE, f"{base}/filtered.zip", broken))
+    with serve({"/filtered.zip": broken}) as base, pytest.raises(cats_vs_dogs.PhotoSetError, match="is damaged"):
+        data.load_cats_vs_dogs(
+            cache_dir=tmp_path,
+            log=quiet,
+            archive=remote(cats_vs_dogs.FILTERED_ARCHIVE, f"{base}/filtered.zip", broken),
+        )
 
 
 def make_local(root: Path, per_class: int = 3) -> Path:
@@ -173,11 +182,14 @@ def test_a_drive_folder_is_copied_to_local_disk_first(tmp_path, monkeypatch):
     assert photo_set.counts["total"].sum() == 18
 
 
-@pytest.mark.parametrize("damage, fragment", [
-    (lambda root: __import__("shutil").rmtree(root / "test"), "has no 'test' folder"),
-    (lambda root: __import__("shutil").rmtree(root / "validation" / "dog"), "lacks the class folder(s) ['dog']"),
-    (lambda root: [p.unlink() for p in (root / "train" / "cat").iterdir()], "train/cat is empty"),
-])
+@pytest.mark.parametrize(
+    "damage, fragment",
+    [
+        (lambda root: __import__("shutil").rmtree(root / "test"), "has no 'test' folder"),
+        (lambda root: __import__("shutil").rmtree(root / "validation" / "dog"), "lacks the class folder(s) ['dog']"),
+        (lambda root: [p.unlink() for p in (root / "train" / "cat").iterdir()], "train/cat is empty"),
+    ],
+)
 def test_a_folder_in_the_wrong_layout_is_refused_by_name(tmp_path, damage, fragment):
     root = make_local(tmp_path / "mine")
     damage(root)

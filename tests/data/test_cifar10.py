@@ -33,8 +33,9 @@ def official_format_archive() -> tuple[bytes, np.ndarray, np.ndarray]:
         for index, member in enumerate(members):
             part = slice(index * PER_BATCH, (index + 1) * PER_BATCH)
             rows = images[part].transpose(0, 3, 1, 2).reshape(PER_BATCH, 3072)  # channels first, as CIFAR stores them
-            payload = pickle.dumps({b"batch_label": member.encode(), b"labels": labels[part].tolist(), b"data": rows},
-                                   protocol=3)  # like the original: arrays rebuilt by _reconstruct
+            payload = pickle.dumps(
+                {b"batch_label": member.encode(), b"labels": labels[part].tolist(), b"data": rows}, protocol=3
+            )  # like the original: arrays rebuilt by _reconstruct
             info = tarfile.TarInfo(member)
             info.size = len(payload)
             archive.addfile(info, io.BytesIO(payload))
@@ -70,7 +71,7 @@ class Handler(BaseHTTPRequestHandler):
                 if time.monotonic() > deadline:
                     return
                 try:
-                    self.wfile.write(bytes(body[start:start + 256]))
+                    self.wfile.write(bytes(body[start : start + 256]))
                     self.wfile.flush()
                 except OSError:
                     return
@@ -117,7 +118,7 @@ def assert_matches_fixture(result):
     assert y_train.shape == (5 * PER_BATCH, 1) and y_train.dtype == np.uint8
     assert x_test.shape == (PER_BATCH, 32, 32, 3) and y_test.shape == (PER_BATCH, 1)
     np.testing.assert_array_equal(x_train, IMAGES[: 5 * PER_BATCH])
-    np.testing.assert_array_equal(y_test.ravel(), LABELS[5 * PER_BATCH:])
+    np.testing.assert_array_equal(y_test.ravel(), LABELS[5 * PER_BATCH :])
     assert names == cifar10.CIFAR10_CLASSES
 
 
@@ -134,8 +135,9 @@ def test_a_download_is_hash_checked_cached_and_read_like_keras(server, dead_url,
 
 def test_a_corrupted_download_is_never_kept_and_the_next_source_is_tried(server, tmp_path):
     policy = quick_policy()
-    assert_matches_fixture(cifar10.load_cifar10(cache_dir=tmp_path, policy=policy,
-                                             archive=remote(f"{server}/corrupt", f"{server}/good")))
+    assert_matches_fixture(
+        cifar10.load_cifar10(cache_dir=tmp_path, policy=policy, archive=remote(f"{server}/corrupt", f"{server}/good"))
+    )
     assert "checksum mismatch" in policy.attempts[0].problem
     with pytest.raises(DownloadError, match="checksum mismatch"):
         cifar10.load_cifar10(cache_dir=tmp_path / "other", archive=remote(f"{server}/corrupt"), policy=quick_policy())
@@ -147,15 +149,19 @@ def test_an_interrupted_download_leaves_nothing_behind(server, tmp_path):
         cifar10.load_cifar10(cache_dir=tmp_path, archive=remote(f"{server}/truncated"), policy=quick_policy())
     assert f"{server}/truncated" in str(error.value)
     assert leftovers(tmp_path) == []
-    assert_matches_fixture(cifar10.load_cifar10(cache_dir=tmp_path, policy=quick_policy(),
-                                             archive=remote(f"{server}/truncated", f"{server}/good")))
+    assert_matches_fixture(
+        cifar10.load_cifar10(
+            cache_dir=tmp_path, policy=quick_policy(), archive=remote(f"{server}/truncated", f"{server}/good")
+        )
+    )
 
 
 def test_a_slow_source_is_abandoned_for_the_next_one(server, tmp_path):
     policy = quick_policy()
     started = time.monotonic()
-    assert_matches_fixture(cifar10.load_cifar10(cache_dir=tmp_path, policy=policy,
-                                             archive=remote(f"{server}/slow", f"{server}/good")))
+    assert_matches_fixture(
+        cifar10.load_cifar10(cache_dir=tmp_path, policy=policy, archive=remote(f"{server}/slow", f"{server}/good"))
+    )
     assert "too slow" in policy.attempts[0].problem
     assert time.monotonic() - started < 5
 
@@ -179,8 +185,9 @@ def test_a_corrupted_cached_file_is_downloaded_again(server, tmp_path, capsys):
 def test_sources_can_be_configured_with_an_environment_variable(server, tmp_path, monkeypatch):
     monkeypatch.setenv(cifar10.CIFAR10_URLS_VARIABLE, f"{server}/missing, {server}/good")
     policy = quick_policy()
-    assert_matches_fixture(cifar10.load_cifar10(cache_dir=tmp_path, archive=remote("http://unused.invalid/x"),
-                                             policy=policy))
+    assert_matches_fixture(
+        cifar10.load_cifar10(cache_dir=tmp_path, archive=remote("http://unused.invalid/x"), policy=policy)
+    )
     assert [a.url for a in policy.attempts] == [f"{server}/missing"]
 
 
@@ -203,7 +210,7 @@ def test_an_archive_with_code_in_its_pickles_is_refused(tmp_path):
         archive.addfile(info, io.BytesIO(payload))
     path = tmp_path / "tampered.tar.gz"
     path.write_bytes(buffer.getvalue())
-    with pytest.raises(cifar10.DataError, match="refusing to load builtins.print"):
+    with pytest.raises(cifar10.DataError, match=r"refusing to load builtins\.print"):
         cifar10.load_cifar10(source=path)
 
 
@@ -221,7 +228,9 @@ def write_class_folders(root, per_class=6, broken=True):
 
 def test_a_folder_of_class_subfolders_gets_a_stratified_test_split(tmp_path, capsys):
     write_class_folders(tmp_path / "cifar10_train")
-    (x_train, y_train), (x_test, y_test), names = cifar10.load_cifar10(source=tmp_path / "cifar10_train", test_fraction=1 / 3)
+    (x_train, y_train), (x_test, y_test), _names = cifar10.load_cifar10(
+        source=tmp_path / "cifar10_train", test_fraction=1 / 3
+    )
     assert x_train.shape == (40, 32, 32, 3) and x_test.shape == (20, 32, 32, 3)
     assert x_train.dtype == np.uint8 and y_train.shape == (40, 1) and y_train.dtype == np.uint8
     assert np.bincount(y_test.ravel()).tolist() == [2] * 10, "every class is held out in the same share"
@@ -250,7 +259,7 @@ def test_a_folder_missing_a_class_is_refused_by_name(tmp_path):
 
 def test_smoke_mode_gives_a_small_deterministic_stand_in(monkeypatch):
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")
-    (x_train, y_train), (x_test, y_test), names = cifar10.load_cifar10()
+    (x_train, y_train), (x_test, _y_test), _names = cifar10.load_cifar10()
     assert x_train.shape[1:] == (32, 32, 3) and x_train.dtype == np.uint8 and y_train.dtype == np.uint8
     assert y_train.shape == (len(x_train), 1) and x_test.shape[1:] == (32, 32, 3)
     assert set(np.unique(y_train)) == set(range(10))

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from cnn_course import pipelines
-from cnn_course.data import photo_folders
 from cnn_course.cli import main
+from cnn_course.data import photo_folders
 from tests.helpers import ROOT
 
 
@@ -31,11 +31,14 @@ def test_counts_per_split_and_class(tmp_path):
     assert table.loc["train", "cat"] == 3 and table.loc["test", "total"] == 6
 
 
-@pytest.mark.parametrize("damage, fragment", [
-    (lambda root: __import__("shutil").rmtree(root / "validation"), "has no 'validation' folder"),
-    (lambda root: __import__("shutil").rmtree(root / "test" / "dog"), "lacks the class folder(s) ['dog']"),
-    (lambda root: [p.unlink() for p in (root / "train" / "cat").iterdir()], "train/cat is empty"),
-])
+@pytest.mark.parametrize(
+    "damage, fragment",
+    [
+        (lambda root: __import__("shutil").rmtree(root / "validation"), "has no 'validation' folder"),
+        (lambda root: __import__("shutil").rmtree(root / "test" / "dog"), "lacks the class folder(s) ['dog']"),
+        (lambda root: [p.unlink() for p in (root / "train" / "cat").iterdir()], "train/cat is empty"),
+    ],
+)
 def test_a_broken_layout_is_refused_by_name(tmp_path, damage, fragment):
     root = make_folder(tmp_path / "photos", per_class=2)
     damage(root)

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from cnn_course.cli import main
 from cnn_course.authoring.course import chapters
+from cnn_course.cli import main
 from tests.helpers import ROOT, points_of, release_notebook, solution_cells
 
 CHAPTER = "01_convolution_maths"

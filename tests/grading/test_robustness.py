@@ -35,7 +35,8 @@ def _source(cell):
 def course(tmp_path_factory):
     folder = mini_course(tmp_path_factory.mktemp("course"), SETUP, SOLUTION, TESTS, SQUARE)
     (folder / "solutions" / "02_tripling.py").write_text(
-        "# %% [markdown]\n# # Chapter 2: Tripling\n\n" + SETUP + "\n" + TRIPLE)
+        "# %% [markdown]\n# # Chapter 2: Tripling\n\n" + SETUP + "\n" + TRIPLE
+    )
     build(folder, execute=False, log=lambda *_: None)
     return folder
 
@@ -43,8 +44,11 @@ def course(tmp_path_factory):
 def answered(course: Path, chapter: str = "01_doubling", **answers: str) -> dict:
     """The release of a chapter with the given cells' sources replaced (default: correct answers)."""
     notebook = json.loads((course / "notebooks" / f"{chapter}.ipynb").read_text())
-    defaults = {"double": "def double(x):\n    return 2 * x\n", "square": "def square(x):\n    return x * x\n",
-                "triple": "def triple(x):\n    return 3 * x\n"}
+    defaults = {
+        "double": "def double(x):\n    return 2 * x\n",
+        "square": "def square(x):\n    return x * x\n",
+        "triple": "def triple(x):\n    return 3 * x\n",
+    }
     for cell in notebook["cells"]:
         cell["source"] = _source(cell)
         name = _grade_id(cell)
@@ -96,8 +100,11 @@ def as_colab_saves_it(notebook: dict) -> dict:
         if cell["cell_type"] == "code":
             cell["metadata"]["colab"] = {"base_uri": "https://localhost:8080/"}
             cell["metadata"]["outputId"] = "9f1c2e"
-    notebook["metadata"] = {"colab": {"provenance": [], "name": "01_doubling.ipynb"}, "accelerator": "GPU",
-                            "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    notebook["metadata"] = {
+        "colab": {"provenance": [], "name": "01_doubling.ipynb"},
+        "accelerator": "GPU",
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+    }
     return notebook
 
 
@@ -144,21 +151,34 @@ def graded(course, outside, tmp_path_factory):
     save("syntax_error", answered(course, double="def double(x)\n    return 2 * x\n"))
     save("exception", answered(course, double="def double(x):\n    raise ValueError('nope')\n"))
     save("infinite_loop", answered(course, double="while True:\n    pass\n"))
-    save("printer", answered(course, double="print('x' * 3_000_000)\nfor i in range(5000):\n    print(i)\n"
-                                             "def double(x):\n    return 2 * x\n"))
-    save("vandal", answered(course, double=(
-        "import os, shutil, subprocess\n"
-        f"for attempt in (lambda: os.remove({str(outside / 'precious.txt')!r}),\n"
-        f"                lambda: shutil.rmtree({str(outside / 'keep')!r}),\n"
-        f"                lambda: open({str(outside / 'new.txt')!r}, 'w'),\n"
-        f"                lambda: subprocess.run(['rm', '-rf', {str(outside)!r}]),\n"
-        f"                lambda: os.system('rm -rf {outside}')):\n"
-        "    try:\n        attempt()\n    except PermissionError as error:\n        print(error)\n"
-        "open('scratch.txt', 'w').write('allowed: inside my own folder')\n"
-        "def double(x):\n    return 2 * x\n")))
+    save(
+        "printer",
+        answered(
+            course,
+            double="print('x' * 3_000_000)\nfor i in range(5000):\n    print(i)\ndef double(x):\n    return 2 * x\n",
+        ),
+    )
+    save(
+        "vandal",
+        answered(
+            course,
+            double=(
+                "import os, shutil, subprocess\n"
+                f"for attempt in (lambda: os.remove({str(outside / 'precious.txt')!r}),\n"
+                f"                lambda: shutil.rmtree({str(outside / 'keep')!r}),\n"
+                f"                lambda: open({str(outside / 'new.txt')!r}, 'w'),\n"
+                f"                lambda: subprocess.run(['rm', '-rf', {str(outside)!r}]),\n"
+                f"                lambda: os.system('rm -rf {outside}')):\n"
+                "    try:\n        attempt()\n    except PermissionError as error:\n        print(error)\n"
+                "open('scratch.txt', 'w').write('allowed: inside my own folder')\n"
+                "def double(x):\n    return 2 * x\n"
+            ),
+        ),
+    )
     out = folder.parent / "grades.csv"
-    code = main(["--root", str(course), "grade", str(folder), "--out", str(out), "--chapter", "01",
-                 "--timeout", str(TIMEOUT)])
+    code = main(
+        ["--root", str(course), "grade", str(folder), "--out", str(out), "--chapter", "01", "--timeout", str(TIMEOUT)]
+    )
     with open(out, newline="", encoding="utf-8") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     return code, rows, out
@@ -174,12 +194,15 @@ def test_the_batch_finishes_with_one_row_per_student(graded):
     assert len(rows) == 16
 
 
-@pytest.mark.parametrize("student, fragment", [
-    ("not_json", "not valid notebook JSON"),
-    ("empty", "the file is empty"),
-    ("wrong_chapter", "this is the notebook of 02_tripling, not of 01_doubling"),
-    ("duplicated", "graded cells appear more than once ('double' in cells"),
-])
+@pytest.mark.parametrize(
+    "student, fragment",
+    [
+        ("not_json", "not valid notebook JSON"),
+        ("empty", "the file is empty"),
+        ("wrong_chapter", "this is the notebook of 02_tripling, not of 01_doubling"),
+        ("duplicated", "graded cells appear more than once ('double' in cells"),
+    ],
+)
 def test_unfit_submissions_need_manual_grading_with_the_reason(graded, student, fragment):
     row = row_of(graded, student)
     assert row["status"] == "needs manual grading"
@@ -187,18 +210,21 @@ def test_unfit_submissions_need_manual_grading_with_the_reason(graded, student, 
     assert fragment in row["reason"]
 
 
-@pytest.mark.parametrize("student, score, fragment", [
-    ("ok", 2, ""),
-    ("colab", 2, ""),
-    ("deleted_test", 2, "restored deleted cell(s) from the handout: double_tests"),
-    ("deleted_answer", 1, "answer cell(s) deleted: square"),
-    ("retyped", 2, "cell 'square' was turned into markdown; graded as code"),
-    ("cheater", 1, "test cell 'double_tests' was edited; the original test was run"),
-    ("syntax_error", 1, ""),
-    ("exception", 1, ""),
-    ("infinite_loop", 1, f"stopped after {TIMEOUT} s (infinite loop?): double"),
-    ("printer", 2, ""),
-])
+@pytest.mark.parametrize(
+    "student, score, fragment",
+    [
+        ("ok", 2, ""),
+        ("colab", 2, ""),
+        ("deleted_test", 2, "restored deleted cell(s) from the handout: double_tests"),
+        ("deleted_answer", 1, "answer cell(s) deleted: square"),
+        ("retyped", 2, "cell 'square' was turned into markdown; graded as code"),
+        ("cheater", 1, "test cell 'double_tests' was edited; the original test was run"),
+        ("syntax_error", 1, ""),
+        ("exception", 1, ""),
+        ("infinite_loop", 1, f"stopped after {TIMEOUT} s (infinite loop?): double"),
+        ("printer", 2, ""),
+    ],
+)
 def test_damaged_submissions_are_scored_with_notes(graded, student, score, fragment):
     row = row_of(graded, student)
     assert row["status"] == "graded", row["reason"]
@@ -253,18 +279,36 @@ def _zip(path: Path, members: dict[str, str]) -> Path:
 
 def test_a_platform_zip_grades_in_one_command_and_lists_what_it_skips(course, tmp_path, capsys):
     good = json.dumps(answered(course))
-    archive = _zip(tmp_path / "downloaded.zip", {
-        "smithalice_12345_67890_01_doubling.ipynb": good,
-        "jonesbob_LATE_22222_01_doubling.ipynb": json.dumps(answered(course, square="def square(x):\n    return 0\n")),
-        "carol/01_doubling.ipynb": good,
-        "dave/02_tripling.ipynb": json.dumps(answered(course, "02_tripling")),
-        "12345_no_name.ipynb": good,
-        "instructions.pdf": "%PDF",
-        "__MACOSX/._smithalice_12345_67890_01_doubling.ipynb": "junk",
-    })
+    archive = _zip(
+        tmp_path / "downloaded.zip",
+        {
+            "smithalice_12345_67890_01_doubling.ipynb": good,
+            "jonesbob_LATE_22222_01_doubling.ipynb": json.dumps(
+                answered(course, square="def square(x):\n    return 0\n")
+            ),
+            "carol/01_doubling.ipynb": good,
+            "dave/02_tripling.ipynb": json.dumps(answered(course, "02_tripling")),
+            "12345_no_name.ipynb": good,
+            "instructions.pdf": "%PDF",
+            "__MACOSX/._smithalice_12345_67890_01_doubling.ipynb": "junk",
+        },
+    )
     out = tmp_path / "grades.csv"
-    assert main(["--root", str(course), "grade", str(archive), "--out", str(out),
-                 "--id-pattern", r"^(?P<student>[a-z]+)(_|$)"]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(course),
+                "grade",
+                str(archive),
+                "--out",
+                str(out),
+                "--id-pattern",
+                r"^(?P<student>[a-z]+)(_|$)",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     with open(out, newline="") as handle:
         rows = {(row["student_id"], row["chapter"]): row for row in csv.DictReader(handle)}

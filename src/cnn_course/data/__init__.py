@@ -15,5 +15,12 @@ The parts behind them: :mod:`~cnn_course.data.downloads` (cache, hash check, mir
 from cnn_course.data.cats_vs_dogs import PhotoSet, PhotoSetError, load_cats_vs_dogs
 from cnn_course.data.cifar10 import CIFAR10_ARCHIVE, CIFAR10_CLASSES, DataError, load_cifar10
 
-__all__ = ["CIFAR10_ARCHIVE", "CIFAR10_CLASSES", "DataError", "PhotoSet", "PhotoSetError", "load_cats_vs_dogs",
-           "load_cifar10"]
+__all__ = [
+    "CIFAR10_ARCHIVE",
+    "CIFAR10_CLASSES",
+    "DataError",
+    "PhotoSet",
+    "PhotoSetError",
+    "load_cats_vs_dogs",
+    "load_cifar10",
+]

@@ -38,14 +38,21 @@ CLASS_NAMES = ("cat", "dog")
 # TensorFlow's tutorials and many logs show), every zip member is CRC-checked on extraction,
 # and the hash of the first download is recorded and checked on every later use.
 FILTERED_ARCHIVE = RemoteFile(
-    name="cats_and_dogs_filtered.zip", sha256=None, size=68_606_236,
+    name="cats_and_dogs_filtered.zip",
+    sha256=None,
+    size=68_606_236,
     urls=("https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip",),
-    description="the filtered cats-and-dogs subset (65 MiB)")
+    description="the filtered cats-and-dogs subset (65 MiB)",
+)
 FULL_ARCHIVE = RemoteFile(
-    name="kagglecatsanddogs_5340.zip", sha256=None, size=824_887_076,
-    urls=("https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
-          "kagglecatsanddogs_5340.zip",),
-    description="the full Kaggle/Microsoft cats-and-dogs set (787 MiB)")
+    name="kagglecatsanddogs_5340.zip",
+    sha256=None,
+    size=824_887_076,
+    urls=(
+        "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip",
+    ),
+    description="the full Kaggle/Microsoft cats-and-dogs set (787 MiB)",
+)
 READY_MARKER = ".prepared"
 SMOKE_FOLDER = Path(".smoke-data")
 
@@ -67,12 +74,16 @@ class PhotoSet:
         return self.root / split
 
 
-def _carve(files_by_class: dict[str, list[Path]], fractions: dict[str, float], seed: int) -> dict[str, dict[str, list[Path]]]:
+def _carve(
+    files_by_class: dict[str, list[Path]], fractions: dict[str, float], seed: int
+) -> dict[str, dict[str, list[Path]]]:
     """split -> class -> files: every class split by the same fractions, the same way for the same seed."""
     files = [(name, path) for name, paths in files_by_class.items() for path in paths]
     parts = stratified_parts([name for name, _ in files], fractions, seed)
-    return {split: {name: [path for label, path in (files[i] for i in index) if label == name] for name in files_by_class}
-            for split, index in parts.items()}
+    return {
+        split: {name: [path for label, path in (files[i] for i in index) if label == name] for name in files_by_class}
+        for split, index in parts.items()
+    }
 
 
 def _place(files: list[Path], folder: Path) -> None:
@@ -87,7 +98,9 @@ def _extract(archive: Path, into: Path) -> None:
         with zipfile.ZipFile(archive) as handle:
             handle.extractall(into)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise PhotoSetError(f"{archive} is damaged ({error}). Delete it and run again to download a fresh copy.") from None
+        raise PhotoSetError(
+            f"{archive} is damaged ({error}). Delete it and run again to download a fresh copy."
+        ) from None
 
 
 def _layout_filtered(extracted: Path, root: Path, seed: int) -> None:
@@ -124,8 +137,9 @@ def _read_report(root: Path) -> ScanReport:
     return ScanReport(int(first), [tuple(line.split("\t", 1)) for line in rest if line])
 
 
-def _download(full: bool, cache_dir: Path | None, seed: int, policy: DownloadPolicy | None, log,
-              remote: RemoteFile | None = None) -> tuple[Path, ScanReport]:
+def _download(
+    full: bool, cache_dir: Path | None, seed: int, policy: DownloadPolicy | None, log, remote: RemoteFile | None = None
+) -> tuple[Path, ScanReport]:
     cache_dir = Path(cache_dir or default_cache_dir())
     root = cache_dir / ("cats_vs_dogs_full" if full else "cats_vs_dogs_filtered")
     if (root / READY_MARKER).is_file():
@@ -152,8 +166,11 @@ def _clean_copy(source: Path, report: ScanReport, cache_dir: Path | None) -> Pat
     target = Path(cache_dir or default_cache_dir()) / f"{source.name}_usable"
     shutil.rmtree(target, ignore_errors=True)
     skipped = {relative for relative, _ in report.rejected}
-    shutil.copytree(source, target, ignore=lambda folder, names: [
-        n for n in names if str((Path(folder) / n).relative_to(source)) in skipped])
+    shutil.copytree(
+        source,
+        target,
+        ignore=lambda folder, names: [n for n in names if str((Path(folder) / n).relative_to(source)) in skipped],
+    )
     return target
 
 
@@ -195,9 +212,15 @@ def smoke_photos(root: Path, per_split: dict[str, int] | None = None, size: int 
     return Path(root)
 
 
-def load_cats_vs_dogs(source: str | Path | None = None, full: bool = False, cache_dir: Path | None = None,
-                      seed: int = 0, policy: DownloadPolicy | None = None, log=print,
-                      archive: RemoteFile | None = None) -> PhotoSet:
+def load_cats_vs_dogs(
+    source: str | Path | None = None,
+    full: bool = False,
+    cache_dir: Path | None = None,
+    seed: int = 0,
+    policy: DownloadPolicy | None = None,
+    log=print,
+    archive: RemoteFile | None = None,
+) -> PhotoSet:
     """The photos in ``train/``, ``validation/`` and ``test/`` folders, checked and counted.
 
     ``archive`` replaces the download's sources (another mirror; the tests' local server)."""
@@ -212,8 +235,10 @@ def load_cats_vs_dogs(source: str | Path | None = None, full: bool = False, cach
     else:
         path = Path(source).expanduser()
         if not path.exists():
-            raise PhotoSetError(f"{path} does not exist. Pass a folder with train/, validation/ and test/, "
-                                "each holding cat/ and dog/ (or leave source=None to download the photos).")
+            raise PhotoSetError(
+                f"{path} does not exist. Pass a folder with train/, validation/ and test/, "
+                "each holding cat/ and dog/ (or leave source=None to download the photos)."
+            )
         root, report = _local(path, cache_dir, log)
     counts = check_layout(root, SPLITS, CLASS_NAMES)
     log(report.summary())

@@ -19,6 +19,7 @@ import pickle
 import tarfile
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -34,8 +35,10 @@ CIFAR10_ARCHIVE = RemoteFile(
     sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
     # The official host first; then a copy on Google Cloud Storage for when it is throttled.
     # Every source is checked against the SHA-256 above, so a wrong or stale copy is never used.
-    urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-          "https://storage.googleapis.com/tensorflow/tf-keras-datasets/cifar-10-python.tar.gz"),
+    urls=(
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/cifar-10-python.tar.gz",
+    ),
     size=170_498_071,
     description="CIFAR-10 (163 MiB)",
 )
@@ -54,9 +57,14 @@ class _ArraysOnly(pickle.Unpickler):
     """The archive's batches are pickles: allow NumPy's array constructors and nothing else,
     so a tampered local archive cannot run code while it is read."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar")}
+    ALLOWED: ClassVar[set[tuple[str, str]]] = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
@@ -82,8 +90,10 @@ def read_cifar10_archive(path: Path) -> tuple[Split, Split]:
             parts = [_read_batch(archive, member) for member in TRAIN_MEMBERS]
             test = _read_batch(archive, TEST_MEMBER)
     except (tarfile.TarError, OSError, EOFError, pickle.UnpicklingError) as error:
-        raise DataError(f"{path} could not be read as the CIFAR-10 python archive ({error}). "
-                        "Delete it and let the course download it again.") from None
+        raise DataError(
+            f"{path} could not be read as the CIFAR-10 python archive ({error}). "
+            "Delete it and let the course download it again."
+        ) from None
     train = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
     return train, test
 
@@ -96,8 +106,9 @@ def _class_folders(folder: Path, class_names: tuple[str, ...]) -> list[Path]:
     return [folder / name for name in class_names]
 
 
-def read_image_folder(folder: Path, class_names: tuple[str, ...] = CIFAR10_CLASSES,
-                      size: tuple[int, int] = (32, 32)) -> Split:
+def read_image_folder(
+    folder: Path, class_names: tuple[str, ...] = CIFAR10_CLASSES, size: tuple[int, int] = (32, 32)
+) -> Split:
     """Images in ``folder/<class>/*`` as uint8 arrays; unreadable files are skipped and counted."""
     from PIL import Image, UnidentifiedImageError
 
@@ -116,8 +127,10 @@ def read_image_folder(folder: Path, class_names: tuple[str, ...] = CIFAR10_CLASS
             images.append(pixels)
             labels.append(label)
     if skipped:
-        print(f"skipped {len(skipped)} unreadable image(s) in {folder}: {', '.join(skipped[:5])}"
-              + (" …" if len(skipped) > 5 else ""))
+        print(
+            f"skipped {len(skipped)} unreadable image(s) in {folder}: {', '.join(skipped[:5])}"
+            + (" …" if len(skipped) > 5 else "")
+        )
     return np.stack(images), np.asarray(labels, dtype=np.uint8).reshape(-1, 1)
 
 
@@ -131,7 +144,7 @@ def smoke_cifar10(train_size: int = 200, test_size: int = 50) -> tuple[Split, Sp
         colours = rng.integers(40, 216, size=(len(CIFAR10_CLASSES), 3))
         images = rng.normal(0, 25, size=(count, 32, 32, 3)) + colours[labels][:, None, None, :]
         for index, label in enumerate(labels):
-            images[index, :, label::len(CIFAR10_CLASSES)] += 60
+            images[index, :, label :: len(CIFAR10_CLASSES)] += 60
         return np.clip(images, 0, 255).astype(np.uint8), labels.astype(np.uint8).reshape(-1, 1)
 
     return make(train_size), make(test_size)
@@ -142,9 +155,13 @@ def _sources_from_environment(archive: RemoteFile) -> RemoteFile:
     return replace(archive, urls=tuple(extra)) if extra else archive
 
 
-def load_cifar10(source: str | Path | None = None, cache_dir: Path | None = None, test_fraction: float = 1 / 6,
-                 archive: RemoteFile = CIFAR10_ARCHIVE, policy: DownloadPolicy | None = None,
-                 ) -> tuple[Split, Split, tuple[str, ...]]:
+def load_cifar10(
+    source: str | Path | None = None,
+    cache_dir: Path | None = None,
+    test_fraction: float = 1 / 6,
+    archive: RemoteFile = CIFAR10_ARCHIVE,
+    policy: DownloadPolicy | None = None,
+) -> tuple[Split, Split, tuple[str, ...]]:
     """``(x_train, y_train), (x_test, y_test), class_names`` for CIFAR-10 (see the module docs)."""
     if source is None and smoke.is_quick():
         train, test = smoke_cifar10()
@@ -154,8 +171,10 @@ def load_cifar10(source: str | Path | None = None, cache_dir: Path | None = None
     else:
         path = Path(source).expanduser()
         if not path.exists():
-            raise DataError(f"{path} does not exist. Pass the CIFAR-10 archive (cifar-10-python.tar.gz) or a folder "
-                            "with one subfolder of images per class.")
+            raise DataError(
+                f"{path} does not exist. Pass the CIFAR-10 archive (cifar-10-python.tar.gz) or a folder "
+                "with one subfolder of images per class."
+            )
     if path.is_file():
         train, test = read_cifar10_archive(path)
     elif (path / "train").is_dir() and (path / "test").is_dir():

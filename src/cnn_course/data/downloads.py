@@ -16,9 +16,9 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from cnn_course.errors import CourseError
 
@@ -49,9 +49,9 @@ class Attempt:
 
 @dataclass
 class DownloadPolicy:
-    timeout: float = 30.0                 # seconds to connect, and between two chunks
+    timeout: float = 30.0  # seconds to connect, and between two chunks
     min_bytes_per_second: float = 200_000  # below this, move on to the next source ...
-    patience: float = 20.0                # ... once this many seconds have passed
+    patience: float = 20.0  # ... once this many seconds have passed
     attempts: list[Attempt] = field(default_factory=list)
 
 
@@ -123,8 +123,12 @@ def _stream(url: str, part: Path, policy: DownloadPolicy, last_source: bool) -> 
         return received
 
 
-def fetch(remote: RemoteFile, cache_dir: Path | None = None, policy: DownloadPolicy | None = None,
-          log: Callable[[str], None] = print) -> Path:
+def fetch(
+    remote: RemoteFile,
+    cache_dir: Path | None = None,
+    policy: DownloadPolicy | None = None,
+    log: Callable[[str], None] = print,
+) -> Path:
     """The file from the cache, or downloaded from the first source that delivers it intact."""
     policy = policy or DownloadPolicy()
     cache_dir = Path(cache_dir or default_cache_dir())
@@ -170,4 +174,5 @@ def fetch(remote: RemoteFile, cache_dir: Path | None = None, policy: DownloadPol
         f"To place it by hand: download {remote.urls[0]} in a browser"
         + (f" (SHA-256 {remote.sha256})" if remote.sha256 else "")
         + ", then either "
-        f"copy it to {target} or pass the file's path to the loader (for example source='/path/to/{remote.name}').")
+        f"copy it to {target} or pass the file's path to the loader (for example source='/path/to/{remote.name}')."
+    )

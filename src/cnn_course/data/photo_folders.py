@@ -39,7 +39,10 @@ class ScanReport:
             return f"checked {self.checked:,} files: all are readable images"
         listed = "\n".join(f"  {path}: {why}" for path, why in self.rejected[:20])
         more = f"\n  … and {len(self.rejected) - 20} more" if len(self.rejected) > 20 else ""
-        return f"checked {self.checked:,} files, skipped {len(self.rejected)} that are not usable photos (listed, not deleted):\n{listed}{more}"
+        return (
+            f"checked {self.checked:,} files, skipped {len(self.rejected)} that are not usable photos "
+            f"(listed, not deleted):\n{listed}{more}"
+        )
 
 
 def photos_in(folder: Path) -> list[Path]:
@@ -53,8 +56,10 @@ def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[st
         raise LayoutError(f"{root} is not a folder. Expected {root}/<split>/<class>/ with splits {list(splits)}.")
     missing_splits = [split for split in splits if not (root / split).is_dir()]
     if missing_splits:
-        raise LayoutError(f"{root} has no {', '.join(repr(s) for s in missing_splits)} folder. Expected one folder "
-                          f"per split {list(splits)}, each with one folder per class.")
+        raise LayoutError(
+            f"{root} has no {', '.join(repr(s) for s in missing_splits)} folder. Expected one folder "
+            f"per split {list(splits)}, each with one folder per class."
+        )
     if classes is None:
         classes = tuple(sorted(p.name for p in (root / splits[0]).iterdir() if p.is_dir()))
         if not classes:
@@ -69,7 +74,9 @@ def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[st
         for name in classes:
             number = len(photos_in(root / split / name))
             if number == 0:
-                raise LayoutError(f"{root / split / name} is empty: it needs photos ({', '.join(sorted(IMAGE_SUFFIXES))})")
+                raise LayoutError(
+                    f"{root / split / name} is empty: it needs photos ({', '.join(sorted(IMAGE_SUFFIXES))})"
+                )
             counts[split][name] = number
     table = pd.DataFrame(counts).T.loc[list(splits), list(classes)]
     table["total"] = table.sum(axis=1)
@@ -129,8 +136,10 @@ def copy_locally(source: Path, destination: Path) -> Path:
     """Copy a photo folder to local disk once (later calls reuse the copy)."""
     source, destination = Path(source), Path(destination)
     if not source.is_dir():
-        raise LayoutError(f"{source} is not a folder. In Colab, mount Google Drive first: "
-                          "from google.colab import drive; drive.mount('/content/drive')")
+        raise LayoutError(
+            f"{source} is not a folder. In Colab, mount Google Drive first: "
+            "from google.colab import drive; drive.mount('/content/drive')"
+        )
     done = destination / ".copied"
     if done.exists():
         return destination

@@ -6,7 +6,7 @@ each class and a carved test folder has as many cats as dogs. scikit-learn does 
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

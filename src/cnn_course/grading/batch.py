@@ -29,6 +29,7 @@ from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, clean_id, 
 from cnn_course.grading.report import MANUAL, GradeRow, feedback_summary, format_table, write_csv
 from cnn_course.grading.sandbox import guarded_kernels, take_blocked
 
+
 def identify(notebook: dict, known: dict[str, set[str]], wanted: str | None = None) -> str:
     """The chapter a notebook belongs to; with ``wanted``, refuse a notebook of another chapter."""
     ids = {grade_id(cell) for cell in notebook["cells"]} - {None}
@@ -38,7 +39,9 @@ def identify(notebook: dict, known: dict[str, set[str]], wanted: str | None = No
         if overlap.get(wanted, 0) >= max(overlap.values(), default=0) and overlap.get(wanted, 0) > 0:
             return wanted
         if best and overlap[best] > 0:
-            raise CourseError(f"this is the notebook of {best}, not of {wanted}: the student handed in the wrong chapter")
+            raise CourseError(
+                f"this is the notebook of {best}, not of {wanted}: the student handed in the wrong chapter"
+            )
         raise CourseError(f"this notebook has none of {wanted}'s graded cells: it is not the chapter's notebook")
     if best and overlap[best] > 0:
         return best
@@ -50,8 +53,9 @@ def _scores(course: Path, course_id: str, assignment: str, student: str) -> tupl
 
     with Gradebook(f"sqlite:///{course}/gradebook.db", course_id) as gradebook:
         submission = gradebook.find_submission(assignment, student)
-        exercises = {grade.name: (grade.score, grade.max_score)
-                     for notebook in submission.notebooks for grade in notebook.grades}
+        exercises = {
+            grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks for grade in notebook.grades
+        }
         return submission.score, submission.max_score, exercises
 
 
@@ -79,18 +83,21 @@ def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
         row.note(f"stopped after {cell_timeout} s (infinite loop?): {', '.join(timed_out)}")
 
 
-def _grade_one(api, course: Path, chapter: Chapter, inspection: Inspection, row: GradeRow,
-               feedback_dir: Path, cell_timeout: int) -> None:
+def _grade_one(
+    api, course: Path, chapter: Chapter, inspection: Inspection, row: GradeRow, feedback_dir: Path, cell_timeout: int
+) -> None:
     target = course / "submitted" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(inspection.notebook), encoding="utf-8")
     result = api.autograde(chapter.assignment, row.student_id)
     if not result.get("success"):
         raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
-    row.score, row.max_score, row.exercises = _scores(course, api.coursedir.course_id, chapter.assignment,
-                                                      row.student_id)
-    read_outcome(course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb", row,
-                 cell_timeout)
+    row.score, row.max_score, row.exercises = _scores(
+        course, api.coursedir.course_id, chapter.assignment, row.student_id
+    )
+    read_outcome(
+        course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb", row, cell_timeout
+    )
     feedback = api.generate_feedback(chapter.assignment, row.student_id)
     page = course / "feedback" / row.student_id / chapter.assignment / f"{chapter.name}.html"
     if feedback.get("success") and page.exists():
@@ -102,20 +109,33 @@ def _grade_one(api, course: Path, chapter: Chapter, inspection: Inspection, row:
         row.feedback = str(destination)
 
 
-def grade_submissions(submissions: list[Submission], root: Path, feedback_dir: Path,
-                      cell_timeout: int = DEFAULT_CELL_TIMEOUT, chapter: str | None = None) -> list[GradeRow]:
+def grade_submissions(
+    submissions: list[Submission],
+    root: Path,
+    feedback_dir: Path,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    chapter: str | None = None,
+) -> list[GradeRow]:
     config = load_config(root)
     course_chapters = {c.name: c for c in chapters(root)}
     wanted = find_chapter(root, chapter).name if chapter else None
     sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
     # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
-    known_ids = {name: {grade_id(cell) for cell in nb.cells
-                        if nbgrader_meta(cell).get("grade") or nbgrader_meta(cell).get("solution")}
-                 for name, nb in sources.items()}
+    known_ids = {
+        name: {
+            grade_id(cell)
+            for cell in nb.cells
+            if nbgrader_meta(cell).get("grade") or nbgrader_meta(cell).get("solution")
+        }
+        for name, nb in sources.items()
+    }
     rows: list[GradeRow] = []
     released: set[str] = set()
     seen: set[tuple[str, str]] = set()
-    with guarded_kernels() as blocked_log, temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api):
+    with (
+        guarded_kernels() as blocked_log,
+        temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
+    ):
         for submission in submissions:
             row = GradeRow(submission.student_id, chapter="?", file=submission.name)
             rows.append(row)
@@ -123,8 +143,10 @@ def grade_submissions(submissions: list[Submission], root: Path, feedback_dir: P
                 notebook = load(submission.path)
                 row.chapter = identify(notebook, known_ids, wanted)
                 if (row.student_id, row.chapter) in seen:
-                    raise CourseError(f"a second notebook of {row.chapter} from {row.student_id}: "
-                                      "only the first was graded; decide which one counts")
+                    raise CourseError(
+                        f"a second notebook of {row.chapter} from {row.student_id}: "
+                        "only the first was graded; decide which one counts"
+                    )
                 seen.add((row.student_id, row.chapter))
                 inspection = inspect(notebook, sources[row.chapter])
                 for text in inspection.notes:
@@ -142,14 +164,23 @@ def grade_submissions(submissions: list[Submission], root: Path, feedback_dir: P
             finally:
                 blocked = take_blocked(blocked_log)  # read every time, so nothing carries over to the next student
                 if blocked:
-                    row.flag("tried to change files outside its folder or to run programs, which was blocked: "
-                             + "; ".join(blocked[:5]))
+                    row.flag(
+                        "tried to change files outside its folder or to run programs, which was blocked: "
+                        + "; ".join(blocked[:5])
+                    )
     return rows
 
 
-def grade_path(submissions: Path, out_csv: Path, root: Path, feedback_dir: Path | None = None,
-               cell_timeout: int = DEFAULT_CELL_TIMEOUT, chapter: str | None = None,
-               id_pattern: str = DEFAULT_ID_PATTERN, log=print) -> list[GradeRow]:
+def grade_path(
+    submissions: Path,
+    out_csv: Path,
+    root: Path,
+    feedback_dir: Path | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    chapter: str | None = None,
+    id_pattern: str = DEFAULT_ID_PATTERN,
+    log=print,
+) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
     from cnn_course.grading.summary import write_summary
 
@@ -165,13 +196,17 @@ def grade_path(submissions: Path, out_csv: Path, root: Path, feedback_dir: Path 
             raise CourseError(f"{submissions} is neither a folder nor a .zip of submissions")
         found, strays = collect(folder, id_pattern)
         if not found and not strays:
-            raise CourseError(f"no submissions in {submissions}: expected notebooks, one per student or in per-student folders")
+            raise CourseError(
+                f"no submissions in {submissions}: expected notebooks, one per student or in per-student folders"
+            )
         for name, why in strays:
             log(f"not graded: {name}: {why}")
         log(f"grading {len(found)} notebook(s) from {submissions}, each cell limited to {cell_timeout} s")
         rows = grade_submissions(found, root, feedback_dir, cell_timeout=cell_timeout, chapter=chapter)
-    rows += [GradeRow(student_id=clean_id(Path(name).stem), chapter="?", file=name, status=MANUAL, reason=why)
-             for name, why in strays]
+    rows += [
+        GradeRow(student_id=clean_id(Path(name).stem), chapter="?", file=name, status=MANUAL, reason=why)
+        for name, why in strays
+    ]
     write_csv(rows, out_csv)
     log(format_table(rows))
     summary = write_summary(rows, out_csv.resolve().parent, stem=out_csv.stem)

@@ -10,7 +10,9 @@ This file is copied as it is into the kernel's startup folder, so it imports not
 the course. IPython runs startup files as ``__main__``; importing this module installs nothing.
 """
 
-import os as _os, sys as _sys
+import os as _os
+import sys as _sys
+
 
 def _cnn_course_guard():
     log = _os.environ.get("CNN_COURSE_BLOCKED_LOG", "")
@@ -35,19 +37,30 @@ def _cnn_course_guard():
                     handle.write(f"{what} {path!s}\n")
             finally:
                 logging[0] = False
-        raise PermissionError(f"{what} {path!s} was blocked by the grading guard: a submission may only change files "
-                              "in its own folder")
+        raise PermissionError(
+            f"{what} {path!s} was blocked by the grading guard: a submission may only change files in its own folder"
+        )
 
     def hook(event, args):
         if logging[0]:
             return
         if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            path, mode, flags = (*args, None, None, None)[:3]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & write_flags)
             if writing and not inside(path):
                 refuse("writing", path)
-        elif event in ("os.remove", "os.rmdir", "shutil.rmtree", "os.truncate", "os.mkdir", "os.chmod",
-                       "os.link", "os.symlink", "shutil.copyfile", "shutil.copytree"):
+        elif event in (
+            "os.remove",
+            "os.rmdir",
+            "shutil.rmtree",
+            "os.truncate",
+            "os.mkdir",
+            "os.chmod",
+            "os.link",
+            "os.symlink",
+            "shutil.copyfile",
+            "shutil.copytree",
+        ):
             target = args[1] if event in ("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree") else args[0]
             if not inside(target):
                 refuse(event, target)
@@ -65,6 +78,7 @@ def _cnn_course_guard():
             refuse("starting another program:", args[0] if args else "")
 
     _sys.addaudithook(hook)
+
 
 if __name__ == "__main__":
     _cnn_course_guard()

@@ -29,8 +29,8 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 class Inspection:
     notebook: dict
     notes: list[str] = field(default_factory=list)
-    blocking: str | None = None      # autograde cannot give a fair score: a person must look
-    review: str | None = None        # autograde runs, but the score needs a person's check
+    blocking: str | None = None  # autograde cannot give a fair score: a person must look
+    review: str | None = None  # autograde runs, but the score needs a person's check
 
 
 def load(path: Path) -> dict:
@@ -41,8 +41,10 @@ def load(path: Path) -> dict:
     try:
         notebook = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CourseError(f"the file is not valid notebook JSON ({type(error).__name__}): it may be truncated "
-                          "or not a notebook at all") from None
+        raise CourseError(
+            f"the file is not valid notebook JSON ({type(error).__name__}): it may be truncated "
+            "or not a notebook at all"
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise CourseError("the file is JSON but not a Jupyter notebook (it has no list of cells)")
     for cell in notebook["cells"]:
@@ -88,9 +90,13 @@ def inspect(notebook: dict, source: nbformat.NotebookNode) -> Inspection:
     counts = Counter(name for name in submitted if name)
     duplicated = sorted(name for name, count in counts.items() if count > 1)
     if duplicated:
-        where = ", ".join(f"{name!r} in cells {[i for i, n in enumerate(submitted) if n == name]}" for name in duplicated)
-        found.blocking = (f"graded cells appear more than once ({where}); nbgrader cannot tell which copy to grade. "
-                          "Delete the extra copies (usually keep the last one), then grade again")
+        where = ", ".join(
+            f"{name!r} in cells {[i for i, n in enumerate(submitted) if n == name]}" for name in duplicated
+        )
+        found.blocking = (
+            f"graded cells appear more than once ({where}); nbgrader cannot tell which copy to grade. "
+            "Delete the extra copies (usually keep the last one), then grade again"
+        )
         return found
 
     expected = {grade_id(cell): cell for cell in source.cells if grade_id(cell)}
@@ -118,7 +124,9 @@ def inspect(notebook: dict, source: nbformat.NotebookNode) -> Inspection:
     expected_order = [name for name in expected if name in order]
     if order != expected_order:
         first = next(i for i, (a, b) in enumerate(zip(order, expected_order)) if a != b)
-        found.review = (f"graded cells are in a different order from the handout ({order[first]!r} where "
-                        f"{expected_order[first]!r} was expected), so a test may have run before its answer: "
-                        "the score is provisional")
+        found.review = (
+            f"graded cells are in a different order from the handout ({order[first]!r} where "
+            f"{expected_order[first]!r} was expected), so a test may have run before its answer: "
+            "the score is provisional"
+        )
     return found

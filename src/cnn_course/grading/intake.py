@@ -26,7 +26,6 @@ class Submission:
     name: str  # the file's path as handed in, for the CSV and messages
 
 
-
 def clean_id(raw: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@-]+", "_", raw.strip()).strip("_.") or "unknown"
 
@@ -65,10 +64,10 @@ def unpack(archive: Path, into: Path) -> Path:
             for member in bundle.infolist():
                 target = (into / member.filename).resolve()
                 if not target.is_relative_to(into.resolve()):
-                    raise CourseError(f"{archive}: member {member.filename!r} points outside the archive; not extracted")
+                    raise CourseError(
+                        f"{archive}: member {member.filename!r} points outside the archive; not extracted"
+                    )
             bundle.extractall(into)
     except zipfile.BadZipFile:
         raise CourseError(f"{archive} is not a readable zip file") from None
     return into
-
-

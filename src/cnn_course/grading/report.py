@@ -42,9 +42,17 @@ class GradeRow:
         def number(value: float | None) -> object:
             return "" if value is None else (int(value) if float(value).is_integer() else round(value, 3))
 
-        return {"student_id": self.student_id, "chapter": self.chapter, "score": number(self.score),
-                "max_score": number(self.max_score), "percent": number(self.percent), "status": self.status,
-                "reason": self.reason, "feedback": self.feedback, "file": self.file}
+        return {
+            "student_id": self.student_id,
+            "chapter": self.chapter,
+            "score": number(self.score),
+            "max_score": number(self.max_score),
+            "percent": number(self.percent),
+            "status": self.status,
+            "reason": self.reason,
+            "feedback": self.feedback,
+            "file": self.file,
+        }
 
 
 def feedback_summary(row: GradeRow) -> str:
@@ -56,11 +64,12 @@ def feedback_summary(row: GradeRow) -> str:
         mark = "&#10003;" if score == max_score else "&#10007;"
         items.append(f"<li>{mark} <b>{html.escape(name)}</b>: {score:g} / {max_score:g}{detail}</li>")
     notes = f"<p><b>Notes:</b> {html.escape(row.reason)}</p>" if row.reason else ""
-    return (f'<div style="border:2px solid #0969da;padding:1em;margin:1em;font-family:sans-serif">'
-            f"<h2>{html.escape(row.student_id)} — {html.escape(row.chapter)}: {row.as_csv()['score']} / "
-            f"{row.as_csv()['max_score']}</h2>{notes}<ul>{''.join(items)}</ul>"
-            f"<p>The full notebook with every test's output follows.</p></div>")
-
+    return (
+        f'<div style="border:2px solid #0969da;padding:1em;margin:1em;font-family:sans-serif">'
+        f"<h2>{html.escape(row.student_id)} — {html.escape(row.chapter)}: {row.as_csv()['score']} / "
+        f"{row.as_csv()['max_score']}</h2>{notes}<ul>{''.join(items)}</ul>"
+        f"<p>The full notebook with every test's output follows.</p></div>"
+    )
 
 
 def write_csv(rows: list[GradeRow], path: Path) -> None:
@@ -80,5 +89,3 @@ def format_table(rows: list[GradeRow]) -> str:
         status = row.status if not row.reason else f"{row.status}: {row.reason}"
         lines.append(f"{row.student_id:<20} {row.chapter:<26} {score:>12}  {status}")
     return "\n".join(lines)
-
-

@@ -19,15 +19,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from cnn_course.authoring.envvars import temporary_environment
 
 BLOCKED_MARK = "blocked by the grading guard"  # in every refusal message of guard.py
 GUARD_FILE = Path(__file__).with_name("guard.py")
-
-
 
 
 @contextlib.contextmanager
@@ -42,9 +40,14 @@ def guarded_kernels() -> Iterator[Path]:
         shutil.copyfile(GUARD_FILE, startup / "00-cnn-course-guard.py")
         scratch = base / "scratch"
         scratch.mkdir()
-        settings = {"IPYTHONDIR": str(base / "ipython"), "CNN_COURSE_WRITABLE": str(scratch), "TMPDIR": str(scratch),
-                    "CNN_COURSE_BLOCKED_LOG": str(base / "blocked.log"),
-                    "MPLCONFIGDIR": str(scratch / "matplotlib"), "KERAS_HOME": str(scratch / "keras")}
+        settings = {
+            "IPYTHONDIR": str(base / "ipython"),
+            "CNN_COURSE_WRITABLE": str(scratch),
+            "TMPDIR": str(scratch),
+            "CNN_COURSE_BLOCKED_LOG": str(base / "blocked.log"),
+            "MPLCONFIGDIR": str(scratch / "matplotlib"),
+            "KERAS_HOME": str(scratch / "keras"),
+        }
         with temporary_environment(settings):
             yield base / "blocked.log"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from matplotlib.figure import Figure  # no pyplot: works the same on a server without a display
 from matplotlib.ticker import MaxNLocator
