@@ -12,13 +12,20 @@ holds out (a stratified sixth of the 50,000 training images); it is never traine
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from cnn_course.benchmarks.common import ModelResult, epoch_timer, format_results, hardware, run_stamp, write_json
+from cnn_course.benchmarks.common import (
+    ModelResult,
+    epoch_timer,
+    format_results,
+    hardware,
+    run_stamp,
+    save_trained,
+    write_json,
+)
 
 CHAPTER = "02"
 ALIASES = ("cifar10",)
@@ -58,24 +65,6 @@ def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple
         return x, y
     kept = stratified_parts(y, {"kept": limit / len(x), "rest": 1 - limit / len(x)}, seed)["kept"]
     return x[kept], y[kept]
-
-
-def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, seconds: float) -> None:
-    """The weights and what the chapter shows about the run. The weights go through a fresh,
-    uncompiled copy of the model, so the file holds no optimizer state (a third of the size)."""
-    if not folder:
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    fresh = rebuild()
-    fresh.set_weights(model.get_weights())
-    fresh.save_weights(folder / f"{name}.weights.h5")
-    record = {
-        "history": {key: [round(float(v), 6) for v in values] for key, values in history.items()},
-        "seconds": round(seconds, 1),
-        "hardware": hardware(),
-        **run_stamp(),
-    }
-    (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 def cifar10(

@@ -115,3 +115,21 @@ def write_json(path: Path | None, figures: dict) -> None:
             for key, value in figures.items()
         }
         Path(path).write_text(json.dumps(plain, indent=2))
+
+
+def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, seconds: float) -> None:
+    """The weights and what the chapter shows about the run. The weights go through a fresh,
+    uncompiled copy of the model, so the file holds no optimizer state (a third of the size)."""
+    if not folder:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh = rebuild()
+    fresh.set_weights(model.get_weights())
+    fresh.save_weights(folder / f"{name}.weights.h5")
+    record = {
+        "history": {key: [round(float(v), 6) for v in values] for key, values in history.items()},
+        "seconds": round(seconds, 1),
+        "hardware": hardware(),
+        **run_stamp(),
+    }
+    (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
