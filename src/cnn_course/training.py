@@ -10,7 +10,6 @@ epoch.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from cnn_course.locations import DRIVE_ROOT
@@ -44,15 +43,6 @@ def resumable_callbacks(
     if patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True))
     return callbacks
-
-
-def best_model_path(run_name: str, root: Path | None = None) -> Path:
-    return checkpoint_dir(run_name, root) / "best.keras"
-
-
-def forget(run_name: str, root: Path | None = None) -> None:
-    """Delete a run's checkpoints, to train from scratch on purpose."""
-    shutil.rmtree(checkpoint_dir(run_name, root), ignore_errors=True)
 
 
 def trainable_count(model) -> int:

@@ -60,32 +60,6 @@ def hardware() -> str:
     return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
 
 
-def side_by_side(makers, train, accuracy_of, train_images: int, seed: int, log) -> list[ModelResult]:
-    """Train each model from the same seed; time it and measure its accuracy."""
-    from cnn_course import seeding
-
-    results = []
-    for name, make in makers:
-        seeding.set_seed(seed)
-        model, epochs, batch_size, callbacks = make()
-        log(f"training the {name} ({model.count_params():,} parameters) for up to {epochs} epochs")
-        started = time.perf_counter()
-        history = train(model, epochs, batch_size, callbacks)
-        seconds = time.perf_counter() - started
-        ran = len(history.epoch)
-        results.append(
-            ModelResult(
-                name,
-                model.count_params(),
-                ran,
-                round(seconds, 1),
-                round(train_images * ran / seconds, 1),
-                round(float(accuracy_of(model)), 4),
-            )
-        )
-    return results
-
-
 def format_results(results: list[ModelResult], accuracy_label: str) -> str:
     lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {accuracy_label:>14}"]
     for r in results:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from cnn_course.authoring.envvars import temporary_environment
 
-BLOCKED_MARK = "blocked by the grading guard"  # in every refusal message of guard.py
 GUARD_FILE = Path(__file__).with_name("guard.py")
 
 
