@@ -48,7 +48,10 @@ def command_build(args: argparse.Namespace) -> int:
 def command_run(args: argparse.Namespace) -> int:
     from cnn_course.authoring.run import run_chapter
 
-    report = run_chapter(_root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout)
+    settings = dict(setting.split("=", 1) for setting in args.set)
+    report = run_chapter(
+        _root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
+    )
     return 1 if report.errors else 0
 
 
@@ -69,6 +72,13 @@ def command_grade(args: argparse.Namespace) -> int:
 
 def command_benchmark(args: argparse.Namespace) -> int:
     return args.benchmark.run(_root(args), args)
+
+
+def _setting(text: str) -> str:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier() or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. TRAIN_MODELS=False, got {text!r}")
+    return text
 
 
 def _add_benchmarks(commands) -> None:
@@ -108,6 +118,14 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument("--smoke", action="store_true", help="small data and few epochs (CNN_COURSE_SMOKE=1)")
     run.add_argument("--out", type=Path, default=Path("runs"), help="where the executed copy goes (default: runs/)")
     run.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run before it is stopped")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_setting,
+        help="change one of the chapter's settings for this run, e.g. TRAIN_MODELS=False (repeatable)",
+    )
     run.set_defaults(handler=command_run)
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")

@@ -7,6 +7,7 @@ import pytest
 from cnn_course.authoring.course import chapters, find_root
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
+from tests.helpers import serve
 
 ROOT = find_root()
 CELL_BUDGET_SECONDS = 60
@@ -14,19 +15,35 @@ CHAPTER_BUDGET_SECONDS = 240
 CELL_TIMEOUT_SECONDS = 180  # a hanging cell fails its test in minutes, not after the default hour
 
 
-# One smoke run per chapter, shared by every test below. It runs under a seed other than the
-# default: grading the solutions (tests/grading) already runs every chapter under the default.
+# One smoke run per chapter, shared by every test below. It differs from the run that grading
+# the solutions makes (tests/grading) in two ways, so together they cover both: another seed,
+# and the trained-model switch turned to loading (from the repository's models/ folder, served
+# on 127.0.0.1) in the chapters that have one.
 OTHER_SEED = "2024"
+SWITCH = "TRAIN_MODELS = True"
+
+
+def has_switch(chapter) -> bool:
+    return SWITCH in chapter.source.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module", params=chapters(ROOT), ids=lambda c: c.name)
 def smoke_run(request, tmp_path_factory):
     chapter = request.param
     out = tmp_path_factory.mktemp(f"run-{chapter.number}")
-    with pytest.MonkeyPatch.context() as patch:
+    models = {f"/models/{path.name}": path.read_bytes() for path in (ROOT / "models").glob("*")}
+    with pytest.MonkeyPatch.context() as patch, serve(models) as base:
         patch.setenv("CNN_COURSE_SEED", OTHER_SEED)
+        patch.setenv("CNN_COURSE_MODELS_URL", f"{base}/models")
+        patch.setenv("CNN_COURSE_CACHE", str(out / "cache"))
         report = run_chapter(
-            ROOT, chapter.number, smoke=True, out_dir=out, cell_timeout=CELL_TIMEOUT_SECONDS, log=lambda *_: None
+            ROOT,
+            chapter.number,
+            smoke=True,
+            out_dir=out,
+            cell_timeout=CELL_TIMEOUT_SECONDS,
+            settings={"TRAIN_MODELS": "False"} if has_switch(chapter) else None,
+            log=lambda *_: None,
         )
     return chapter, report, (out / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8")
 
@@ -47,6 +64,19 @@ def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
     executed = smoke_run[2]
     assert f"random seed {OTHER_SEED} " in executed, "the seed reached the notebook"
     assert "Not quite" not in executed, "a self-check failed under another seed"
+
+
+def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
+    chapter, _, executed = smoke_run
+    if not has_switch(chapter):
+        pytest.skip(f"{chapter.name} has no long training, so no TRAIN_MODELS switch")
+    assert "TRAIN_MODELS = False" in executed
+    assert executed.count("loaded the course's trained weights") >= 2, "both models come from models/"
+
+
+def test_a_setting_the_chapter_does_not_have_is_refused(capsys):
+    assert main(["--root", str(ROOT), "run", "01", "--set", "NO_SUCH_SETTING=1"]) == 2
+    assert "has no setting NO_SUCH_SETTING" in capsys.readouterr().err
 
 
 def test_chapter_1_passes_its_checks_with_a_third_seed(tmp_path, monkeypatch):
