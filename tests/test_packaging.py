@@ -119,8 +119,12 @@ def test_instructor_guide_uses_only_commands_and_options_that_exist():
     assert {"build", "grade"} <= set(used)
     for name in used:
         assert name in subcommands, f"the guide uses `cnn-course {name}`, which does not exist"
-    options = {option for action in subcommands["grade"]._actions for option in action.option_strings}
-    options |= {option for action in subcommands["build"]._actions for option in action.option_strings}
+    options = {
+        option
+        for name in ("build", "run", "grade")
+        for action in subcommands[name]._actions
+        for option in action.option_strings
+    }
     for option in set(re.findall(r"`(--[a-z][a-z-]*)", guide)) | set(re.findall(r" (--[a-z][a-z-]*) ", guide)):
         assert option in options, f"the guide mentions {option}, which no command takes"
     for heading in ("Build the release", "Distribute", "Collect", "Grade", "needs manual grading", "Return feedback"):
