@@ -179,3 +179,33 @@ def test_local_files_load_and_fail_clearly(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(PhotoError, match="not an image file"):
         load_photo(tmp_path / "notes.txt")
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A real PNG whose header claims another size (its CRC fixed so PIL reads the header)."""
+    import struct
+    import zlib
+
+    data = bytearray(encoded(Image.new("L", (4, 4)), "PNG"))
+    header = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+def test_a_header_claiming_billions_of_pixels_is_a_photo_error(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_claiming(100_000, 100_000))
+    with pytest.raises(PhotoError, match="decompression bomb"):
+        load_photo(path)
+
+
+def test_a_16_bit_grayscale_png_is_scaled_not_clipped(tmp_path):
+    ramp = np.linspace(0, 65535, 64 * 32).reshape(32, 64).astype(np.uint16)
+    path = tmp_path / "scan.png"
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode.startswith("I"), "PIL reads it as 16-bit"
+    pixels = load_photo(path, size=None)
+    assert pixels.shape == (32, 64, 3) and pixels.dtype == np.uint8
+    assert pixels[0, 0, 0] == 0 and pixels[-1, -1, 0] == 255
+    assert 120 <= np.median(pixels) <= 135, "mid-grey stays mid-grey (clipping would make it white)"

@@ -96,6 +96,10 @@ def decode(data: bytes, source: str = "the photo", max_pixels: int = MAX_PIXELS)
             image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise PhotoError(f"{source} is not an image file that can be read (JPEG, PNG, WebP, GIF, BMP, …)") from None
+    except Image.DecompressionBombError as error:  # PIL's own limit, hit while reading the header
+        raise PhotoError(
+            f"{source} claims too many pixels: it is either damaged or a decompression bomb ({error})"
+        ) from None
     width, height = image.size
     if width * height > max_pixels:  # checked from the header, before anything is decoded
         raise PhotoError(
@@ -107,12 +111,24 @@ def decode(data: bytes, source: str = "the photo", max_pixels: int = MAX_PIXELS)
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise PhotoError(f"{source} is damaged and cannot be decoded ({error})") from None
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        image = _eight_bit(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent pixels become white, as a browser would show them on a page.
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
     return image.convert("RGB")
+
+
+def _eight_bit(image):
+    """A 16-bit (or 32-bit integer) grayscale image as 8-bit: scaled, not clipped, so a
+    scientific or medical scan keeps its shades instead of turning white."""
+    from PIL import Image
+
+    values = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+    return Image.fromarray(np.clip(np.round(values * 255.0 / top), 0, 255).astype(np.uint8), mode="L")
 
 
 def load_photo(
