@@ -173,6 +173,18 @@ def test_a_local_folder_with_a_broken_photo_is_left_untouched_and_a_clean_copy_i
     assert photo_set.report.rejected == [("train/dog/broken.jpg", "not a readable image (UnidentifiedImageError)")]
 
 
+def test_a_class_whose_photos_are_all_unusable_is_named_in_your_own_folder(tmp_path):
+    root = make_local(tmp_path / "mine", per_class=2)
+    for path in (root / "test" / "cat").iterdir():
+        path.write_bytes(b"<html>a web page saved as .jpg</html>")
+    (root / "train" / "dog" / "Thumbs.db").write_bytes(b"junk that is not a photo")  # junk alone empties nothing
+    with pytest.raises(cats_vs_dogs.PhotoSetError) as error:
+        data.load_cats_vs_dogs(root, cache_dir=tmp_path / "cache", log=quiet)
+    message = str(error.value)
+    assert str(root / "test" / "cat") in message and "all 2 photo(s) are unusable" in message
+    assert "not a readable image" in message and "cache" not in message
+
+
 def test_a_drive_folder_is_copied_to_local_disk_first(tmp_path, monkeypatch):
     drive = tmp_path / "drive"
     monkeypatch.setattr(locations, "DRIVE_MOUNT", drive)

@@ -37,14 +37,27 @@ def test_counts_per_split_and_class(tmp_path):
         (lambda root: __import__("shutil").rmtree(root / "validation"), "has no 'validation' folder"),
         (lambda root: __import__("shutil").rmtree(root / "test" / "dog"), "lacks the class folder(s) ['dog']"),
         (lambda root: [p.unlink() for p in (root / "train" / "cat").iterdir()], "train/cat is empty"),
+        (lambda root: (root / "train" / "horse").mkdir(), "has folder(s) ['horse'] besides the classes"),
+        (
+            lambda root: (root / "train" / "cat" / "cat.0.jpg").rename(
+                (root / "train" / "cat" / "more").mkdir() or root / "train" / "cat" / "more" / "cat.0.jpg"
+            ),
+            "has photos in subfolder(s) ['train/cat/more']",
+        ),
     ],
 )
 def test_a_broken_layout_is_refused_by_name(tmp_path, damage, fragment):
     root = make_folder(tmp_path / "photos", per_class=2)
     damage(root)
     with pytest.raises(photo_folders.LayoutError) as error:
-        photo_folders.check_layout(root)
+        photo_folders.check_layout(root, classes=("cat", "dog"))
     assert fragment in str(error.value)
+
+
+def test_hidden_folders_such_as_notebook_checkpoints_are_not_classes(tmp_path):
+    root = make_folder(tmp_path / "photos", per_class=2)
+    (root / "train" / ".ipynb_checkpoints").mkdir()
+    assert photo_folders.check_layout(root).loc["train", "total"] == 4
 
 
 def test_the_scan_sets_aside_files_that_are_not_usable_photos(tmp_path):

@@ -28,7 +28,15 @@ import pandas as pd
 
 from cnn_course import smoke
 from cnn_course.data.downloads import DownloadPolicy, RemoteFile, default_cache_dir, fetch
-from cnn_course.data.photo_folders import ScanReport, check_layout, copy_locally, find_unusable, photos_in, scan
+from cnn_course.data.photo_folders import (
+    IMAGE_SUFFIXES,
+    ScanReport,
+    check_layout,
+    copy_locally,
+    find_unusable,
+    photos_in,
+    scan,
+)
 from cnn_course.data.splits import stratified_parts
 from cnn_course.errors import CourseError
 from cnn_course.locations import SPLITS, on_drive
@@ -174,13 +182,32 @@ def _clean_copy(source: Path, report: ScanReport, cache_dir: Path | None) -> Pat
     return target
 
 
+def _refuse_emptied(source: Path, counts, report: ScanReport) -> None:
+    """A split and class whose photos were all rejected: say so about the user's own folder."""
+    for split in SPLITS:
+        for name in CLASS_NAMES:
+            prefix = f"{split}/{name}/"
+            rejected = [
+                (path, why)
+                for path, why in report.rejected
+                if path.replace("\\", "/").startswith(prefix) and Path(path).suffix.lower() in IMAGE_SUFFIXES
+            ]
+            if rejected and len(rejected) >= counts.loc[split, name]:
+                reasons = "; ".join(f"{path}: {why}" for path, why in rejected[:5])
+                raise PhotoSetError(
+                    f"{source / split / name}: all {len(rejected)} photo(s) are unusable ({reasons}"
+                    f"{' …' if len(rejected) > 5 else ''}). Add readable JPEG or PNG photos there."
+                )
+
+
 def _local(source: Path, cache_dir: Path | None, log) -> tuple[Path, ScanReport]:
     if on_drive(source):
         local = Path(cache_dir or default_cache_dir()) / "from_drive" / source.name
         log(f"copying {source} to local disk ({local}) once: reading photos from Drive is slow")
         source = copy_locally(source, local)
-    check_layout(source, SPLITS, CLASS_NAMES)
+    counts = check_layout(source, SPLITS, CLASS_NAMES)
     report = find_unusable(source)
+    _refuse_emptied(source, counts, report)
     if report.rejected:
         source = _clean_copy(source, report, cache_dir)
         log(f"training reads a copy without the unusable files: {source}")

@@ -61,17 +61,38 @@ def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[st
             f"per split {list(splits)}, each with one folder per class."
         )
     if classes is None:
-        classes = tuple(sorted(p.name for p in (root / splits[0]).iterdir() if p.is_dir()))
+        classes = tuple(
+            sorted(p.name for p in (root / splits[0]).iterdir() if p.is_dir() and not p.name.startswith("."))
+        )
         if not classes:
             raise LayoutError(f"{root / splits[0]} has no class folders (such as cat/ and dog/)")
     counts = {}
     for split in splits:
-        present = {p.name for p in (root / split).iterdir() if p.is_dir()}
+        present = {p.name for p in (root / split).iterdir() if p.is_dir() and not p.name.startswith(".")}
         missing = [name for name in classes if name not in present]
         if missing:
             raise LayoutError(f"{root / split} lacks the class folder(s) {missing}; every split needs {list(classes)}")
+        extra = sorted(present - set(classes))
+        if extra:
+            raise LayoutError(
+                f"{root / split} has folder(s) {extra} besides the classes {list(classes)}: Keras would read each "
+                "folder as one more class. Move them out of the dataset folder."
+            )
         counts[split] = {}
         for name in classes:
+            nested = sorted(
+                str(path.relative_to(root))
+                for path in (root / split / name).iterdir()
+                if path.is_dir()
+                and not path.name.startswith(".")
+                and any(file.suffix.lower() in IMAGE_SUFFIXES for file in path.rglob("*"))
+            )
+            if nested:
+                raise LayoutError(
+                    f"{root / split / name} has photos in subfolder(s) {nested}: Keras reads those too, while the "
+                    "counts and checks see only the photos directly in the class folder. Move the photos up into "
+                    f"{root / split / name} (or out of the dataset)."
+                )
             number = len(photos_in(root / split / name))
             if number == 0:
                 raise LayoutError(

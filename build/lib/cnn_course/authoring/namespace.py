@@ -1,0 +1,53 @@
+"""Run chosen cells of a chapter outside Jupyter and keep what they define.
+
+The benchmarks train the chapter's own models and the tests call the chapter's own
+solutions; both need the same thing: the chapter's import cell, then the cells picked by
+nbgrader ``grade_id`` or by tag, executed in one fresh namespace. This is the one way to do it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.course import find_chapter, load_config
+from cnn_course.authoring.source import read_source
+from cnn_course.errors import CourseError
+
+
+def _is_import_cell(cell) -> bool:
+    return (
+        cell.cell_type == "code" and not nbgrader_meta(cell) and cell.source.lstrip().startswith(("import ", "from "))
+    )
+
+
+def chapter_namespace(
+    root: Path, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (), solutions: bool = False
+) -> dict:
+    """Execute the chapter's import cell, then (in notebook order) every code cell whose
+    grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
+    that is a solution cell. Returns the namespace they filled."""
+    chapter = find_chapter(root, number)
+    _, notebook = read_source(chapter, load_config(root))
+    wanted_ids, wanted_tags = set(grade_ids), set(tags)
+    import_cell = next((cell for cell in notebook.cells if _is_import_cell(cell)), None)
+    if import_cell is None:
+        raise CourseError(f"{chapter.source}: no import cell (a code cell starting with 'import' or 'from')")
+    namespace: dict = {"__name__": f"chapter_{chapter.number}"}
+    exec(compile(import_cell.source, f"<{chapter.name} imports>", "exec"), namespace)
+    found = set()
+    for cell in notebook.cells:
+        name = grade_id(cell)
+        chosen = (
+            name in wanted_ids
+            or wanted_tags & set(cell.metadata.get("tags", []))
+            or (solutions and nbgrader_meta(cell).get("solution"))
+        )
+        if cell.cell_type == "code" and chosen:
+            found.add(name)
+            exec(compile(cell.source, f"<{chapter.name} cell {name or 'tagged'}>", "exec"), namespace)
+    missing = wanted_ids - found
+    if missing:
+        raise CourseError(f"{chapter.source}: no code cell with grade_id {sorted(missing)}")
+    return namespace

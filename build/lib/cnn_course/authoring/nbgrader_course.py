@@ -1,0 +1,105 @@
+"""A throw-away nbgrader course folder, driven through nbgrader's Python API.
+
+The build and the grader both need one: nbgrader keeps its gradebook in a database inside
+the course folder, and autograde reads the release's cells back from there. Working in a
+temporary folder keeps nbgrader's state out of the checkout, so no JupyterHub, no
+``nbgrader_config.py`` and no leftovers are needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Integer
+
+from cnn_course.authoring.course import Chapter
+from cnn_course.authoring.envvars import temporary_environment
+from cnn_course.authoring.source import notebook_text
+from cnn_course.errors import CourseError
+
+
+@contextlib.contextmanager
+def _nbgrader_process_settings() -> Iterator[None]:
+    # nbgrader runs the `alembic` executable by name; it sits beside this Python, which is
+    # not on PATH when the console script is called by its full path (as in CI).
+    # TensorFlow's start-up chatter would drown the grading table; kernels inherit this.
+    values = {
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+    }
+    with temporary_environment(values), warnings.catch_warnings():
+        # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every autograde.
+        warnings.filterwarnings("ignore", module="nbgrader")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        yield
+
+
+MAX_OUTPUT_CHARS = 20_000
+
+
+class TrimOutput(Preprocessor):
+    """Cut each text output of an executed cell to a fixed size.
+
+    nbgrader's own LimitOutput counts lines, so one cell printing a few megabytes on a
+    single line would still bloat the graded notebook and the feedback page.
+    """
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+    max_chars = Integer(MAX_OUTPUT_CHARS, help="characters kept of each text output").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
+                cut = len(output["text"]) - self.max_chars
+                output["text"] = (
+                    output["text"][: self.max_chars] + f"\n... [{cut:,} more characters cut by the grader]\n"
+                )
+        return cell, resources
+
+
+@contextlib.contextmanager
+def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-") -> Iterator[tuple[Path, object]]:
+    """Yield ``(course_root, api)``; ``cell_timeout`` bounds each cell when autograding."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import Autograde
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder, _nbgrader_process_settings():
+        root = Path(folder)
+        config = Config()
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
+        config.Exchange.root = str(root / "exchange")
+        if cell_timeout is not None:
+            config.Execute.timeout = cell_timeout
+            config.Execute.interrupt_on_timeout = True
+        defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
+        config.Autograde.autograde_preprocessors = [*defaults[:1], TrimOutput, *defaults[1:]]
+        yield root, NbGraderAPI(config=config)
+
+
+def log_of(result: dict) -> str:
+    """nbgrader's captured log and traceback, for an error message."""
+    return "\n".join(part for part in (result.get("log", ""), result.get("error", "")) if part).strip()
+
+
+def release_assignment(api, course: Path, chapter: Chapter, source: nbformat.NotebookNode) -> Path:
+    """Put a chapter's source into the course and run nbgrader's generate_assignment on it.
+
+    The one release step: the build keeps the student version it writes, and the grader
+    needs the assignment in the gradebook before it can autograde. Returns the release file."""
+    source_dir = course / "source" / chapter.assignment
+    source_dir.mkdir(parents=True, exist_ok=True)
+    (source_dir / f"{chapter.name}.ipynb").write_text(notebook_text(source), encoding="utf-8")
+    result = api.generate_assignment(chapter.assignment)
+    if not result.get("success"):
+        raise CourseError(f"{chapter.source}: nbgrader generate_assignment failed:\n{log_of(result)}")
+    return course / "release" / chapter.assignment / f"{chapter.name}.ipynb"

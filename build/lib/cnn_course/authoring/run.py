@@ -1,0 +1,63 @@
+"""``cnn-course run NN``: execute a chapter's solution notebook outside Jupyter.
+
+What an instructor does before a workshop (or on a GPU box): run the chapter top to
+bottom, keep the executed copy with its figures, and see which cells take the time.
+``--set NAME=VALUE`` changes one of the chapter's settings for the run, as a learner would
+edit it, e.g. ``--set TRAIN_MODELS=False`` to run on the course's trained models.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import nbformat
+
+from cnn_course.authoring.course import find_chapter, load_config
+from cnn_course.authoring.execute import ExecutionReport, execute_notebook
+from cnn_course.authoring.source import read_source
+from cnn_course.errors import CourseError
+
+
+def apply_settings(notebook: nbformat.NotebookNode, settings: Mapping[str, str], where: str) -> None:
+    """Replace each setting's line ``NAME = ...`` in the chapter's code cells with ``NAME = VALUE``."""
+    for name, value in settings.items():
+        line = re.compile(rf"^{re.escape(name)} = .*$", re.M)
+        cells = [cell for cell in notebook.cells if cell.cell_type == "code" and line.search(cell.source)]
+        if not cells:
+            raise CourseError(f"{where} has no setting {name} (a line '{name} = ...') to change")
+        replacement = f"{name} = {value}"
+        for cell in cells:
+            cell.source = line.sub(lambda _, text=replacement: text, cell.source)
+
+
+def run_chapter(
+    root: Path,
+    number: str,
+    smoke: bool = False,
+    out_dir: Path = Path("runs"),
+    cell_timeout: int = 3600,
+    slowest: int = 5,
+    settings: Mapping[str, str] | None = None,
+    log=print,
+) -> ExecutionReport:
+    chapter = find_chapter(root, number)
+    _, notebook = read_source(chapter, load_config(root))
+    apply_settings(notebook, settings or {}, str(chapter.source))
+    mode = "smoke mode" if smoke else "full mode"
+    log(f"running {chapter.source} ({mode}, each cell limited to {cell_timeout} s)")
+    with tempfile.TemporaryDirectory(prefix=f"cnn-course-run-{chapter.number}-") as workdir:
+        report = execute_notebook(notebook, Path(workdir), smoke=smoke, cell_timeout=cell_timeout)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{chapter.name}{'.smoke' if smoke else ''}.executed.ipynb"
+    nbformat.write(report.notebook, executed)
+    log(f"finished in {report.seconds:.1f} s; executed copy with figures: {executed}")
+    log("slowest cells:")
+    for cell in report.slowest(slowest):
+        log(f"  {cell.seconds:7.2f} s  cell {cell.index:3d}  {cell.first_line}")
+    for error in report.errors:
+        log(f"ERROR in {error.describe()}")
+    return report

@@ -1,0 +1,192 @@
+"""``cnn-course benchmark 02`` (alias ``cifar10``): Chapter 2's two CIFAR-10 models, side by side.
+
+Both models are the chapter's own code (the ``build_first_cnn`` answer and the cells tagged
+``benchmark``) with the chapter's own settings. The test split is the one the folder loader
+holds out (a stratified sixth of the 50,000 training images); it is never trained on.
+
+- the better CNN trains on every other image for the chapter's ``BETTER_EPOCHS`` and reports
+  its test accuracy after each epoch, then with test-time flips;
+- the first CNN trains as in the chapter: Adam, batches of 64, early stopping on a
+  validation tenth of the training images.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cnn_course.benchmarks.common import (
+    ModelResult,
+    epoch_timer,
+    format_results,
+    hardware,
+    run_stamp,
+    save_trained,
+    write_json,
+)
+
+CHAPTER = "02"
+ALIASES = ("cifar10",)
+SUMMARY = "Chapter 2: the better and the first CIFAR-10 CNN, trained side by side"
+MODELS = ("better", "first")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--source", help="the CIFAR-10 archive or a folder of class subfolders (default: download)")
+    parser.add_argument("--epochs-better", type=int, help="epochs for the better CNN (default: the chapter's)")
+    parser.add_argument("--epochs-first", type=int, default=30, help="most epochs for the first CNN, which stops early")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="which models to train")
+    parser.add_argument("--limit", type=int, help="use only this many training images, stratified (quick runs)")
+    parser.add_argument("--save-weights", type=Path, help="write <name>.weights.h5 and <name>.history.json here")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def run(root: Path, args) -> int:
+    cifar10(
+        root,
+        source=args.source,
+        epochs_better=args.epochs_better,
+        epochs_first=args.epochs_first,
+        models=args.models,
+        limit=args.limit,
+        save_weights=args.save_weights,
+        json_out=args.json,
+    )
+    return 0
+
+
+def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` images, the same share of every class."""
+    from cnn_course.data.splits import stratified_parts
+
+    if not limit or limit >= len(x):
+        return x, y
+    kept = stratified_parts(y, {"kept": limit / len(x), "rest": 1 - limit / len(x)}, seed)["kept"]
+    return x[kept], y[kept]
+
+
+def cifar10(
+    root: Path,
+    source: str | None = None,
+    epochs_better: int | None = None,
+    epochs_first: int = 30,
+    models: tuple[str, ...] | list[str] = MODELS,
+    limit: int | None = None,
+    seed: int = 0,
+    save_weights: Path | None = None,
+    json_out: Path | None = None,
+    log=print,
+) -> list[ModelResult]:
+    """Train the chosen models; report test accuracy, epochs, wall time and images per second."""
+    import keras
+
+    from cnn_course import seeding
+    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.data import load_cifar10
+    from cnn_course.data.splits import stratified_split
+    from cnn_course.environment import fast_precision
+
+    (x_all, y_all), (x_test, y_test), class_names = load_cifar10(source)
+    x_all, y_all = _subset(x_all, y_all, limit, seed)
+    x_all, x_test = x_all.astype("float32") / 255.0, x_test.astype("float32") / 255.0
+    y_all_onehot, y_test_onehot = (keras.utils.to_categorical(y, len(class_names)) for y in (y_all, y_test))
+    chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
+    log(f"CIFAR-10 from {source or 'the default source'}: {len(x_all):,} training and {len(x_test):,} test images")
+    log(f"hardware: {hardware()}")
+    log(f"run: {run_stamp()}")
+    results: list[ModelResult] = []
+    figures: dict = {"hardware": hardware(), **run_stamp(), "train_images": len(x_all), "test_images": len(x_test)}
+
+    if "better" in models:
+        seeding.set_seed(seed)
+        epochs = epochs_better or chapter["BETTER_EPOCHS"]
+        batch_size = chapter["BETTER_BATCH_SIZE"]
+        precision = fast_precision()
+        steps = epochs * -(-len(x_all) // batch_size)
+        model = chapter["compile_better_cnn"](chapter["build_better_cnn"](precision=precision), total_steps=steps)
+        log(
+            f"better CNN: {model.count_params():,} parameters, {epochs} epochs of {len(x_all):,} images, "
+            f"batch {batch_size}, computing in {precision}; test accuracy after every epoch"
+        )
+        epoch_seconds: list[float] = []
+        started = time.perf_counter()
+        history = model.fit(
+            x_all,
+            y_all_onehot,
+            validation_data=(x_test, y_test_onehot),
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=[epoch_timer(epoch_seconds)],
+            verbose=2,
+        )
+        seconds = time.perf_counter() - started
+        plain = float(history.history["val_accuracy"][-1])
+        flipped = float((chapter["predict_with_flips"](model, x_test).argmax(axis=1) == y_test.ravel()).mean())
+        log(f"better CNN: test accuracy {plain:.2%}, with test-time flips {flipped:.2%}; training took {seconds:.0f} s")
+        results.append(
+            ModelResult(
+                "better CNN",
+                model.count_params(),
+                epochs,
+                round(seconds, 1),
+                round(len(x_all) * epochs / seconds, 1),
+                round(flipped, 4),
+            )
+        )
+        figures["better"] = {
+            "test_accuracy_per_epoch": [round(float(v), 4) for v in history.history["val_accuracy"]],
+            "seconds_per_epoch": [round(s, 1) for s in epoch_seconds],
+            "precision": precision,
+            "test_accuracy": round(plain, 4),
+            "test_accuracy_with_flips": round(flipped, 4),
+        }
+        save_trained(
+            save_weights,
+            "cifar10_better_cnn",
+            model,
+            lambda: chapter["build_better_cnn"](precision=precision),
+            history.history,
+            seconds,
+        )
+
+    if "first" in models:
+        seeding.set_seed(seed)
+        (x_train, y_train), (x_val, y_val) = stratified_split(x_all, y_all_onehot.argmax(axis=1), 0.1, seed)
+        y_train, y_val = (keras.utils.to_categorical(y, len(class_names)) for y in (y_train, y_val))
+        model = chapter["build_first_cnn"]()
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
+        stop = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)
+        log(
+            f"first CNN: {model.count_params():,} parameters, up to {epochs_first} epochs of {len(x_train):,} images "
+            f"with early stopping on {len(x_val):,} validation images"
+        )
+        started = time.perf_counter()
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=epochs_first,
+            batch_size=64,
+            callbacks=[stop],
+            verbose=2,
+        )
+        seconds = time.perf_counter() - started
+        accuracy = float(model.evaluate(x_test, y_test_onehot, verbose=0)[1])
+        ran = len(history.epoch)
+        results.append(
+            ModelResult(
+                "first CNN",
+                model.count_params(),
+                ran,
+                round(seconds, 1),
+                round(len(x_train) * ran / seconds, 1),
+                round(accuracy, 4),
+            )
+        )
+        save_trained(save_weights, "cifar10_first_cnn", model, chapter["build_first_cnn"], history.history, seconds)
+
+    log(format_results(results, "test accuracy"))
+    write_json(json_out, {**figures, "results": results})
+    return results

@@ -1,0 +1,198 @@
+"""``cnn-course benchmark 03`` (alias ``catsdogs``): Chapter 3's two models on the same photos,
+then the photo pipelines side by side.
+
+Both models are the chapter's own code with the chapter's own settings, trained on the
+training photos with the chapter's augmentation. They are scored on the validation and test
+photos together (1,200 in the dev set), so the figure is not the noise of 200 photos.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cnn_course.benchmarks.common import (
+    ModelResult,
+    epoch_timer,
+    format_results,
+    hardware,
+    run_stamp,
+    save_trained,
+    write_json,
+)
+
+CHAPTER = "03"
+ALIASES = ("catsdogs",)
+SUMMARY = "Chapter 3: the better and the first cats-vs-dogs CNN, then the tf.data/naive pipeline ratio"
+MODELS = ("better", "first")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ (default: download)"
+    )
+    parser.add_argument("--epochs-better", type=int, help="epochs for the better CNN (default: the chapter's)")
+    parser.add_argument("--epochs-first", type=int, default=60, help="most epochs for the first CNN, which stops early")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="which models to train")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=3,
+        help="passes over the training photos per pipeline (0 skips the pipeline comparison)",
+    )
+    parser.add_argument("--save-weights", type=Path, help="write <name>.weights.h5 and <name>.history.json here")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def run(root: Path, args) -> int:
+    cats_vs_dogs(
+        root,
+        source=args.source,
+        epochs_better=args.epochs_better,
+        epochs_first=args.epochs_first,
+        models=args.models,
+        pipeline_epochs=args.epochs,
+        save_weights=args.save_weights,
+        json_out=args.json,
+    )
+    return 0
+
+
+def _arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = zip(*((x.numpy(), y.numpy()) for x, y in dataset))
+    return np.concatenate(images), np.concatenate(labels).ravel().astype(int)
+
+
+def cats_vs_dogs(
+    root: Path,
+    source: str | None = None,
+    epochs_better: int | None = None,
+    epochs_first: int = 60,
+    models: tuple[str, ...] | list[str] = MODELS,
+    pipeline_epochs: int = 3,
+    seed: int = 0,
+    save_weights: Path | None = None,
+    json_out: Path | None = None,
+    log=print,
+) -> dict:
+    """Chapter 3's models on the same photos (held-out accuracy), then the pipeline speed ratio."""
+    import keras
+
+    from cnn_course import pipelines, seeding
+    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.data import load_cats_vs_dogs
+    from cnn_course.environment import fast_precision
+
+    photo_set = load_cats_vs_dogs(source, log=log)
+    datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
+    chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn", "build_augmentation"), tags=("benchmark",))
+    train_augmented = pipelines.augmented(datasets["train"], chapter["build_augmentation"]())
+    held_out_images, held_out_labels = _arrays(datasets["validation"].concatenate(datasets["test"]))
+    train_photos = int(photo_set.counts.loc["train", "total"])
+    steps = int(train_augmented.cardinality())
+    log(f"cats vs dogs from {source or 'the default source'}:\n{photo_set.counts.to_string()}")
+    log(f"scored on the validation and test photos together: {len(held_out_labels):,}")
+    log(f"hardware: {hardware()}")
+    log(f"run: {run_stamp()}")
+    results: list[ModelResult] = []
+    figures: dict = {
+        "hardware": hardware(),
+        **run_stamp(),
+        "counts": photo_set.counts.to_dict(),
+        "held_out_photos": len(held_out_labels),
+    }
+
+    def held_out_accuracy(scores: np.ndarray) -> float:
+        return float(((scores > 0.5).astype(int) == held_out_labels).mean())
+
+    if "better" in models:
+        seeding.set_seed(seed)
+        epochs = epochs_better or chapter["BETTER_EPOCHS"]
+        precision = fast_precision()
+        model = chapter["compile_better_cnn"](
+            chapter["build_better_cnn"](precision=precision), total_steps=epochs * steps
+        )
+        log(
+            f"better CNN: {model.count_params():,} parameters, {epochs} epochs, computing in {precision}; "
+            f"validation accuracy every {chapter['VALIDATE_EVERY']} epochs"
+        )
+        epoch_seconds: list[float] = []
+        started = time.perf_counter()
+        history = model.fit(
+            train_augmented,
+            validation_data=datasets["validation"],
+            epochs=epochs,
+            validation_freq=chapter["VALIDATE_EVERY"],
+            callbacks=[epoch_timer(epoch_seconds)],
+            verbose=2,
+        )
+        seconds = time.perf_counter() - started
+        plain = held_out_accuracy(model.predict(held_out_images, batch_size=64, verbose=0).ravel())
+        flipped = held_out_accuracy(chapter["scores_with_flips"](model, held_out_images))
+        log(
+            f"better CNN: accuracy on the {len(held_out_labels):,} held-out photos {plain:.2%}, with test-time flips "
+            f"{flipped:.2%}; training took {seconds:.0f} s"
+        )
+        results.append(
+            ModelResult(
+                "better CNN",
+                model.count_params(),
+                epochs,
+                round(seconds, 1),
+                round(train_photos * epochs / seconds, 1),
+                round(flipped, 4),
+            )
+        )
+        figures["better"] = {
+            "held_out_accuracy": round(plain, 4),
+            "held_out_accuracy_with_flips": round(flipped, 4),
+            "seconds_per_epoch": [round(s, 1) for s in epoch_seconds],
+            "precision": precision,
+        }
+        save_trained(
+            save_weights,
+            "cats_dogs_better_cnn",
+            model,
+            lambda: chapter["build_better_cnn"](precision=precision),
+            history.history,
+            seconds,
+        )
+
+    if "first" in models:
+        seeding.set_seed(seed)
+        model = chapter["compile_first_cnn"](chapter["build_first_cnn"]())
+        stop = keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)
+        log(f"first CNN: {model.count_params():,} parameters, up to {epochs_first} epochs with early stopping")
+        started = time.perf_counter()
+        history = model.fit(
+            train_augmented, validation_data=datasets["validation"], epochs=epochs_first, callbacks=[stop], verbose=2
+        )
+        seconds = time.perf_counter() - started
+        accuracy = held_out_accuracy(model.predict(held_out_images, batch_size=64, verbose=0).ravel())
+        ran = len(history.epoch)
+        results.append(
+            ModelResult(
+                "first CNN",
+                model.count_params(),
+                ran,
+                round(seconds, 1),
+                round(train_photos * ran / seconds, 1),
+                round(accuracy, 4),
+            )
+        )
+        save_trained(save_weights, "cats_dogs_first_cnn", model, chapter["build_first_cnn"], history.history, seconds)
+
+    log(format_results(results, "held-out acc."))
+    figures["results"] = results
+    if pipeline_epochs:
+        log("pipelines, side by side on the training photos:")
+        timings = pipelines.compare(photo_set.root / "train", epochs=pipeline_epochs, log=log)
+        log(pipelines.format_comparison(timings))
+        ratio = timings[1].images_per_second / timings[0].images_per_second
+        log(f"tf.data pipeline vs naive loader: {ratio:.1f}x")
+        figures["pipelines"] = [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings]
+        figures["pipeline_ratio"] = round(ratio, 2)
+    write_json(json_out, figures)
+    return figures

@@ -1,0 +1,117 @@
+"""``cnn-course benchmark 04`` (alias ``vgg16``): Chapter 4's epoch times and extraction speed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from cnn_course.benchmarks.common import epoch_timer, hardware, write_json
+
+CHAPTER = "04"
+ALIASES = ("vgg16",)
+SUMMARY = "Chapter 4: seconds per epoch (frozen, fine-tuning) and the bottleneck extraction rate"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ (default: download)"
+    )
+    parser.add_argument(
+        "--weights",
+        default="imagenet",
+        help="'imagenet', a local weights file, or 'none' (random weights, the same speed)",
+    )
+    parser.add_argument("--batches", type=int, help="use only this many batches of 32 per split")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run; the last one counts")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def run(root: Path, args) -> int:
+    vgg16(
+        root,
+        source=args.source,
+        weights=None if args.weights == "none" else args.weights,
+        batches=args.batches,
+        epochs=args.epochs,
+        json_out=args.json,
+    )
+    return 0
+
+
+def vgg16(
+    root: Path,
+    source: str | None = None,
+    weights: str | None = "imagenet",
+    batches: int | None = None,
+    epochs: int = 2,
+    seed: int = 0,
+    json_out: Path | None = None,
+    log=print,
+) -> dict:
+    """Chapter 4's speeds: seconds per epoch of the frozen model and of fine-tuning, and the
+    bottleneck extraction rate. Each training figure is the last of ``epochs`` epochs (the first
+    includes building the graph). ``batches`` limits every split to that many batches of 32;
+    the time per epoch is then also given for the whole training split. The weights do not
+    change the speed, so ``weights=None`` measures it without downloading them."""
+    import keras
+    from keras.applications.vgg16 import preprocess_input
+
+    from cnn_course import pipelines, seeding
+    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.data import load_cats_vs_dogs
+    from cnn_course.transfer import vgg16_base
+
+    seeding.set_seed(seed)
+    photo_set = load_cats_vs_dogs(source, log=log)
+    datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
+    if batches:
+        datasets = {split: dataset.take(batches) for split, dataset in datasets.items()}
+    inputs = {split: pipelines.with_images(dataset, preprocess_input) for split, dataset in datasets.items()}
+    inputs["train"] = pipelines.with_images(
+        pipelines.augmented(datasets["train"], pipelines.standard_augmentation(seed)), preprocess_input
+    )
+    train_photos = sum(int(labels.shape[0]) for _, labels in datasets["train"])
+    full_train = int(photo_set.counts.loc["train", "total"])
+    log(f"hardware: {hardware()}")
+    log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {train_photos} training photos per epoch")
+
+    chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "unfreeze_last_block"), tags=("benchmark",))
+    base = vgg16_base((150, 150, 3), weights=weights)
+    model = chapter["build_frozen_model"](base)
+    figures: dict = {"hardware": hardware(), "weights": weights or "none", "train_photos_per_epoch": train_photos}
+
+    def timed_fit(name: str, learning_rate: float) -> None:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+        epoch_seconds: list[float] = []
+        model.fit(
+            inputs["train"],
+            validation_data=inputs["validation"],
+            epochs=epochs,
+            callbacks=[epoch_timer(epoch_seconds)],
+            verbose=2,
+        )
+        seconds = epoch_seconds[-1]
+        figures[name] = {
+            "seconds_per_epoch": round(seconds, 1),
+            "seconds_per_epoch_full_train_split": round(seconds * full_train / train_photos, 1),
+        }
+        log(f"{name}: {seconds:.1f} s per epoch ({train_photos} training photos, with validation)")
+
+    timed_fit("frozen", 1e-4)
+    chapter["unfreeze_last_block"](model)
+    timed_fit("fine_tuning", 1e-5)
+    base.predict(inputs["test"].take(1), verbose=0)  # warm up: build the graph outside the timing
+    started, photos = time.perf_counter(), 0
+    for split in ("train", "validation", "test"):
+        for images, _ in pipelines.with_images(datasets[split], preprocess_input):
+            base.predict_on_batch(images)
+            photos += int(images.shape[0])
+    seconds = time.perf_counter() - started
+    figures["extraction"] = {
+        "photos": photos,
+        "seconds": round(seconds, 1),
+        "photos_per_second": round(photos / seconds, 1),
+    }
+    log(f"bottleneck extraction: {photos} photos in {seconds:.1f} s = {photos / seconds:.1f} photos/s")
+    write_json(json_out, figures)
+    return figures

@@ -1,0 +1,109 @@
+"""What every benchmark shares: the hardware line, training models side by side, the table.
+
+A benchmark trains the chapter's own code (the cells it names, run by
+:func:`cnn_course.authoring.namespace.chapter_namespace`), so its figures describe exactly
+what learners train, and it names the hardware they were measured on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class ModelResult:
+    model: str
+    parameters: int
+    epochs: int
+    seconds: float
+    images_per_second: float
+    validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
+
+
+def run_stamp() -> dict[str, str]:
+    """When and from which commit of the course a figure was measured."""
+    import datetime
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    commit = (commit or "unknown") + (" (with uncommitted changes)" if dirty else "")
+    return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit}
+
+
+def hardware() -> str:
+    import tensorflow as tf
+
+    gpus = [
+        tf.config.experimental.get_device_details(d).get("device_name", d.name)
+        for d in tf.config.list_physical_devices("GPU")
+    ]
+    cpu = platform.processor() or platform.machine()
+    where = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"
+    return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
+
+
+def format_results(results: list[ModelResult], accuracy_label: str) -> str:
+    lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {accuracy_label:>14}"]
+    for r in results:
+        lines.append(
+            f"{r.model:<12} {r.parameters:>11,} {r.epochs:>7} {r.seconds:>9.0f}s {r.images_per_second:>9,.0f} "
+            f"{r.validation_accuracy:>14.1%}"
+        )
+    return "\n".join(lines)
+
+
+def epoch_timer(seconds: list[float]):
+    """A callback that appends each epoch's wall time to ``seconds``."""
+    import keras
+
+    started = []
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: started.append(time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - started[-1]),
+    )
+
+
+def write_json(path: Path | None, figures: dict) -> None:
+    """Keep the figures (with the results as plain dicts) in a JSON file, when asked to."""
+    if path:
+        plain = {
+            key: [asdict(v) if isinstance(v, ModelResult) else v for v in value] if isinstance(value, list) else value
+            for key, value in figures.items()
+        }
+        Path(path).write_text(json.dumps(plain, indent=2))
+
+
+def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, seconds: float) -> None:
+    """The weights and what the chapter shows about the run. The weights go through a fresh,
+    uncompiled copy of the model, so the file holds no optimizer state (a third of the size)."""
+    if not folder:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh = rebuild()
+    fresh.set_weights(model.get_weights())
+    fresh.save_weights(folder / f"{name}.weights.h5")
+    record = {
+        "history": {key: [round(float(v), 6) for v in values] for key, values in history.items()},
+        "seconds": round(seconds, 1),
+        "hardware": hardware(),
+        **run_stamp(),
+    }
+    (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")

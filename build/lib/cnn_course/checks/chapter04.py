@@ -1,0 +1,222 @@
+"""Self-checks for Chapter 4, transfer learning with VGG16.
+
+The model checks build VGG16 at full size (150x150x3) with ``weights=None``: the counts
+are the same as with ImageNet weights, and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, require_callable
+from cnn_course.checks.models import require_model
+from cnn_course.training import trainable_count
+from cnn_course.transfer import vgg16_base
+
+FULL_SIZE = (150, 150, 3)
+FROZEN_TOTAL = 16_812_353
+FROZEN_TRAINABLE = 2_097_665
+BASE_LAYERS = 19
+MODEL_LAYERS = 23
+BLOCK5 = 3 * (3 * 3 * 512 * 512 + 512)
+FINE_TUNING_TRAINABLE = FROZEN_TRAINABLE + BLOCK5  # 9,177,089
+HEAD = ["Flatten", "Dense", "Dropout", "Dense"]
+
+
+def full_size_base():
+    return vgg16_base(FULL_SIZE, weights=None)
+
+
+def _check_preprocess(answer: Any) -> None:
+    from keras.applications import vgg16
+
+    function = require_callable(answer, "vgg_preprocess")
+    images = np.random.default_rng(1).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    original = images.copy()
+    got = function(images)  # not call(): the point is to see whether *this* array changes
+    if not np.array_equal(images, original):
+        raise Mismatch(
+            "vgg_preprocess changed the array it was given: preprocess_input works in place on float "
+            "arrays. Pass it a copy (np.array(images, dtype='float32')), so the photos stay as they were."
+        )
+    compare_arrays(got, vgg16.preprocess_input(original.copy()), "vgg_preprocess(images)", atol=1e-3)
+    from_uint8 = call(function, original.astype("uint8"))
+    compare_arrays(
+        from_uint8,
+        vgg16.preprocess_input(original.astype("uint8").astype("float32")),
+        "vgg_preprocess(uint8 images)",
+        atol=1e-3,
+    )
+
+
+def _check_frozen(answer: Any) -> None:
+    function = require_callable(answer, "build_frozen_model")
+    base = full_size_base()
+    model = require_model(call(function, base), "build_frozen_model")
+    if len(base.layers) != BASE_LAYERS:
+        raise Mismatch(
+            f"VGG16 without its top has {BASE_LAYERS} layers; the base you were given now has {len(base.layers)}."
+        )
+    if any(type(layer).__name__ in ("Functional", "Sequential", "Model") for layer in model.layers):
+        raise Mismatch(
+            "the model contains another model as one layer. Build one flat model: "
+            "keras.Model(base.input, head(base.output)), so Grad-CAM can reach block5_conv3."
+        )
+    if len(model.layers) != MODEL_LAYERS:
+        raise Mismatch(
+            f"the model should have {MODEL_LAYERS} layers (VGG16's {BASE_LAYERS} and a head of 4), "
+            f"got {len(model.layers)}."
+        )
+    kinds = [type(layer).__name__ for layer in model.layers[-4:]]
+    if kinds != HEAD:
+        raise Mismatch(f"the head should be {', '.join(HEAD)}, got {', '.join(kinds)}.")
+    if model.get_layer("block5_conv3") is not base.get_layer("block5_conv3"):
+        raise Mismatch("build the model from the base you were given (base.input and base.output).")
+    if any(layer.trainable for layer in base.layers if layer.weights):
+        raise Mismatch("the VGG16 layers must be frozen (base.trainable = False) before training the new head.")
+    rate = model.layers[-2].get_config()["rate"]
+    if not np.isclose(rate, 0.4):
+        raise Mismatch(f"the Dropout rate should be 0.4, got {rate}.")
+    if model.layers[-1].get_config()["activation"] != "sigmoid" or model.output_shape != (None, 1):
+        raise Mismatch("the last layer should be Dense(1, activation='sigmoid'): one probability of 'dog'.")
+    if model.count_params() != FROZEN_TOTAL:
+        raise Mismatch(f"the model should have {FROZEN_TOTAL:,} parameters, got {model.count_params():,}.")
+    if trainable_count(model) != FROZEN_TRAINABLE:
+        raise Mismatch(
+            f"{FROZEN_TRAINABLE:,} parameters (the head's) should be trainable, got {trainable_count(model):,}."
+        )
+
+
+def _check_bottleneck(answer: Any) -> None:
+    function = require_callable(answer, "build_bottleneck_classifier")
+    model = require_model(call(function, (4, 4, 512)), "build_bottleneck_classifier")
+    if model.output_shape != (None, 1) or model.layers[-1].get_config().get("activation") != "sigmoid":
+        raise Mismatch("the classifier should end in Dense(1, activation='sigmoid').")
+    if model.count_params() != FROZEN_TRAINABLE:
+        raise Mismatch(
+            f"for features of shape (4, 4, 512) the classifier should have {FROZEN_TRAINABLE:,} parameters "
+            f"(Flatten, Dense 256, Dropout 0.4, Dense 1: the same head as the frozen model), "
+            f"got {model.count_params():,}."
+        )
+    if not getattr(model, "compiled", False):
+        raise Mismatch(
+            "return the model compiled (optimizer, loss='binary_crossentropy', metrics=['accuracy']), ready for fit."
+        )
+    loss = getattr(model, "loss", None)
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
+    if "binarycrossentropy" not in str(loss_name).lower().replace("_", ""):
+        raise Mismatch(f"one sigmoid output needs loss='binary_crossentropy', got {loss!r}.")
+    other = require_model(call(function, (2, 3, 8)), "build_bottleneck_classifier")
+    if other.count_params() != 2 * 3 * 8 * 256 + 256 + 257:
+        raise Mismatch("use the feature_shape argument for the Input, so the classifier fits any features.")
+
+
+def _check_unfreeze(answer: Any) -> None:
+    import keras
+
+    function = require_callable(answer, "unfreeze_last_block")
+    base = full_size_base()
+    base.trainable = False
+    x = keras.layers.Flatten()(base.output)
+    x = keras.layers.Dense(256, activation="relu")(x)
+    x = keras.layers.Dropout(0.4)(x)
+    model = keras.Model(base.input, keras.layers.Dense(1, activation="sigmoid")(x))
+    call(function, model)
+    wrong = [
+        layer.name
+        for layer in model.layers
+        if layer.weights and layer.trainable != (layer.name.startswith("block5") or not layer.name.startswith("block"))
+    ]
+    if wrong:
+        raise Mismatch(
+            f"only block5's convolutions and the head should be trainable; these are not as they should be: "
+            f"{wrong[:5]}."
+        )
+    if trainable_count(model) != FINE_TUNING_TRAINABLE:
+        raise Mismatch(
+            f"after unfreezing block 5, {FINE_TUNING_TRAINABLE:,} parameters should be trainable, "
+            f"got {trainable_count(model):,}."
+        )
+
+
+def _check_submission(answer: Any) -> None:
+    from cnn_course.kaggle_submission import problems
+
+    function = require_callable(answer, "write_submission")
+    ids = ["12", "3", "7", "100"]
+    probabilities = np.array([0.0, 0.3, 1.0, 0.999999])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "submission.csv"
+        call(function, ids, probabilities, path)
+        if not path.is_file():
+            raise Mismatch(f"write_submission should write the file it is given ({path.name}); nothing was written.")
+        found = problems(path, ids)
+        if found:
+            raise Mismatch("the file would be rejected: " + "; ".join(found[:3]))
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))[1:]
+    if [row[0] for row in rows] != ids:
+        raise Mismatch(f"write one row per id, in the order given: expected ids {ids}, got {[row[0] for row in rows]}.")
+    compare_arrays(
+        [float(row[1]) for row in rows],
+        np.clip(probabilities, 0.005, 0.995),
+        "the labels (probabilities clipped to [0.005, 0.995])",
+        atol=1e-6,
+    )
+
+
+vgg_preprocess = Exercise(
+    "vgg_preprocess",
+    _check_preprocess,
+    [
+        "keras.applications.vgg16.preprocess_input does the work: RGB to BGR, then it subtracts ImageNet's mean "
+        "colour. It changes float arrays in place, so give it a copy.",
+        "`return preprocess_input(np.array(images, dtype='float32'))`: np.array makes a copy.",
+    ],
+)
+frozen_model = Exercise(
+    "build_frozen_model",
+    _check_frozen,
+    [
+        "Set base.trainable = False, then build the head on base.output: Flatten, Dense(256, relu), Dropout(0.4), "
+        "Dense(1, sigmoid). Return keras.Model(base.input, outputs).",
+        "Calling layers on tensors builds one flat model: "
+        "x = layers.Flatten()(base.output); x = layers.Dense(...)(x); ...",
+    ],
+)
+bottleneck_classifier = Exercise(
+    "build_bottleneck_classifier",
+    _check_bottleneck,
+    [
+        "The features are VGG16's block5_pool output: start with keras.Input(shape=feature_shape), then the same head "
+        "as the frozen model.",
+        "keras.Sequential([keras.Input(feature_shape), Flatten(), Dense(256, 'relu'), Dropout(0.4), "
+        "Dense(1, 'sigmoid')]), "
+        "then model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']).",
+    ],
+)
+unfreeze_last_block = Exercise(
+    "unfreeze_last_block",
+    _check_unfreeze,
+    [
+        "Go through model.layers: a VGG16 layer (its name starts with 'block') is trainable only if it is in block 5; "
+        "the head's layers stay trainable.",
+        "`layer.trainable = layer.name.startswith('block5') or not layer.name.startswith('block')`.",
+    ],
+)
+write_submission = Exercise(
+    "write_submission",
+    _check_submission,
+    [
+        "Write the header id,label, then one line per photo with its id and its probability of dog, clipped to "
+        "[0.005, 0.995].",
+        "np.clip(probabilities, low, high); csv.writer(handle).writerow(['id', 'label']) and one writerow per id.",
+    ],
+)
+
+EXERCISES = (vgg_preprocess, frozen_model, bottleneck_classifier, unfreeze_last_block, write_submission)

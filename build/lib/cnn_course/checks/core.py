@@ -1,0 +1,180 @@
+"""Self-checks for learners: instant feedback without a grader (learntools-style).
+
+Each exercise in a notebook has an :class:`Exercise` with ``check(answer)`` and ``hint()``.
+``check`` runs the learner's function on a few cases and says one of three things:
+*not attempted yet* (the stub still raises ``NotImplementedError``), *not quite* with what
+was expected and what came back, or *correct*.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+DEFAULT_ATOL = 1e-6
+DEFAULT_RTOL = 1e-5
+
+
+class Status(str, enum.Enum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+
+
+_COLOURS = {Status.CORRECT: "#1a7f37", Status.INCORRECT: "#cf222e", Status.NOT_ATTEMPTED: "#0969da"}
+_HEADINGS = {Status.CORRECT: "Correct", Status.INCORRECT: "Not quite", Status.NOT_ATTEMPTED: "Not attempted yet"}
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    exercise: str
+    status: Status
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.CORRECT
+
+    def __str__(self) -> str:
+        return f"{_HEADINGS[self.status]} ({self.exercise}): {self.message}"
+
+    __repr__ = __str__  # what plain-text front ends (a terminal, some editors) show
+
+    def _repr_html_(self) -> str:
+        colour = _COLOURS[self.status]
+        return (
+            f'<p style="color:{colour}"><b>{_HEADINGS[self.status]}</b> ({html.escape(self.exercise)}): '
+            f"{html.escape(self.message)}</p>"
+        )
+
+
+class Mismatch(AssertionError):
+    """The answer ran but gave something other than what was expected."""
+
+
+def show(item: Any) -> None:
+    """Rich display inside Jupyter/Colab, plain print elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with every notebook kernel
+        print(item)
+        return
+    if get_ipython() is None:
+        print(item)
+    else:
+        display(item)
+
+
+def describe_call(name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
+    def short(value: Any) -> str:
+        if isinstance(value, np.ndarray):
+            return f"<array of shape {value.shape}>"
+        return repr(value)
+
+    parts = [short(a) for a in args] + [f"{k}={short(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's function; an error becomes a Mismatch naming the call.
+
+    ``NotImplementedError`` passes through so the exercise reads as not attempted.
+    Arrays are copied first so a function that changes its input cannot spoil later cases.
+    """
+    name = getattr(function, "__name__", "your function")
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        return function(*copies, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise Mismatch(f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {error}") from error
+
+
+def compare_arrays(
+    got: Any, expected: np.ndarray, what: str, atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL
+) -> None:
+    """Raise :class:`Mismatch` unless ``got`` matches ``expected`` in shape and values."""
+    if got is None:
+        raise Mismatch(f"{what} is None. Did the function end without a `return`?")
+    try:
+        got_array = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{what} should be a NumPy array of numbers, got {type(got).__name__}.") from None
+    expected = np.asarray(expected, dtype=np.float64)
+    if got_array.shape != expected.shape:
+        raise Mismatch(f"{what} should have shape {expected.shape}, got shape {got_array.shape}.")
+    close = np.isclose(got_array, expected, atol=atol, rtol=rtol)
+    if not close.all():
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        where = f" at index {index}" if index else ""
+        raise Mismatch(
+            f"{what} differs{where}: expected {expected[index]:.6g}, got {got_array[index]:.6g} "
+            f"({int((~close).sum())} of {close.size} values differ; tolerance atol={atol:g}, rtol={rtol:g})."
+        )
+
+
+def compare_numbers(got: Any, expected: float, what: str, rtol: float = 0.0) -> None:
+    """Raise :class:`Mismatch` unless ``got`` is a number equal to ``expected`` (within ``rtol``)."""
+    if got is None:
+        raise Mismatch(f"{what} is None. Did the function end without a `return`?")
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        raise Mismatch(f"{what} should be a number, got {type(got).__name__} {got!r}.")
+    if not np.isclose(float(got), float(expected), rtol=rtol, atol=0.0):
+        tolerance = f" (relative tolerance {rtol:g})" if rtol else ""
+        raise Mismatch(f"{what} should be {expected:,}, got {got:,}{tolerance}.")
+
+
+def require_callable(answer: Any, name: str) -> Callable[..., Any]:
+    if not callable(answer):
+        raise Mismatch(
+            f"expected the function `{name}`, got {type(answer).__name__}. "
+            f"Pass the function itself, without calling it: check({name})."
+        )
+    return answer
+
+
+class Exercise:
+    """One exercise's self-check and hints."""
+
+    def __init__(self, name: str, checker: Callable[[Any], None], hints: Sequence[str]):
+        if not hints:
+            raise ValueError(f"exercise {name!r} needs at least one hint")
+        self.name = name
+        self._checker = checker
+        self._hints = list(hints)
+
+    def evaluate(self, answer: Any) -> Result:
+        """Run the checks and return a :class:`Result` (``check`` shows it)."""
+        try:
+            self._checker(answer)
+        except NotImplementedError:
+            return Result(
+                self.name,
+                Status.NOT_ATTEMPTED,
+                "the exercise still raises NotImplementedError. Replace that line with "
+                "your code, run the cell, then run this check again.",
+            )
+        except Mismatch as mismatch:
+            return Result(self.name, Status.INCORRECT, str(mismatch) + " Stuck? Call .hint().")
+        return Result(self.name, Status.CORRECT, "well done, every case matches.")
+
+    def check(self, answer: Any) -> None:
+        """Check ``answer`` and show the verdict."""
+        show(self.evaluate(answer))
+
+    def hint(self, number: int = 1) -> None:
+        """Show hint ``number`` (1 is the gentlest)."""
+        show(self.hint_text(number))
+
+    def hint_text(self, number: int = 1) -> str:
+        if not 1 <= number <= len(self._hints):
+            return f"Exercise {self.name} has hints 1 to {len(self._hints)}."
+        more = f" (more: .hint({number + 1}))" if number < len(self._hints) else ""
+        return f"Hint {number} for {self.name}: {self._hints[number - 1]}{more}"

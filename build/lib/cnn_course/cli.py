@@ -1,0 +1,177 @@
+"""The ``cnn-course`` command: build the release, run a chapter, grade submissions, benchmark.
+
+The console script is installed with the learner package (Colab included), so building the
+parser imports nothing beyond the standard library and the course's own light modules. Each
+command imports its tools when it runs; one that needs the ``instructor`` extra and finds it
+missing says which ``pip install`` to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cnn_course.errors import CourseError
+
+# What the instructor extra brings; a command that needs one of these says how to install it.
+INSTRUCTOR_PACKAGES = {
+    "nbgrader",
+    "jupytext",
+    "nbformat",
+    "nbclient",
+    "nbconvert",
+    "traitlets",
+    "IPython",
+    "ipykernel",
+    "jupyter_client",
+}
+INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip install -e ".[instructor]")'
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from cnn_course.authoring.course import find_root
+
+    return find_root(args.root) if args.root else find_root()
+
+
+def command_build(args: argparse.Namespace) -> int:
+    from cnn_course.authoring.build import build
+
+    result = build(_root(args), out=args.out, execute=not args.no_execute)
+    print(f"{len(result.written)} files written, {len(result.changed)} changed")
+    for path in result.changed:
+        print(f"  changed: {path}")
+    return 0
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from cnn_course.authoring.run import run_chapter
+
+    settings = dict(setting.split("=", 1) for setting in args.set)
+    report = run_chapter(
+        _root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
+    )
+    return 1 if report.errors else 0
+
+
+def command_grade(args: argparse.Namespace) -> int:
+    from cnn_course.grading.batch import grade_path
+
+    grade_path(
+        args.submissions,
+        out_csv=args.out,
+        root=_root(args),
+        feedback_dir=args.feedback,
+        cell_timeout=args.timeout,
+        chapter=args.chapter,
+        id_pattern=args.id_pattern,
+    )
+    return 0
+
+
+def command_benchmark(args: argparse.Namespace) -> int:
+    return args.benchmark.run(_root(args), args)
+
+
+def _setting(text: str) -> str:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier() or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. TRAIN_MODELS=False, got {text!r}")
+    return text
+
+
+def _add_benchmarks(commands) -> None:
+    from cnn_course import benchmarks
+
+    bench = commands.add_parser(
+        "benchmark",
+        help="measure a chapter's training on this machine",
+        description="Train a chapter's own models and report accuracy, time and hardware. "
+        "Name the benchmark by chapter number (02) or by its older name.",
+    )
+    kinds = bench.add_subparsers(dest="benchmark_name", required=True, metavar="NN")
+    for module in benchmarks.modules():
+        first, *aliases = benchmarks.names(module)
+        parser = kinds.add_parser(first, aliases=aliases, help=module.SUMMARY, description=module.SUMMARY)
+        module.add_arguments(parser)
+        parser.set_defaults(handler=command_benchmark, benchmark=module)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from cnn_course.grading import DEFAULT_CELL_TIMEOUT
+    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
+
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="regenerate solutions/*.ipynb, notebooks/ and the README badges")
+    build.add_argument("--out", type=Path, help="write into this folder instead of the course folder")
+    build.add_argument(
+        "--no-execute", action="store_true", help="skip running each solution notebook against its own tests (faster)"
+    )
+    build.set_defaults(handler=command_build)
+
+    run = commands.add_parser("run", help="execute a chapter's solution notebook top to bottom")
+    run.add_argument("chapter", help="chapter number, e.g. 01")
+    run.add_argument("--smoke", action="store_true", help="small data and few epochs (CNN_COURSE_SMOKE=1)")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="where the executed copy goes (default: runs/)")
+    run.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run before it is stopped")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_setting,
+        help="change one of the chapter's settings for this run, e.g. TRAIN_MODELS=False (repeatable)",
+    )
+    run.set_defaults(handler=command_run)
+
+    grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
+    grade.add_argument(
+        "submissions",
+        type=Path,
+        help="a folder or a .zip: one notebook or one folder per student, or names with the id in them",
+    )
+    grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
+    grade.add_argument("--feedback", type=Path, help="folder for the HTML feedback (default: feedback/ beside the CSV)")
+    grade.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_CELL_TIMEOUT,
+        help=f"seconds one cell of a submission may run before it is stopped (default: {DEFAULT_CELL_TIMEOUT})",
+    )
+    grade.add_argument("--chapter", help="grade every submission as this chapter (default: detected per notebook)")
+    grade.add_argument(
+        "--id-pattern",
+        default=DEFAULT_ID_PATTERN,
+        help="regular expression with a group (?P<student>...) that finds the student id in a "
+        "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas",
+    )
+    grade.set_defaults(handler=command_grade)
+
+    _add_benchmarks(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CourseError as error:
+        print(f"cnn-course {args.command}: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in INSTRUCTOR_PACKAGES:
+            raise
+        print(
+            f"cnn-course {args.command} needs the instructor tools ({error.name} is not installed). "
+            f"Install them with:\n  {INSTALL_INSTRUCTOR}",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

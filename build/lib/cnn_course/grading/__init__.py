@@ -1,0 +1,14 @@
+"""``cnn-course grade``: instructor tools that turn a class's submissions into grades.
+
+- :mod:`~cnn_course.grading.intake`: finding the notebooks and student ids in a folder or zip;
+- :mod:`~cnn_course.grading.inspection`: a submission against the handout (repairs, notes);
+- :mod:`~cnn_course.grading.batch`: the autograde batch through nbgrader;
+- :mod:`~cnn_course.grading.report` and :mod:`~cnn_course.grading.summary`: CSV, table,
+  feedback and the class summary;
+- :mod:`~cnn_course.grading.sandbox` with :mod:`~cnn_course.grading.guard`: what a
+  submission's kernel may touch.
+
+Needs the ``instructor`` extra; learner modules never import from here.
+"""
+
+DEFAULT_CELL_TIMEOUT = 120  # seconds one cell of a submission may run before it is stopped

@@ -1,0 +1,188 @@
+"""Looking inside a trained CNN: what it sees, and where it looks.
+
+- :func:`feature_maps`: the outputs of convolution layers for one image;
+- :func:`visualize_filter`: the input pattern a filter responds to most (gradient ascent);
+- :func:`occlusion_map`: how much the score drops when each part of the image is hidden;
+- :func:`grad_cam`: class-specific heat map from the gradients at a convolution layer.
+
+Each works for models built with ``keras.Sequential`` and with the functional API. The
+model must be one flat model (a base and a head joined with ``keras.Model(base.input,
+head(base.output))``), so every layer can be reached by name.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from cnn_course.errors import CourseError
+
+
+class LayerError(CourseError):
+    """The layer asked for is not a usable layer of this model."""
+
+
+def conv_layer_names(model: keras.Model) -> list[str]:
+    """Names of the layers whose output is a stack of feature maps (batch, height, width, channels)."""
+    names = []
+    for layer in model.layers:
+        try:
+            shape = layer.output.shape
+        except (AttributeError, ValueError):
+            continue
+        if len(shape) == 4 and "conv" in type(layer).__name__.lower():
+            names.append(layer.name)
+    return names
+
+
+def _layer(model: keras.Model, name: str | None) -> keras.layers.Layer:
+    convs = conv_layer_names(model)
+    if not convs:
+        raise LayerError(f"model {model.name!r} has no convolution layer to look at")
+    if name is None:
+        name = convs[-1]
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        raise LayerError(f"model {model.name!r} has no layer {name!r}; its convolution layers are {convs}") from None
+
+
+def _with_outputs(model: keras.Model, layers: list[keras.layers.Layer]) -> keras.Model:
+    """A model with the same input that returns the given layers' outputs and the predictions."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs:
+        raise LayerError(
+            f"model {model.name!r} has no defined input yet: build it with keras.Input(shape=...) "
+            "or call it on a batch first"
+        )
+    return keras.Model(
+        inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in layers] + [model.outputs[0]]
+    )
+
+
+def _batch(image: np.ndarray) -> tf.Tensor:
+    image = np.asarray(image, dtype=np.float32)
+    return tf.convert_to_tensor(image[np.newaxis] if image.ndim == 3 else image)
+
+
+def _class_score(predictions: tf.Tensor, class_index: int | None) -> tuple[tf.Tensor, int]:
+    """The score to explain. One sigmoid unit: class 1 is its output, class 0 is 1 - output."""
+    if predictions.shape[-1] == 1:
+        probability = predictions[:, 0]
+        if class_index is None:
+            class_index = int(probability[0] >= 0.5)
+        return (probability if class_index == 1 else 1.0 - probability), class_index
+    if class_index is None:
+        class_index = int(tf.argmax(predictions[0]))
+    return predictions[:, class_index], class_index
+
+
+def feature_maps(model: keras.Model, image: np.ndarray, layer_names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """``{layer name: (height, width, channels) array}`` for one image (default: every conv layer)."""
+    layers = [_layer(model, name) for name in (layer_names or conv_layer_names(model) or [None])]
+    outputs = _with_outputs(model, layers)(_batch(image), training=False)
+    return {layer.name: np.asarray(output[0]) for layer, output in zip(layers, outputs[:-1])}
+
+
+def grad_cam(
+    model: keras.Model, image: np.ndarray, layer_name: str | None = None, class_index: int | None = None
+) -> tuple[np.ndarray, int]:
+    """Grad-CAM heat map in [0, 1] at the layer's resolution, and the class it explains.
+
+    The gradients of the class score with respect to the layer's maps, averaged over each
+    map, weigh the maps; their ReLU'd sum shows where evidence for the class lies
+    (Selvaraju et al., 2017). The default layer is the last convolution layer and the
+    default class the predicted one.
+    """
+    layer = _layer(model, layer_name)
+    explainer = _with_outputs(model, [layer])
+    with tf.GradientTape() as tape:
+        maps, predictions = explainer(_batch(image), training=False)
+        score, class_index = _class_score(predictions, class_index)
+    gradients = tape.gradient(score, maps)
+    weights = tf.reduce_mean(gradients, axis=(1, 2))
+    cam = tf.nn.relu(tf.reduce_sum(maps * weights[:, tf.newaxis, tf.newaxis, :], axis=-1))[0].numpy()
+    peak = cam.max()
+    return (cam / peak if peak > 0 else cam), class_index
+
+
+def occlusion_map(
+    model: keras.Model,
+    image: np.ndarray,
+    patch: int = 8,
+    stride: int = 4,
+    class_index: int | None = None,
+    fill: float | None = None,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, int]:
+    """How much the class score falls when a ``patch`` square (grey by default) hides each place.
+
+    Returns ``(drops, class_index)``; ``drops[i, j]`` is the fall in score with the patch at
+    row ``i * stride``, column ``j * stride``. Large values mark what the model relies on.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    height, width = image.shape[:2]
+    if patch > min(height, width):
+        raise ValueError(f"patch {patch} is larger than the image ({height}x{width})")
+    fill = float(image.mean()) if fill is None else fill
+    baseline, class_index = _class_score(model(_batch(image), training=False), class_index)
+    rows = range(0, height - patch + 1, stride)
+    cols = range(0, width - patch + 1, stride)
+    hidden = []
+    for top in rows:
+        for left in cols:
+            copy = image.copy()
+            copy[top : top + patch, left : left + patch] = fill
+            hidden.append(copy)
+    scores = []
+    for start in range(0, len(hidden), batch_size):
+        predictions = model(np.stack(hidden[start : start + batch_size]), training=False)
+        scores.append(_class_score(predictions, class_index)[0].numpy())
+    drops = float(baseline[0]) - np.concatenate(scores)
+    return drops.reshape(len(rows), len(cols)), class_index
+
+
+def visualize_filter(
+    model: keras.Model, layer_name: str, filter_index: int, steps: int = 40, step_size: float = 1.0, seed: int = 0
+) -> tuple[np.ndarray, float, float]:
+    """The input that excites one filter most, found by gradient ascent from faint noise.
+
+    Returns ``(image in [0, 1], mean activation before, mean activation after)``.
+    """
+    layer = _layer(model, layer_name)
+    channels = layer.output.shape[-1]
+    if not 0 <= filter_index < channels:
+        raise LayerError(f"layer {layer.name!r} has filters 0 to {channels - 1}, not {filter_index}")
+    probe = _with_outputs(model, [layer])
+    shape = tuple(model.inputs[0].shape[1:])
+    if None in shape:
+        raise LayerError("visualize_filter needs a model with a fixed input size")
+    rng = np.random.default_rng(seed)
+    image = tf.Variable(rng.uniform(0.4, 0.6, size=(1, *shape)).astype(np.float32))
+
+    def activation() -> tf.Tensor:
+        # Skip the border, where padding effects dominate.
+        maps = probe(image, training=False)[0][..., filter_index]
+        return tf.reduce_mean(maps[:, 2:-2, 2:-2] if maps.shape[1] > 4 else maps)
+
+    before = float(activation())
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            value = activation()
+        gradient = tape.gradient(value, image)
+        gradient /= tf.norm(gradient) + 1e-8
+        image.assign_add(step_size * gradient)
+    after = float(activation())
+    pattern = image.numpy()[0]
+    pattern = (pattern - pattern.mean()) / (pattern.std() + 1e-8) * 0.15 + 0.5  # visible contrast around grey
+    return np.clip(pattern, 0, 1), before, after
+
+
+def upsample(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A heat map stretched to ``size`` (height, width) for drawing over the photo."""
+    resized = tf.image.resize(heatmap[..., np.newaxis].astype(np.float32), size, method="bilinear")
+    return resized.numpy()[..., 0]

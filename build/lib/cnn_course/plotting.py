@@ -1,0 +1,257 @@
+"""Figures the chapters share. Every figure gets a title and labelled axes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+
+def label_pixel_axes(ax: plt.Axes) -> None:
+    ax.set_xlabel("column (pixels)")
+    ax.set_ylabel("row (pixels)")
+
+
+DIVERGING_MAPS = {"coolwarm", "bwr", "seismic", "RdBu", "RdBu_r"}
+
+
+def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: str | None = None) -> plt.Axes:
+    """Draw one image with pixel axes. Grayscale arrays use a gray colour map; a diverging
+    map is centred on 0 so that zero stays neutral and signs read as colours."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    image = np.asarray(image)
+    if image.ndim == 2 and cmap is None:
+        cmap = "gray"
+    limits = {}
+    if cmap in DIVERGING_MAPS:
+        # A few very strong edges would wash everything else out: scale to the 99.5th percentile.
+        largest = float(np.percentile(np.abs(image), 99.5)) or 1.0
+        limits = {"vmin": -largest, "vmax": largest}
+    ax.imshow(image, cmap=cmap, **limits)
+    ax.set_title(title)
+    label_pixel_axes(ax)
+    return ax
+
+
+def show_images(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    suptitle: str,
+    cmap: str | Sequence[str | None] | None = None,
+    size: float = 4.0,
+) -> plt.Figure:
+    """Draw images side by side, each with its own title and pixel axes. ``cmap`` is one
+    colour map for all, or one per image."""
+    if len(images) != len(titles):
+        raise ValueError(f"got {len(images)} images but {len(titles)} titles")
+    cmaps = list(cmap) if isinstance(cmap, (list, tuple)) else [cmap] * len(images)
+    fig, axes = plt.subplots(
+        1, len(images), figsize=(size * len(images), size * 0.85), squeeze=False, layout="constrained"
+    )
+    for ax, image, title, image_cmap in zip(axes[0], images, titles, cmaps):
+        show_image(image, title, ax=ax, cmap=image_cmap)
+    fig.suptitle(suptitle)
+    return fig
+
+
+def show_before_after(
+    before: np.ndarray, after: np.ndarray, suptitle: str, after_title: str = "after", cmap: str | None = None
+) -> plt.Figure:
+    """The same photo before and after an operation; ``cmap`` applies to the result only."""
+    return show_images([before, after], ["before", after_title], suptitle, cmap=[None, cmap])
+
+
+def show_values(
+    values: np.ndarray, title: str, ax: plt.Axes | None = None, fmt: str = "{:.0f}", cmap: str = "gray"
+) -> plt.Axes:
+    """A small 2-D array as a heat map with every value written in its cell."""
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"show_values draws a 2-D array, got shape {values.shape}")
+    if ax is None:
+        size = max(3.0, 0.45 * max(values.shape))
+        _, ax = plt.subplots(figsize=(size, size))
+    limits = {}
+    if cmap in DIVERGING_MAPS:
+        largest = float(np.abs(values).max()) or 1.0
+        limits = {"vmin": -largest, "vmax": largest}
+    ax.imshow(values, cmap=cmap, **limits)
+    middle = (np.nanmax(values) + np.nanmin(values)) / 2
+    for (row, col), value in np.ndenumerate(values):
+        ax.text(
+            col,
+            row,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if value > middle else "white",
+        )
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(values.shape[0]))
+    ax.set_title(title)
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    return ax
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    log: bool = False,
+    value_format: str = "{:,.0f}",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """A labelled bar chart, each bar annotated with its value (``value_format``, e.g. ``"{:.1%}"``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5, 0.9 * len(labels)), 4))
+    bars = ax.bar(labels, values, color="tab:blue")
+    ax.bar_label(bars, labels=[value_format.format(v) for v in values], fontsize=8)
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=30)
+    return ax
+
+
+def line_chart(
+    x: Sequence[float], y: Sequence[float], title: str, xlabel: str, ylabel: str, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """One labelled curve, e.g. a learning-rate schedule over the training steps."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(x, y, color="tab:blue")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def show_heatmap(
+    image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map", alpha: float = 0.45
+) -> plt.Figure:
+    """A photo, its heat map (e.g. Grad-CAM or occlusion) and the two overlaid."""
+    image = np.asarray(image)
+    shown = image / 255.0 if image.dtype == np.uint8 else np.clip(image, 0, 1)
+    height, width = shown.shape[:2]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+    show_image(shown, "photo", ax=axes[0])
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # stretch a coarse map over the photo's pixels
+    colours = axes[1].imshow(heatmap, cmap="jet", extent=extent)
+    axes[1].set_title(heatmap_title)
+    label_pixel_axes(axes[1])
+    fig.colorbar(colours, ax=axes[1], shrink=0.8)
+    axes[2].imshow(shown)
+    axes[2].imshow(heatmap, cmap="jet", alpha=alpha, extent=extent)
+    axes[2].set_title("overlay")
+    label_pixel_axes(axes[2])
+    fig.suptitle(title)
+    return fig
+
+
+def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: int = 8) -> plt.Figure:
+    """The first ``count`` channels of a (height, width, channels) stack, one small image each."""
+    maps = np.asarray(maps)
+    count = min(count, maps.shape[-1])
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.6), squeeze=False, layout="constrained"
+    )
+    for index, ax in enumerate(axes.flat):
+        if index < count:
+            ax.imshow(maps[..., index], cmap="viridis")
+            ax.set_title(f"channel {index}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.supxlabel("column (pixels)")
+    fig.supylabel("row (pixels)")
+    fig.suptitle(title)
+    return fig
+
+
+def show_grid(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    suptitle: str,
+    columns: int = 6,
+    title_colours: Sequence[str] | None = None,
+) -> plt.Figure:
+    """Small images in a grid, each with a caption (e.g. true and predicted class)."""
+    count = len(images)
+    if count == 0:
+        raise ValueError("show_grid needs at least one image")
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.9 * columns, 2.1 * rows + 0.6), squeeze=False, layout="constrained"
+    )
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if index >= count:
+            ax.axis("off")
+            continue
+        ax.imshow(np.asarray(images[index]))
+        colour = title_colours[index] if title_colours else "black"
+        ax.set_title(titles[index], fontsize=8, color=colour)
+    fig.supxlabel("column (pixels)")
+    fig.supylabel("row (pixels)")
+    fig.suptitle(suptitle)
+    return fig
+
+
+def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> plt.Figure:
+    """Loss and accuracy per epoch, training and validation, for one or more runs."""
+    fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    for name, history in histories.items():
+        epochs = range(1, len(history["loss"]) + 1)
+        for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+            (line,) = ax.plot(epochs, history[key], marker="o", markersize=3, label=f"{name}: training")
+            if f"val_{key}" in history:
+                ax.plot(
+                    epochs,
+                    history[f"val_{key}"],
+                    "--",
+                    marker="o",
+                    markersize=3,
+                    color=line.get_color(),
+                    label=f"{name}: validation",
+                )
+    for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(key)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def show_confusion_matrix(
+    y_true: Sequence[int], y_pred: Sequence[int], class_names: Sequence[str], title: str
+) -> plt.Axes:
+    """scikit-learn's confusion matrix with class names, one row per true class."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    _, ax = plt.subplots(figsize=(7.5, 6.5), layout="constrained")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        labels=list(range(len(class_names))),
+        display_labels=list(class_names),
+        ax=ax,
+        colorbar=False,
+        xticks_rotation=45,
+    )
+    ax.set_title(title)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return ax
