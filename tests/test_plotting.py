@@ -26,6 +26,7 @@ def figures():
     yield "show_grid", plotting.show_grid([IMAGE] * 7, [f"cat {i}" for i in range(7)], "grid", columns=4)
     history = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
     yield "show_history", plotting.show_history({"first": history, "better": history}, "curves")
+    yield "line_chart", plotting.line_chart([0, 1, 2], [0.0, 0.4, 0.1], "schedule", "step", "learning rate").figure
     yield (
         "show_confusion_matrix",
         plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"], "mistakes").figure,
@@ -46,3 +47,16 @@ def test_every_figure_has_a_title_and_labelled_axes(name, figure):
 def test_mismatched_titles_are_refused():
     with pytest.raises(ValueError, match="2 images but 1 titles"):
         plotting.show_images([IMAGE, IMAGE], ["only one"], "x")
+
+
+def test_validation_every_few_epochs_is_drawn_at_those_epochs():
+    history = {
+        "loss": [3.0, 2.0, 1.5, 1.2, 1.0, 0.9],
+        "accuracy": [0.1] * 6,
+        "val_loss": [1.9, 1.1],
+        "val_accuracy": [0.4, 0.6],
+    }
+    figure = plotting.show_history({"run": history}, "validated every third epoch")
+    validation = figure.axes[0].get_lines()[1]
+    assert list(validation.get_xdata()) == [3, 6]
+    plt.close(figure)

@@ -209,16 +209,20 @@ def show_grid(
 
 
 def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> plt.Figure:
-    """Loss and accuracy per epoch, training and validation, for one or more runs."""
+    """Loss and accuracy per epoch, training and validation, for one or more runs (a run that
+    validated every k-th epoch, ``validation_freq=k``, shows its validation points there)."""
     fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
     for name, history in histories.items():
         epochs = range(1, len(history["loss"]) + 1)
         for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
             (line,) = ax.plot(epochs, history[key], marker="o", markersize=3, label=f"{name}: training")
             if f"val_{key}" in history:
+                validated = history[f"val_{key}"]
+                # With validation_freq=k, Keras validates after every k-th epoch only.
+                every = max(1, len(epochs) // max(1, len(validated)))
                 ax.plot(
-                    epochs,
-                    history[f"val_{key}"],
+                    [every * (i + 1) for i in range(len(validated))],
+                    validated,
                     "--",
                     marker="o",
                     markersize=3,
