@@ -48,22 +48,12 @@ import pandas as pd
 from keras import layers
 from sklearn.metrics import classification_report
 
-from cnn_course import data, photos, pipelines, plotting, seeding, smoke, trained, training
+from cnn_course import data, photos, pipelines, plotting, seeding, smoke, training
 from cnn_course.checks import chapter03 as ex
 from cnn_course.environment import fast_precision
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
-
-# %% [markdown]
-# **Train, or load the course's trained models?** Training both models of this chapter takes
-# about an hour on a 2-core CPU and minutes on a GPU (README, "Benchmarks"). With
-# `TRAIN_MODELS = False` the training cells instead load the weights that the course's own
-# benchmark run produced (downloaded once, checked against their SHA-256), and the rest of
-# the chapter runs on them.
-
-# %%
-TRAIN_MODELS = True
 
 # %% [markdown]
 # ## 1. The photos
@@ -248,16 +238,12 @@ def compile_first_cnn(model):
 
 # %%
 compile_first_cnn(first_cnn)
-if TRAIN_MODELS:
-    started = time.perf_counter()
-    first_history = first_cnn.fit(
-        train_augmented, validation_data=datasets["validation"], epochs=smoke.epochs(60),
-        callbacks=training.resumable_callbacks("cats_dogs_first_cnn", patience=10),
-    )
-    first_seconds = time.perf_counter() - started
-else:
-    first_history = trained.load(first_cnn, "cats_dogs_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
-    first_seconds = first_history.seconds
+started = time.perf_counter()
+first_history = first_cnn.fit(
+    train_augmented, validation_data=datasets["validation"], epochs=smoke.epochs(60),
+    callbacks=training.resumable_callbacks("cats_dogs_first_cnn", patience=10),
+)
+first_seconds = time.perf_counter() - started
 print(f"trained for {len(first_history.epoch)} epoch(s) in {first_seconds:.0f} s")
 
 # %%
@@ -444,7 +430,8 @@ plt.show()
 # adapts it to 2,000 photos:
 #
 # 1. **A smaller input**: `Resizing` to 112×112 inside the model. The animals are still
-#    clear, and every layer after it costs 45% less than at 150×150, which buys epochs.
+#    clear, and every layer after it works on 44% fewer pixels than at 150×150 (112² / 150²
+#    ≈ 0.56), which buys epochs.
 # 2. **Pool early**: a first convolution of 32 filters, then three groups of 64, 128 and
 #    256 (convolution → max pooling → batch normalisation → GELU → a second convolution),
 #    as in Chapter 2. Global average pooling replaces Flatten and the big dense layer:
@@ -456,8 +443,8 @@ plt.show()
 # 5. **Mixed precision** where this machine has it (`fast_precision()`, Chapter 2), and
 #    **test-time flips**: each photo and its mirror image, averaged.
 #
-# With so many epochs, validating after each one would cost a fifth of the time, so it
-# validates every sixth epoch (`validation_freq`).
+# With so many epochs, validating after every one adds up, so it validates every sixth
+# epoch (`validation_freq`); the curves show those points.
 
 # %%
 def conv_group(x, filters):
@@ -514,8 +501,8 @@ BETTER_EPOCHS = 72
 VALIDATE_EVERY = 6
 
 # %% [markdown]
-# Training it: 72 epochs took about 40 minutes on the course's 2-core CPU (README,
-# "Benchmarks"). With `TRAIN_MODELS = False` the cell loads the weights of that run instead.
+# Training it is the chapter's longest cell: minutes on a GPU, much longer on a CPU (the
+# README's "Benchmarks" section has the measured times once they are taken).
 
 # %%
 better_epochs = smoke.epochs(BETTER_EPOCHS)
@@ -524,17 +511,13 @@ precision = fast_precision()
 better_cnn = compile_better_cnn(build_better_cnn(precision=precision), total_steps=better_epochs * steps_per_epoch)
 print(f"better CNN: {better_cnn.count_params():,} parameters (first CNN: {first_cnn.count_params():,}), "
       f"computing in {precision}")
-if TRAIN_MODELS:
-    started = time.perf_counter()
-    better_history = better_cnn.fit(
-        train_augmented, validation_data=datasets["validation"], epochs=better_epochs,
-        validation_freq=smoke.pick(VALIDATE_EVERY, 1),
-        callbacks=training.resumable_callbacks("cats_dogs_better_cnn", monitor="loss"),
-    )
-    better_seconds = time.perf_counter() - started
-else:
-    better_history = trained.load(better_cnn, "cats_dogs_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
-    better_seconds = better_history.seconds
+started = time.perf_counter()
+better_history = better_cnn.fit(
+    train_augmented, validation_data=datasets["validation"], epochs=better_epochs,
+    validation_freq=smoke.pick(VALIDATE_EVERY, 1),
+    callbacks=training.resumable_callbacks("cats_dogs_better_cnn", monitor="loss"),
+)
+better_seconds = time.perf_counter() - started
 print(f"trained for {len(better_history.epoch)} epoch(s) in {better_seconds:.0f} s")
 
 # %%
@@ -587,8 +570,8 @@ print("saved to", training.save_results("03", results))
 #   what the model does.
 # - A smaller working size, pooling early, batch normalisation, global average pooling,
 #   dropout, label smoothing, AdamW with a warm-up and cosine schedule, mixed precision and
-#   test-time flips make a better model from the same photos, trained within the hour on a
-#   2-core CPU. The README lists the accuracies and times we measured, and on which hardware.
+#   test-time flips make a better model from the same photos. The README lists the
+#   accuracies and times we measured, and on which hardware.
 #
 # **Next:** Chapter 4 starts from VGG16, a network already trained on 1.2 million photos,
 # and reaches far higher accuracy with the same 2,000 photos.
