@@ -508,14 +508,17 @@ def build_better_cnn(input_shape=(32, 32, 3), num_classes=10, widths=(64, 256, 2
         keras.mixed_precision.set_global_policy("float32")
 
 
-def compile_better_cnn(model, total_steps, peak_learning_rate=0.4, warmup_fraction=0.2, weight_decay=5e-3,
-                       label_smoothing=0.2):
-    """Nesterov SGD with decoupled weight decay; linear warm-up to the peak, then a cosine
-    decay to 0; smoothed labels."""
+def warmup_cosine(total_steps, peak_learning_rate=0.4, warmup_fraction=0.2):
+    """A linear warm-up to the peak, then a cosine decay to 0."""
     warmup_steps = int(warmup_fraction * total_steps)
-    schedule = keras.optimizers.schedules.CosineDecay(
+    return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, warmup_target=peak_learning_rate, warmup_steps=warmup_steps,
         decay_steps=total_steps - warmup_steps)
+
+
+def compile_better_cnn(model, total_steps, weight_decay=5e-3, label_smoothing=0.2):
+    """Nesterov SGD with decoupled weight decay on the warm-up-then-cosine schedule; smoothed labels."""
+    schedule = warmup_cosine(total_steps)
     model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=weight_decay),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing), metrics=["accuracy"])
     return model
@@ -539,7 +542,7 @@ better_steps = better_epochs * -(-len(x_train) // BETTER_BATCH_SIZE)
 precision = fast_precision()
 better_cnn = compile_better_cnn(build_better_cnn(precision=precision), total_steps=better_steps)
 print(f"better CNN: {better_cnn.count_params():,} parameters, computing in {precision}")
-schedule = better_cnn.optimizer.learning_rate
+schedule = warmup_cosine(better_steps)
 steps = np.arange(better_steps)
 plotting.line_chart(steps, [float(schedule(step)) for step in steps], "Learning rate of the better CNN",
                     "training step", "learning rate")
