@@ -69,7 +69,7 @@ def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
 def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
     chapter, _, executed = smoke_run
     if not has_switch(chapter):
-        pytest.skip(f"{chapter.name} has no long training, so no TRAIN_MODELS switch")
+        pytest.skip(f"{chapter.name} has no TRAIN_MODELS switch")
     assert "TRAIN_MODELS = False" in executed
     assert executed.count("loaded the course's trained weights") >= 2, "both models come from models/"
 
