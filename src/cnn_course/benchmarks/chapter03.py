@@ -15,6 +15,7 @@ import numpy as np
 
 from cnn_course.benchmarks.common import (
     ModelResult,
+    add_model_arguments,
     epoch_timer,
     format_results,
     hardware,
@@ -30,20 +31,16 @@ MODELS = ("better", "first")
 
 
 def add_arguments(parser) -> None:
+    add_model_arguments(parser, MODELS, epochs_first=60)
     parser.add_argument(
         "--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ (default: download)"
     )
-    parser.add_argument("--epochs-better", type=int, help="epochs for the better CNN (default: the chapter's)")
-    parser.add_argument("--epochs-first", type=int, default=60, help="most epochs for the first CNN, which stops early")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="which models to train")
     parser.add_argument(
         "--epochs",
         type=int,
         default=3,
         help="passes over the training photos per pipeline (0 skips the pipeline comparison)",
     )
-    parser.add_argument("--save-weights", type=Path, help="write <name>.weights.h5 and <name>.history.json here")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
 
 
 def run(root: Path, args) -> int:
