@@ -62,7 +62,7 @@ import pandas as pd
 from keras import layers
 from sklearn.model_selection import train_test_split
 
-from cnn_course import data, interpret, plotting, seeding, smoke, trained, training
+from cnn_course import data, interpret, locations, plotting, seeding, smoke, trained, training
 from cnn_course.checks import chapter02 as ex
 from cnn_course.environment import fast_precision
 
@@ -485,11 +485,14 @@ pd.DataFrame({"class": class_names,
 # ## 6. Saving and loading
 #
 # A `.keras` file holds the architecture, the weights and the optimizer state. Loading it
-# gives a model that predicts exactly the same.
+# gives a model that predicts exactly the same. `locations.work_folder()` is where the course
+# keeps what the chapters make: your Google Drive when it is mounted, else the notebook's
+# folder (and a temporary folder while the notebook is graded).
 
 # %%
-first_cnn.save("cifar10_first_cnn.keras")
-reloaded = keras.models.load_model("cifar10_first_cnn.keras")
+saved_path = locations.work_folder() / "cifar10_first_cnn.keras"
+first_cnn.save(saved_path)
+reloaded = keras.models.load_model(saved_path)
 reloaded_probabilities = reloaded.predict(x_test_scaled[:256], verbose=0)
 np.testing.assert_allclose(reloaded_probabilities, first_probabilities[:256], atol=1e-6)
 print("the reloaded model gives the same predictions")

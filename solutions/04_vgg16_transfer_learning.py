@@ -63,7 +63,8 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
-from cnn_course import data, interpret, kaggle_submission, pipelines, plotting, seeding, smoke, training, transfer
+from cnn_course import (data, interpret, kaggle_submission, locations, pipelines, plotting, seeding, smoke, training,
+                        transfer)
 from cnn_course.checks import chapter04 as ex
 from cnn_course.data.photo_folders import photos_in
 
@@ -267,7 +268,7 @@ def extract(split):
     return np.concatenate(features), np.concatenate(labels).astype(int)
 
 
-feature_folder = Path("features")
+feature_folder = locations.work_folder() / "features"  # on Drive when it is mounted
 feature_folder.mkdir(exist_ok=True)
 bottleneck = {}
 started = time.perf_counter()

@@ -26,6 +26,33 @@ def solution_cells(name: str) -> dict[str, str]:
     }
 
 
+def marked_lines(sources: list[Path], begin: str, end: str) -> set[str]:
+    """The distinctive lines between ``begin`` and ``end`` markers in ``sources``: long enough
+    to mean something (not ``else:`` or ``)``) and not comments."""
+    lines: set[str] = set()
+    for source in sources:
+        inside = False
+        for line in source.read_text(encoding="utf-8").splitlines():
+            if begin in line:
+                inside = True
+            elif end in line:
+                inside = False
+            elif inside and len(line.strip()) >= 12 and not line.strip().startswith("#"):
+                lines.add(line.strip())
+    return lines
+
+
+def hidden_test_lines(name: str | None = None, root: Path = ROOT) -> set[str]:
+    """Lines of the hidden tests of one chapter (default: of every chapter)."""
+    sources = [root / "solutions" / f"{name}.py"] if name else sorted((root / "solutions").glob("*.py"))
+    return marked_lines(sources, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def solution_lines(root: Path = ROOT) -> set[str]:
+    """Lines of the reference answers of every chapter."""
+    return marked_lines(sorted((root / "solutions").glob("*.py")), "### BEGIN SOLUTION", "### END SOLUTION")
+
+
 def points_of(name: str) -> dict[str, float]:
     """grade_id -> points of every graded test cell in a chapter's source."""
     notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
@@ -131,3 +158,23 @@ def mini_course(folder: Path, *cells: str, name: str = "01_doubling", title: str
     body = f"# %% [markdown]\n# # {title}\n\n" + "\n".join(cells or (SETUP, SOLUTION, TESTS))
     (folder / "solutions" / f"{name}.py").write_text(body)
     return folder
+
+
+def answered(course: Path, chapter: str = "01_doubling", **answers: str) -> dict:
+    """A mini course's release with the given cells' sources replaced (default: correct answers)."""
+    import json
+
+    notebook = json.loads((course / "notebooks" / f"{chapter}.ipynb").read_text())
+    defaults = {
+        "double": "def double(x):\n    return 2 * x\n",
+        "square": "def square(x):\n    return x * x\n",
+        "triple": "def triple(x):\n    return 3 * x\n",
+    }
+    for cell in notebook["cells"]:
+        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        name = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if name in answers:
+            cell["source"] = answers[name]
+        elif name in defaults:
+            cell["source"] = defaults[name]
+    return notebook

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from cnn_course import seeding, training  # noqa: E402
+from cnn_course import locations, seeding, training  # noqa: E402
 
 EPOCHS = 4
 
@@ -71,14 +74,37 @@ def test_a_disconnected_run_resumes_from_the_last_finished_epoch(tmp_path):
     assert best.count_params() == second.count_params()
 
 
-def test_checkpoints_go_to_drive_when_it_is_mounted(tmp_path, monkeypatch):
+@pytest.fixture
+def full_mode(monkeypatch):
+    for name in ("CNN_COURSE_SMOKE", "NBGRADER_EXECUTION", "CNN_COURSE_WORK"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_checkpoints_go_to_drive_when_it_is_mounted(tmp_path, monkeypatch, full_mode):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(training, "DRIVE_ROOT", tmp_path / "no-drive")
+    monkeypatch.setattr(locations, "DRIVE_ROOT", tmp_path / "no-drive")
     assert training.checkpoint_dir("first_cnn").resolve() == (tmp_path / "checkpoints" / "first_cnn").resolve()
     drive = tmp_path / "drive" / "MyDrive"
     drive.mkdir(parents=True)
-    monkeypatch.setattr(training, "DRIVE_ROOT", drive)
+    monkeypatch.setattr(locations, "DRIVE_ROOT", drive)
     assert training.checkpoint_dir("first_cnn") == drive / "cnn-course" / "checkpoints" / "first_cnn"
+    assert training.results_dir() == drive / "cnn-course" / "results"
+
+
+@pytest.mark.parametrize("variable", ["NBGRADER_EXECUTION", "CNN_COURSE_SMOKE"])
+def test_while_grading_nothing_is_written_beside_the_notebook(variable, tmp_path, monkeypatch, full_mode):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(locations, "DRIVE_ROOT", tmp_path / "no-drive")
+    monkeypatch.setenv(variable, "1")
+    folder = training.checkpoint_dir("first_cnn")
+    assert not folder.resolve().is_relative_to(tmp_path.resolve()), "grading folders stay as they were handed in"
+    assert folder.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_work_folder_can_be_chosen(tmp_path, monkeypatch, full_mode):
+    monkeypatch.setenv("CNN_COURSE_WORK", str(tmp_path / "mine"))
+    assert training.checkpoint_dir("run") == tmp_path / "mine" / "checkpoints" / "run"
 
 
 @pytest.mark.parametrize("name", ["", "../escape", "a/b", ".."])

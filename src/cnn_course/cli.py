@@ -56,6 +56,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_grade(args: argparse.Namespace) -> int:
+    from cnn_course.grading import default_jobs
     from cnn_course.grading.batch import grade_path
 
     grade_path(
@@ -66,6 +67,10 @@ def command_grade(args: argparse.Namespace) -> int:
         cell_timeout=args.timeout,
         chapter=args.chapter,
         id_pattern=args.id_pattern,
+        jobs=args.jobs or default_jobs(),
+        roster=args.roster,
+        wide_csv=args.wide,
+        show_hidden=args.show_hidden_tests,
     )
     return 0
 
@@ -146,8 +151,30 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--id-pattern",
         default=DEFAULT_ID_PATTERN,
-        help="regular expression with a group (?P<student>...) that finds the student id in a "
-        "file or folder name (default: the whole name), e.g. '^(?P<student>[a-z]+)_' for Canvas",
+        help="how to find the student id in a file or folder name: 'canvas' or 'moodle' for their "
+        "downloads (the platform's own id, and the late flag), or a regular expression with a group "
+        "(?P<student>...) and optionally (?P<late>...) (default: the whole name is the id)",
+    )
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="notebooks graded side by side, each with its own guard and time limits (default: one per core)",
+    )
+    grade.add_argument(
+        "--roster",
+        type=Path,
+        help="a CSV of the class (a column student_id, id or the first column): every student gets a row, "
+        "'missing' where nothing came",
+    )
+    grade.add_argument(
+        "--wide", type=Path, metavar="CSV", help="also write one row per student, one column per graded cell"
+    )
+    grade.add_argument(
+        "--show-hidden-tests",
+        action="store_true",
+        help="show the hidden tests' source in the feedback pages (default: students see only the "
+        "tests they were handed and each failed check's message)",
     )
     grade.set_defaults(handler=command_grade)
 

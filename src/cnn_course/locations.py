@@ -1,8 +1,13 @@
-"""Names of places, in one module: the dataset splits, and where Colab mounts Google Drive."""
+"""Names of places, in one module: the dataset splits, where Colab mounts Google Drive, and
+where chapters write the files they make."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+
+from cnn_course import smoke
 
 DRIVE_MOUNT = Path("/content/drive")
 DRIVE_ROOT = DRIVE_MOUNT / "MyDrive"
@@ -13,3 +18,33 @@ SPLITS = ("train", "validation", "test")
 def on_drive(path: Path) -> bool:
     """Whether ``path`` lies on a mounted Google Drive (slow for many small files)."""
     return Path(path).resolve().is_relative_to(DRIVE_MOUNT.resolve())
+
+
+WORK_VARIABLE = "CNN_COURSE_WORK"
+_quick_work_folder: Path | None = None
+
+
+def work_folder() -> Path:
+    """Where chapters write what they make: checkpoints, saved models, features, results.
+
+    - ``CNN_COURSE_WORK`` when it is set;
+    - ``<Drive>/cnn-course`` when Google Drive is mounted, so a new Colab runtime finds them;
+    - a fresh folder in the system's temporary directory during smoke runs and grading
+      (nbgrader sets ``NBGRADER_EXECUTION``), one per process, so a graded notebook leaves no
+      checkpoint or model file in the grading folders, under ``cnn-course grade`` and under
+      plain nbgrader alike, and notebooks run side by side never share one;
+    - else the notebook's own folder.
+    """
+    global _quick_work_folder
+    if os.environ.get(WORK_VARIABLE):
+        folder = Path(os.environ[WORK_VARIABLE]).expanduser()
+    elif DRIVE_ROOT.is_dir():
+        folder = DRIVE_ROOT / "cnn-course"
+    elif smoke.is_quick():
+        if _quick_work_folder is None or not _quick_work_folder.is_dir():
+            _quick_work_folder = Path(tempfile.mkdtemp(prefix="cnn-course-work-"))
+        return _quick_work_folder
+    else:
+        return Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -2,8 +2,9 @@
 
 Every long training cell passes ``resumable_callbacks(run_name)`` to ``model.fit``. They
 keep a backup of the model and optimizer after each epoch (``BackupAndRestore``) and the
-best model so far as a ``.keras`` file, in a checkpoint folder: on Google Drive when it is
-mounted in Colab (so a new runtime finds it), else ``checkpoints/`` beside the notebook.
+best model so far as a ``.keras`` file, in ``checkpoints/`` inside the work folder
+(:func:`cnn_course.locations.work_folder`: on Google Drive when it is mounted in Colab, so a
+new runtime finds it; a temporary folder while grading; else beside the notebook).
 Run the same cell again after a disconnect and training continues from the last finished
 epoch.
 """
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnn_course.locations import DRIVE_ROOT
+from cnn_course.locations import work_folder
 
 
 def checkpoint_root() -> Path:
-    """``<Drive>/cnn-course/checkpoints`` when Drive is mounted, else ``./checkpoints``."""
-    return DRIVE_ROOT / "cnn-course" / "checkpoints" if DRIVE_ROOT.is_dir() else Path("checkpoints")
+    """``checkpoints/`` in the work folder (``<Drive>/cnn-course/checkpoints`` when Drive is mounted)."""
+    return work_folder() / "checkpoints"
 
 
 def checkpoint_dir(run_name: str, root: Path | None = None) -> Path:
@@ -53,9 +54,9 @@ def trainable_count(model) -> int:
 
 
 def results_dir() -> Path:
-    """Where chapters keep their measured results for later chapters: beside the checkpoints
-    (on Drive when it is mounted, so Chapter 4's runtime finds what Chapter 3 measured)."""
-    folder = checkpoint_root().parent / "results"
+    """Where chapters keep their measured results for later chapters: ``results/`` in the work
+    folder (on Drive when it is mounted, so Chapter 4's runtime finds what Chapter 3 measured)."""
+    folder = work_folder() / "results"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

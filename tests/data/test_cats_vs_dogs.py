@@ -220,3 +220,14 @@ def test_smoke_mode_generates_a_small_set_with_one_file_to_skip(tmp_path, monkey
     photo_set = data.load_cats_vs_dogs(cache_dir=tmp_path, log=quiet)
     assert photo_set.counts["total"].tolist() == [48, 16, 16]
     assert [path for path, _ in photo_set.report.rejected] == ["train/cat/cat.not_really.jpg"]
+
+
+def test_while_grading_the_submissions_data_source_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNN_COURSE_SMOKE", raising=False)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("CNN_COURSE_WORK", str(tmp_path / "work"))
+    said = []
+    photo_set = data.load_cats_vs_dogs("/content/drive/MyDrive/cats_vs_dogs", log=said.append)
+    assert photo_set.counts["total"].tolist() == [48, 16, 16], "the stand-in photos, as in smoke mode"
+    assert any("is not read" in line for line in said)
+    assert photo_set.root.resolve().is_relative_to((tmp_path / "work").resolve())

@@ -265,3 +265,12 @@ def test_smoke_mode_gives_a_small_deterministic_stand_in(monkeypatch):
     assert set(np.unique(y_train)) == set(range(10))
     (x_again, _), _, _ = cifar10.load_cifar10()
     np.testing.assert_array_equal(x_train, x_again)
+
+
+def test_while_grading_the_submissions_data_source_is_not_read(monkeypatch, capsys):
+    monkeypatch.delenv("CNN_COURSE_SMOKE", raising=False)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    (x_train, _), _, _ = cifar10.load_cifar10("/content/drive/MyDrive/cifar-10-python.tar.gz")
+    (x_stand_in, _), _ = cifar10.smoke_cifar10()
+    np.testing.assert_array_equal(x_train, x_stand_in)
+    assert "is not read" in capsys.readouterr().out

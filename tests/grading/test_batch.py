@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import shutil
 
@@ -10,7 +11,7 @@ import pytest
 
 from cnn_course.authoring.course import chapters
 from cnn_course.cli import main
-from tests.helpers import ROOT, points_of, release_notebook, solution_cells
+from tests.helpers import ROOT, hidden_test_lines, points_of, release_notebook, solution_cells
 
 CHAPTER = "01_convolution_maths"
 HALF_DONE = ["conv_output_size", "convolve2d", "conv_layer"]
@@ -81,12 +82,22 @@ def test_a_broken_file_needs_manual_grading_with_the_reason(graded):
 
 
 def test_every_graded_student_gets_html_feedback(graded):
-    rows = graded[1]
+    rows, folder = graded[1], graded[2]
     for student in ("alice", "bob", "carol"):
-        html = rows[student]["feedback"]
-        assert html.endswith(f"{student}/{CHAPTER}.html")
-        with open(html, encoding="utf-8") as handle:
+        page = rows[student]["feedback"]
+        assert page == f"feedback/{student}/{CHAPTER}.html", "paths in the CSV are relative to it"
+        with open(folder / page, encoding="utf-8") as handle:
             assert "<html" in handle.read(2000).lower()
+
+
+def test_feedback_never_shows_the_hidden_tests(graded):
+    hidden = hidden_test_lines(CHAPTER)
+    assert len(hidden) > 10
+    for student in ("alice", "bob", "carol"):
+        page = (graded[2] / graded[1][student]["feedback"]).read_text(encoding="utf-8")
+        assert len(page) < 1_000_000
+        leaked = [line for line in hidden if html.escape(line, quote=False) in page or line in page]
+        assert not leaked, f"hidden test lines in {student}'s feedback: {leaked[:3]}"
 
 
 def test_the_table_is_printed_and_strays_are_listed(graded, capsys):

@@ -18,7 +18,7 @@ import pytest
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
-from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, TRIPLE, mini_course
+from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, TRIPLE, answered, mini_course
 
 TIMEOUT = 8
 
@@ -39,24 +39,6 @@ def course(tmp_path_factory):
     )
     build(folder, execute=False, log=lambda *_: None)
     return folder
-
-
-def answered(course: Path, chapter: str = "01_doubling", **answers: str) -> dict:
-    """The release of a chapter with the given cells' sources replaced (default: correct answers)."""
-    notebook = json.loads((course / "notebooks" / f"{chapter}.ipynb").read_text())
-    defaults = {
-        "double": "def double(x):\n    return 2 * x\n",
-        "square": "def square(x):\n    return x * x\n",
-        "triple": "def triple(x):\n    return 3 * x\n",
-    }
-    for cell in notebook["cells"]:
-        cell["source"] = _source(cell)
-        name = _grade_id(cell)
-        if name in answers:
-            cell["source"] = answers[name]
-        elif name in defaults:
-            cell["source"] = defaults[name]
-    return notebook
 
 
 def without(notebook: dict, name: str) -> dict:
@@ -219,7 +201,7 @@ def test_unfit_submissions_need_manual_grading_with_the_reason(graded, student, 
         ("deleted_answer", 1, "answer cell(s) deleted: square"),
         ("retyped", 2, "cell 'square' was turned into markdown; graded as code"),
         ("cheater", 1, "test cell 'double_tests' was edited; the original test was run"),
-        ("syntax_error", 1, ""),
+        ("syntax_error", 1, "1 ungraded cell raised errors: double (SyntaxError)"),
         ("exception", 1, ""),
         ("infinite_loop", 1, f"stopped after {TIMEOUT} s (infinite loop?): double"),
         ("printer", 2, ""),
@@ -250,13 +232,13 @@ def test_a_submission_cannot_touch_files_outside_its_folder(graded, outside):
 
 
 def test_huge_output_is_cut_in_the_feedback(graded):
-    feedback = Path(row_of(graded, "printer")["feedback"])
+    feedback = graded[2].parent / row_of(graded, "printer")["feedback"]
     assert feedback.stat().st_size < 1_000_000
     assert "more characters cut by the grader" in feedback.read_text(encoding="utf-8")
 
 
 def test_feedback_shows_each_failed_check_with_its_message(graded):
-    page = Path(row_of(graded, "exception")["feedback"]).read_text(encoding="utf-8")
+    page = (graded[2].parent / row_of(graded, "exception")["feedback"]).read_text(encoding="utf-8")
     assert "double_tests</b>: 0 / 1" in page and "ValueError: nope" in page
     assert "square_tests</b>: 1 / 1" in page
 

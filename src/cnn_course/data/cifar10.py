@@ -163,6 +163,9 @@ def load_cifar10(
     policy: DownloadPolicy | None = None,
 ) -> tuple[Split, Split, tuple[str, ...]]:
     """``(x_train, y_train), (x_test, y_test), class_names`` for CIFAR-10 (see the module docs)."""
+    if source is not None and smoke.is_grading():
+        print(f"grading: the data source {source} is not read; every submission gets the same small stand-in images")
+        source = None
     if source is None and smoke.is_quick():
         train, test = smoke_cifar10()
         return train, test, CIFAR10_CLASSES

@@ -1,21 +1,24 @@
 """``cnn-course grade``: autograde a class's submissions with nbgrader, no JupyterHub.
 
-Submissions come as a folder or a zip downloaded from a learning platform: one notebook per
-student (``alice.ipynb``), one folder per student (``alice/01_convolution_maths.ipynb``), or
-file names that carry the student id, read with a configurable pattern. Each notebook's
-chapter is recognised from its nbgrader cell ids. The tests that run are the instructor's
-(nbgrader restores them from ``solutions/``); every cell runs under a time limit
-(``--timeout``, 120 s by default) and a guard that keeps it inside its own folder.
+Submissions come as a folder or a zip downloaded from a learning platform (see
+:mod:`~cnn_course.grading.intake`). Each notebook's chapter is recognised from its nbgrader
+cell ids. The tests that run are the instructor's (nbgrader restores them from
+``solutions/``); every cell runs under a time limit (``--timeout``, 120 s by default) and a
+guard that keeps it inside its own folder. ``--jobs N`` grades N notebooks side by side, each
+worker with its own nbgrader course, guard and time limits.
 
 Every notebook gets a row in the CSV: a score, or "needs manual grading" with the reason
-(and the provisional score where there is one). One broken notebook never stops the batch.
+(and the provisional score where there is one); with ``--roster``, so does every student who
+handed in nothing. One broken notebook never stops the batch.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from cnn_course.authoring.cells import grade_id, nbgrader_meta
@@ -24,9 +27,10 @@ from cnn_course.authoring.nbgrader_course import log_of, release_assignment, tem
 from cnn_course.authoring.source import read_source
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT
+from cnn_course.grading.feedback import feedback_page, handed_out_tests
 from cnn_course.grading.inspection import Inspection, inspect, load
-from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, clean_id, collect, unpack
-from cnn_course.grading.report import MANUAL, GradeRow, feedback_summary, format_table, write_csv
+from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, unpack, unwrap
+from cnn_course.grading.report import MANUAL, MISSING, GradeRow, format_table, write_csv, write_wide_csv
 from cnn_course.grading.sandbox import guarded_kernels, take_blocked
 
 
@@ -66,9 +70,9 @@ def _last_error_line(log: str) -> str:
 
 
 def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
-    """Failed checks and timeouts, from the executed notebook."""
+    """Failed checks, timeouts and errors in ungraded cells, from the executed notebook."""
     notebook = json.loads(autograded.read_text(encoding="utf-8"))
-    timed_out = []
+    timed_out, ungraded_errors = [], []
     for index, cell in enumerate(notebook["cells"]):
         name = grade_id(cell) or f"cell {index}"
         for output in cell.get("outputs", []):
@@ -79,12 +83,27 @@ def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
                 timed_out.append(name)
             if nbgrader_meta(cell).get("grade"):
                 row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
+            else:
+                ungraded_errors.append(f"{name} ({ename})")
     if timed_out:
         row.note(f"stopped after {cell_timeout} s (infinite loop?): {', '.join(timed_out)}")
+    if ungraded_errors:
+        # The score stands, but later answers may have run on missing variables: worth a look.
+        count = len(ungraded_errors)
+        shown = ", ".join(ungraded_errors[:5]) + (", ..." if count > 5 else "")
+        row.note(f"{count} ungraded cell{'s' if count > 1 else ''} raised errors: {shown}")
 
 
 def _grade_one(
-    api, course: Path, chapter: Chapter, inspection: Inspection, row: GradeRow, feedback_dir: Path, cell_timeout: int
+    api,
+    course: Path,
+    chapter: Chapter,
+    inspection: Inspection,
+    row: GradeRow,
+    feedback_dir: Path,
+    cell_timeout: int,
+    handed_out: dict[str, str],
+    show_hidden: bool,
 ) -> None:
     target = course / "submitted" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,18 +114,13 @@ def _grade_one(
     row.score, row.max_score, row.exercises = _scores(
         course, api.coursedir.course_id, chapter.assignment, row.student_id
     )
-    read_outcome(
-        course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb", row, cell_timeout
-    )
-    feedback = api.generate_feedback(chapter.assignment, row.student_id)
-    page = course / "feedback" / row.student_id / chapter.assignment / f"{chapter.name}.html"
-    if feedback.get("success") and page.exists():
-        text = page.read_text(encoding="utf-8")
-        text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + feedback_summary(row), text, count=1)
-        destination = feedback_dir / row.student_id / f"{chapter.name}.html"
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(text, encoding="utf-8")
-        row.feedback = str(destination)
+    autograded = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    read_outcome(autograded, row, cell_timeout)
+    page = feedback_page(json.loads(autograded.read_text(encoding="utf-8")), row, handed_out, show_hidden)
+    destination = feedback_dir / row.student_id / f"{chapter.name}.html"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(page, encoding="utf-8")
+    row.feedback = str(destination)
 
 
 def grade_submissions(
@@ -115,11 +129,14 @@ def grade_submissions(
     feedback_dir: Path,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     chapter: str | None = None,
+    show_hidden: bool = False,
 ) -> list[GradeRow]:
+    """Grade ``submissions`` one after the other in this process (a worker of :func:`grade_path`)."""
     config = load_config(root)
     course_chapters = {c.name: c for c in chapters(root)}
     wanted = find_chapter(root, chapter).name if chapter else None
     sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
+    handed_out = {name: handed_out_tests(nb) for name, nb in sources.items()}
     # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
     known_ids = {
         name: {
@@ -137,7 +154,8 @@ def grade_submissions(
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
     ):
         for submission in submissions:
-            row = GradeRow(submission.student_id, chapter="?", file=submission.name)
+            started = time.perf_counter()
+            row = GradeRow(submission.student_id, chapter="?", file=submission.name, late=submission.late)
             rows.append(row)
             try:
                 notebook = load(submission.path)
@@ -156,7 +174,17 @@ def grade_submissions(
                 if row.chapter not in released:
                     release_assignment(api, course, course_chapters[row.chapter], sources[row.chapter])
                     released.add(row.chapter)
-                _grade_one(api, course, course_chapters[row.chapter], inspection, row, feedback_dir, cell_timeout)
+                _grade_one(
+                    api,
+                    course,
+                    course_chapters[row.chapter],
+                    inspection,
+                    row,
+                    feedback_dir,
+                    cell_timeout,
+                    handed_out[row.chapter],
+                    show_hidden,
+                )
                 if inspection.review:
                     row.flag(inspection.review)
             except CourseError as problem:
@@ -168,7 +196,33 @@ def grade_submissions(
                         "tried to change files outside its folder or to run programs, which was blocked: "
                         + "; ".join(blocked[:5])
                     )
+                row.seconds = time.perf_counter() - started
     return rows
+
+
+def split_for_workers(submissions: list[Submission], jobs: int) -> list[list[Submission]]:
+    """Deal the submissions out to ``jobs`` workers; a student's notebooks stay together, so a
+    worker still sees a second notebook of the same chapter."""
+    by_student: dict[str, list[Submission]] = {}
+    for submission in submissions:
+        by_student.setdefault(submission.student_id, []).append(submission)
+    shares: list[list[Submission]] = [[] for _ in range(max(1, jobs))]
+    for group in sorted(by_student.values(), key=len, reverse=True):
+        min(shares, key=len).extend(group)
+    return [share for share in shares if share]
+
+
+def grade_in_parallel(submissions: list[Submission], jobs: int, **settings) -> list[GradeRow]:
+    """:func:`grade_submissions` in ``jobs`` worker processes; rows come back in the input order."""
+    shares = split_for_workers(submissions, jobs)
+    if len(shares) <= 1:
+        return grade_submissions(submissions, **settings)
+    # spawn: each worker starts clean, with nothing inherited from this process's threads.
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(grade_submissions, share, **settings) for share in shares]
+        rows = [row for future in futures for row in future.result()]
+    order = {(s.student_id, s.name): i for i, s in enumerate(submissions)}
+    return sorted(rows, key=lambda row: order.get((row.student_id, row.file), len(order)))
 
 
 def grade_path(
@@ -179,6 +233,10 @@ def grade_path(
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     chapter: str | None = None,
     id_pattern: str = DEFAULT_ID_PATTERN,
+    jobs: int = 1,
+    roster: Path | None = None,
+    wide_csv: Path | None = None,
+    show_hidden: bool = False,
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
@@ -187,9 +245,11 @@ def grade_path(
     submissions = Path(submissions)
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.resolve().parent / "feedback"
+    roster_ids = read_roster(roster) if roster else None
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnn-course-intake-") as unpacked:
         if submissions.is_file() and submissions.suffix.lower() == ".zip":
-            folder = unpack(submissions, Path(unpacked))
+            folder = unwrap(unpack(submissions, Path(unpacked)))
         elif submissions.is_dir():
             folder = submissions
         else:
@@ -199,17 +259,49 @@ def grade_path(
             raise CourseError(
                 f"no submissions in {submissions}: expected notebooks, one per student or in per-student folders"
             )
-        for name, why in strays:
-            log(f"not graded: {name}: {why}")
-        log(f"grading {len(found)} notebook(s) from {submissions}, each cell limited to {cell_timeout} s")
-        rows = grade_submissions(found, root, feedback_dir, cell_timeout=cell_timeout, chapter=chapter)
+        for stray in strays:
+            log(f"not graded: {stray.name}: {stray.why}")
+        jobs = max(1, min(jobs, len(found) or 1))
+        log(
+            f"grading {len(found)} notebook(s) from {submissions} with {jobs} worker(s), "
+            f"each cell limited to {cell_timeout} s"
+        )
+        settings = dict(
+            root=root, feedback_dir=feedback_dir, cell_timeout=cell_timeout, chapter=chapter, show_hidden=show_hidden
+        )
+        rows = grade_in_parallel(found, jobs, **settings) if found else []
+    seconds = time.perf_counter() - started
     rows += [
-        GradeRow(student_id=clean_id(Path(name).stem), chapter="?", file=name, status=MANUAL, reason=why)
-        for name, why in strays
+        GradeRow(student_id=s.student_id, chapter="?", file=s.name, status=MANUAL, reason=s.why, late=s.late)
+        for s in strays
     ]
+    if roster_ids is not None:
+        rows += roster_rows(rows, roster_ids, find_chapter(root, chapter).name if chapter else "?")
     write_csv(rows, out_csv)
+    if wide_csv:
+        write_wide_csv(rows, Path(wide_csv))
     log(format_table(rows))
     summary = write_summary(rows, out_csv.resolve().parent, stem=out_csv.stem)
     log(summary.text)
-    log(f"wrote {out_csv}, the feedback in {feedback_dir}, and the class summary {summary.plot}")
+    if found:
+        log(
+            f"graded {len(found)} notebook(s) in {seconds:.0f} s with {jobs} worker(s): "
+            f"{seconds / len(found):.1f} s per notebook"
+        )
+    wide = f", the gradebook table {wide_csv}" if wide_csv else ""
+    log(f"wrote {out_csv}{wide}, the feedback in {feedback_dir}, and the class summary {summary.plot}")
     return rows
+
+
+def roster_rows(rows: list[GradeRow], roster_ids: list[str], chapter: str) -> list[GradeRow]:
+    """A "missing" row for each student on the roster who handed in nothing; notes the others."""
+    on_roster = set(roster_ids)
+    for row in rows:
+        if row.student_id not in on_roster:
+            row.note("not on the roster: check the student id")
+    handed_in = {row.student_id for row in rows}
+    return [
+        GradeRow(student_id=student, chapter=chapter, status=MISSING, reason="nothing was handed in")
+        for student in roster_ids
+        if student not in handed_in
+    ]

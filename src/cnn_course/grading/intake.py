@@ -1,13 +1,17 @@
 """Finding the submissions in what an instructor downloads: a folder or a platform's zip.
 
 One notebook per student (``alice.ipynb``), one folder per student
-(``alice/01_convolution_maths.ipynb``), or file names that carry the student id, read with a
-configurable pattern (``--id-pattern``). Everything that is not a notebook, or has no id, is
-listed as a stray so it gets a row too.
+(``alice/01_convolution_maths.ipynb``), or file and folder names that carry the student id,
+read with a pattern (``--id-pattern``): a regular expression, or the name of a learning
+platform's download format (:data:`ID_PATTERNS`). A pattern's group ``student`` is the id;
+an optional group ``late`` marks a late submission when it matched anything. In a zip, a
+single wrapper folder around everything (``Submissions/alice.ipynb ...``) is looked through.
+Everything that is not a notebook, or has no id, is a stray and still gets a row.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import zipfile
 from dataclasses import dataclass
@@ -18,43 +22,124 @@ from cnn_course.errors import CourseError
 # By default the whole file or folder name is the student id, e.g. alice.ipynb or alice/.
 DEFAULT_ID_PATTERN = r"^(?P<student>[A-Za-z0-9][A-Za-z0-9_.@-]*)$"
 
+# The download formats of the common learning platforms, by name (``--id-pattern canvas``).
+ID_PATTERNS = {
+    # Canvas, "Download Submissions": smithalice_12345_67890_01_convolution_maths.ipynb, or
+    # smithalice_LATE_12345_67890_... when late. 12345 is the Canvas user id that the
+    # gradebook import matches on; 67890 is the file's id.
+    "canvas": r"^(?P<name>[^_]+)_(?P<late>LATE_)?(?P<student>\d+)_\d+_",
+    # Moodle, "Download all submissions": one folder per student, named
+    # "Alice Smith_12345_assignsubmission_file_"; 12345 is the participant id that Moodle's
+    # grading worksheet lists as "Participant 12345".
+    "moodle": r"^(?P<name>.+)_(?P<student>\d+)_assignsubmission_(?:file|onlinetext)_?$",
+}
+
+_IGNORED = ("__MACOSX", ".ipynb_checkpoints")
+
 
 @dataclass
 class Submission:
     student_id: str
     path: Path
     name: str  # the file's path as handed in, for the CSV and messages
+    late: bool = False
+
+
+@dataclass
+class Stray:
+    """Something handed in that cannot be graded automatically: it still gets a row."""
+
+    student_id: str
+    name: str
+    why: str
+    late: bool = False
 
 
 def clean_id(raw: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@-]+", "_", raw.strip()).strip("_.") or "unknown"
 
 
-def collect(folder: Path, id_pattern: str = DEFAULT_ID_PATTERN) -> tuple[list[Submission], list[tuple[str, str]]]:
-    """Notebooks in ``folder`` with their student ids, and ``(name, why)`` for everything else.
+def id_pattern(text: str) -> re.Pattern:
+    """A platform's name from :data:`ID_PATTERNS` or a regular expression with a group ``student``."""
+    try:
+        pattern = re.compile(ID_PATTERNS.get(text.lower(), text))
+    except re.error as error:
+        raise CourseError(f"--id-pattern {text!r} is not a regular expression: {error}") from None
+    if "student" not in pattern.groupindex:
+        raise CourseError(
+            f"--id-pattern {text!r} needs a named group (?P<student>...) for the student id, "
+            f"or one of the platforms: {', '.join(ID_PATTERNS)}"
+        )
+    return pattern
 
-    The id comes from the top-level folder a notebook sits in, or else from its file name
-    without ``.ipynb``; ``id_pattern``'s group ``student`` picks it out of that name.
+
+def _visible(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED]
+
+
+def unwrap(folder: Path) -> Path:
+    """Look through single wrapper folders (``Submissions/`` around the class's files), as
+    zips often have them. A lone folder that holds only one notebook is a student's folder."""
+    while True:
+        entries = _visible(folder)
+        if len(entries) != 1 or not entries[0].is_dir():
+            return folder
+        inner = _visible(entries[0])
+        if not any(p.is_dir() for p in inner) and sum(p.suffix == ".ipynb" for p in inner) <= 1:
+            return folder
+        folder = entries[0]
+
+
+def collect(folder: Path, pattern_text: str = DEFAULT_ID_PATTERN) -> tuple[list[Submission], list[Stray]]:
+    """Notebooks in ``folder`` with their student ids, and a :class:`Stray` for everything else.
+
+    The id comes from the top-level folder a file sits in, or else from its file name
+    without the extension; the pattern's group ``student`` picks it out of that name.
     """
     folder = Path(folder)
-    pattern = re.compile(id_pattern)
-    if "student" not in pattern.groupindex:
-        raise CourseError(f"--id-pattern {id_pattern!r} needs a named group (?P<student>...) for the student id")
+    pattern = id_pattern(pattern_text)
     found, strays = [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") or part in ("__MACOSX", ".ipynb_checkpoints") for part in relative.parts):
-            continue
-        if path.suffix != ".ipynb":
-            strays.append((str(relative), "not a notebook (.ipynb)"))
+        if any(part.startswith(".") or part in _IGNORED for part in relative.parts):
             continue
         name = relative.parts[0] if len(relative.parts) > 1 else path.stem
         match = pattern.search(name)
-        if not match or not match.group("student"):
-            strays.append((str(relative), f"no student id in {name!r} (id pattern {id_pattern})"))
-            continue
-        found.append(Submission(clean_id(match.group("student")), path, str(relative)))
+        student = match.group("student") if match else None
+        late = bool(match and "late" in pattern.groupindex and match.group("late"))
+        if path.suffix != ".ipynb":
+            # A stray inside a student's folder belongs to that student.
+            strays.append(Stray(clean_id(student or name), str(relative), "not a notebook (.ipynb)", late))
+        elif not student:
+            strays.append(
+                Stray(clean_id(name), str(relative), f"no student id in {name!r} (id pattern {pattern_text})")
+            )
+        else:
+            found.append(Submission(clean_id(student), path, str(relative), late))
     return found, strays
+
+
+def read_roster(path: Path) -> list[str]:
+    """Student ids from a roster CSV: the column ``student_id`` (or ``id``, ``ID``, ``SIS User ID``...)
+    or else the first column."""
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"--roster {path}: no such file. Pass a CSV with one student id per row.")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise CourseError(f"--roster {path} is empty: expected a header and one student id per row")
+    header = [cell.strip().lower() for cell in rows[0]]
+    for wanted in ("student_id", "id", "student id", "user_id", "sis user id", "username", "email"):
+        if wanted in header:
+            column = header.index(wanted)
+            break
+    else:
+        column = 0
+    ids = [clean_id(row[column]) for row in rows[1:] if len(row) > column and row[column].strip()]
+    if not ids:
+        raise CourseError(f"--roster {path} lists no student ids under its column {rows[0][column]!r}")
+    return ids
 
 
 def unpack(archive: Path, into: Path) -> Path:

@@ -34,7 +34,7 @@ def write_summary(rows: Sequence, folder: Path, stem: str = "grades") -> ClassSu
     folder.mkdir(parents=True, exist_ok=True)
     rates = pass_rates(rows)
     percents = [row.percent for row in rows if row.percent is not None]
-    manual = sum(1 for row in rows if row.status != "graded")
+    manual = sum(1 for row in rows if row.status == "needs manual grading")
 
     exercises_csv = folder / f"{stem}_exercises.csv"
     with open(exercises_csv, "w", newline="", encoding="utf-8") as handle:

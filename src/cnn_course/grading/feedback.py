@@ -1,0 +1,142 @@
+"""The feedback page a student receives: their score, each failed check's message, their notebook.
+
+nbgrader's own feedback renders the autograded notebook as it ran, hidden tests included,
+with every output and a few hundred kilobytes of styles: 1.6 to 3.5 MB a page, and the
+hidden tests word for word. This page is built from the same autograded notebook, but
+
+- a test cell shows only what the student was handed (the hidden part is left out, unless
+  the instructor asks for it with ``show_hidden``), and its error shows only the message,
+  never the traceback, which would quote the hidden line that failed;
+- text outputs are cut to a few thousand characters and images to a budget, so a page
+  stays small whatever a submission prints or plots.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.grading.inspection import visible_source
+from cnn_course.grading.report import GradeRow
+
+MAX_TEXT_CHARS = 5_000
+MAX_IMAGE_BYTES = 200_000  # of base64 text, per image
+IMAGE_BUDGET_BYTES = 1_000_000  # of base64 text, per page
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:60em;margin:auto;padding:1em;line-height:1.4}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
+.out{background:#fff;border-left:3px solid #d0d7de}
+.err{background:#fff5f5;border-left:3px solid #cf222e}
+.cell{margin:1em 0}.tag{color:#57606a;font-size:.85em}
+"""
+
+
+def summary_block(row: GradeRow) -> str:
+    """Score, notes and each graded cell with the message of its failed check."""
+    items = []
+    for name, (score, max_score) in row.exercises.items():
+        message = row.failures.get(name) or ("" if score == max_score else "did not pass")
+        detail = f" — <code>{html.escape(message)}</code>" if score != max_score else ""
+        mark = "&#10003;" if score == max_score else "&#10007;"
+        items.append(f"<li>{mark} <b>{html.escape(name)}</b>: {score:g} / {max_score:g}{detail}</li>")
+    notes = f"<p><b>Notes:</b> {html.escape(row.reason)}</p>" if row.reason else ""
+    values = row.as_csv()
+    return (
+        f'<div style="border:2px solid #0969da;padding:1em;margin:1em 0">'
+        f"<h2>{html.escape(row.student_id)} — {html.escape(row.chapter)}: {values['score']} / "
+        f"{values['max_score']}</h2>{notes}<ul>{''.join(items)}</ul>"
+        f"<p>Your notebook as it ran while being graded follows.</p></div>"
+    )
+
+
+def _text(value: str | list) -> str:
+    text = "".join(value) if isinstance(value, list) else str(value)
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS] + f"\n... [{len(text) - MAX_TEXT_CHARS:,} more characters cut by the grader]"
+    return text
+
+
+class _Images:
+    def __init__(self) -> None:
+        self.left = IMAGE_BUDGET_BYTES
+
+    def tag(self, data: str) -> str:
+        data = data.replace("\n", "")
+        if len(data) > MAX_IMAGE_BYTES or len(data) > self.left:
+            return (
+                f"<p class='tag'>[an image of {len(data) * 3 // 4 // 1024:,} KB left out to keep this page small]</p>"
+            )
+        self.left -= len(data)
+        return f'<img alt="output" src="data:image/png;base64,{data}">'
+
+
+def _outputs(cell: dict, is_test: bool, images: _Images) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "stream":
+            parts.append(f"<pre class='out'>{html.escape(_text(output.get('text', '')))}</pre>")
+        elif kind == "error":
+            message = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip(": ")
+            if not is_test:  # a test's traceback would quote the hidden line that failed
+                lines = [_ANSI.sub("", line) for line in output.get("traceback", [])]
+                message = "\n".join(lines[-6:]) or message
+            parts.append(f"<pre class='err'>{html.escape(_text(message))}</pre>")
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            if "image/png" in data:
+                parts.append(images.tag(data["image/png"]))
+            elif "text/plain" in data:
+                parts.append(f"<pre class='out'>{html.escape(_text(data['text/plain']))}</pre>")
+    return "".join(parts)
+
+
+def _markdown(text: str) -> str:
+    try:
+        from nbconvert.filters.markdown import markdown2html
+
+        return markdown2html(text)
+    except Exception:  # an old or odd nbconvert: plain text still reads fine
+        return f"<pre>{html.escape(text)}</pre>"
+
+
+def handed_out_tests(source) -> dict[str, str]:
+    """Each test cell's source as the students received it, from the chapter's source notebook."""
+    return {
+        grade_id(cell): visible_source(cell)
+        for cell in source.cells
+        if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
+    }
+
+
+def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], show_hidden: bool = False) -> str:
+    """The whole HTML page for one student's notebook (see the module's docs).
+
+    ``handed_out`` maps each test cell to its source as the students got it
+    (:func:`handed_out_tests`): what the page shows in place of the test that ran."""
+    images = _Images()
+    cells = []
+    for cell in autograded.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        meta = nbgrader_meta(cell)
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        if cell.get("cell_type") == "markdown":
+            cells.append(f"<div class='cell'>{_markdown(source)}</div>")
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        if is_test and not show_hidden:
+            source = handed_out.get(grade_id(cell), "")
+        label = f"<div class='tag'>{html.escape(grade_id(cell))}</div>" if grade_id(cell) else ""
+        cells.append(
+            f"<div class='cell'>{label}<pre>{html.escape(source)}</pre>{_outputs(cell, is_test, images)}</div>"
+        )
+    title = html.escape(f"{row.student_id} — {row.chapter}")
+    return (
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{title}</title><style>{_STYLE}</style></head>"
+        f"<body>{summary_block(row)}{''.join(cells)}</body></html>\n"
+    )

@@ -1,0 +1,126 @@
+"""A graded class end to end on a tiny course: LMS downloads, roster, gradebook CSV, parallel
+workers, and feedback that keeps the hidden tests hidden."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cnn_course.authoring.build import build
+from cnn_course.cli import main
+from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
+
+HIDDEN_LINES = ["assert double(-3) == -6", "assert square(-4) == 16"]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    folder = mini_course(tmp_path_factory.mktemp("course"), SETUP, SOLUTION, TESTS, SQUARE)
+    build(folder, execute=False, log=lambda *_: None)
+    return folder
+
+
+def read(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def canvas_class(course, tmp_path_factory):
+    """A Canvas download in a wrapper folder, graded with a roster, a wide CSV and two workers."""
+    folder = tmp_path_factory.mktemp("canvas")
+    good = json.dumps(answered(course))
+    wrong_square = json.dumps(answered(course, square="def square(x):\n    return x * abs(x)\n"))
+    broken_setup = answered(course)
+    broken_setup["cells"].insert(1, {"cell_type": "code", "metadata": {}, "outputs": [], "source": "1 / 0"})
+    archive = folder / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("Submissions/smithalice_12345_67890_01_doubling.ipynb", good)
+        bundle.writestr("Submissions/jonesbob_LATE_22222_33333_01_doubling.ipynb", wrong_square)
+        bundle.writestr("Submissions/smithalice_44444_55555_01_doubling.ipynb", json.dumps(broken_setup))
+        bundle.writestr("Submissions/leeerin_66666_77777_notes.pdf", "%PDF")
+    (folder / "roster.csv").write_text(
+        "Student,ID\nSmith Alice,12345\nJones Bob,22222\nSmith Alice,44444\nPark Dan,88888\n"
+    )
+    out = folder / "out" / "grades.csv"
+    code = main(
+        [
+            "--root",
+            str(course),
+            "grade",
+            str(archive),
+            "--out",
+            str(out),
+            "--id-pattern",
+            "canvas",
+            "--roster",
+            str(folder / "roster.csv"),
+            "--wide",
+            str(folder / "out" / "gradebook.csv"),
+            "--jobs",
+            "2",
+        ]
+    )
+    return code, {row["student_id"]: row for row in read(out)}, folder / "out"
+
+
+def test_canvas_ids_late_flags_and_the_roster_give_every_student_a_row(canvas_class):
+    code, rows, _ = canvas_class
+    assert code == 0
+    assert set(rows) == {"12345", "22222", "44444", "66666", "88888"}
+    assert rows["12345"]["score"] == "2" and rows["12345"]["late"] == ""
+    assert rows["22222"]["score"] == "1" and rows["22222"]["late"] == "yes"
+    assert rows["88888"]["status"] == "missing" and "nothing was handed in" in rows["88888"]["reason"]
+    assert rows["66666"]["status"] == "needs manual grading" and "not on the roster" in rows["66666"]["reason"]
+
+
+def test_an_error_in_an_ungraded_cell_is_noted_while_the_score_stands(canvas_class):
+    row = canvas_class[1]["44444"]
+    assert row["score"] == "2" and row["status"] == "graded"
+    assert "1 ungraded cell raised errors" in row["reason"] and "ZeroDivisionError" in row["reason"]
+
+
+def test_paths_in_the_csv_are_relative_to_it(canvas_class):
+    _, rows, out = canvas_class
+    for row in rows.values():
+        for column in ("feedback", "file"):
+            assert not Path(row[column]).is_absolute()
+    assert (out / rows["12345"]["feedback"]).is_file()
+
+
+def test_the_wide_csv_has_one_row_per_student_and_a_column_per_graded_cell(canvas_class):
+    rows = read(canvas_class[2] / "gradebook.csv")
+    assert list(rows[0]) == ["student_id", "double_tests", "square_tests", "total", "late", "status"]
+    by_id = {row["student_id"]: row for row in rows}
+    assert (by_id["22222"]["double_tests"], by_id["22222"]["square_tests"], by_id["22222"]["total"]) == ("1", "0", "1")
+    assert by_id["88888"]["status"] == "missing" and by_id["88888"]["total"] == ""
+
+
+def test_feedback_shows_the_failed_check_but_not_the_hidden_test(canvas_class):
+    _, rows, out = canvas_class
+    page = (out / rows["22222"]["feedback"]).read_text(encoding="utf-8")
+    assert "square_tests</b>: 0 / 1" in page and "AssertionError" in page
+    assert "assert square(3) == 9" in page, "the visible test is shown"
+    for line in HIDDEN_LINES:
+        assert line not in page
+    assert "BEGIN HIDDEN" not in page and "Traceback" not in page
+
+
+def test_hidden_tests_can_be_shown_on_request(course, tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "bob.ipynb").write_text(json.dumps(answered(course, square="def square(x):\n    return 0\n")))
+    out = tmp_path / "grades.csv"
+    main(["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(out), "--show-hidden-tests"])
+    page = (tmp_path / read(out)[0]["feedback"]).read_text(encoding="utf-8")
+    assert "assert square(-4) == 16" in page
+
+
+def test_the_time_per_notebook_is_printed(course, tmp_path, capsys):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "alice.ipynb").write_text(json.dumps(answered(course)))
+    main(["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"), "--jobs", "1"])
+    assert "s per notebook" in capsys.readouterr().out
