@@ -63,6 +63,7 @@ def test_a_lone_student_folder_is_not_taken_for_a_wrapper(tmp_path):
 def test_a_stray_takes_its_id_from_its_folder(tmp_path):
     touch(tmp_path, "alice/ch1.ipynb", "alice/screenshot.png", "bob/readme.txt")
     found, strays = collect(tmp_path)
+    assert ids(found) == {("alice", False)}
     assert {(s.student_id, s.why) for s in strays} == {
         ("alice", "not a notebook (.ipynb)"),
         ("bob", "not a notebook (.ipynb)"),
