@@ -12,8 +12,9 @@
 # **Runs on:** a CPU is enough; nothing is downloaded. About 45 minutes.
 #
 # Each exercise has a cell marked `YOUR CODE HERE`. Replace `raise NotImplementedError()`
-# with your code, run the cell, then run the check below it. Stuck? Each check has a
-# `.hint()`.
+# with your code, run the cell, then run the check below it. Stuck? Each check has
+# hints, from a nudge to the method: `.hint(1)`, `.hint(2)`; `.solution()` shows a reference
+# answer (unless your instructor has turned solutions off for a graded class).
 
 # %% [markdown]
 # ## Setup
@@ -120,6 +121,7 @@ assert conv_output_size(7, 3, stride=2) == 3
 # %%
 ex.output_size.check(conv_output_size)
 # ex.output_size.hint()
+# ex.output_size.solution()
 
 # %% [markdown]
 # ## 3. Convolution from scratch
@@ -155,6 +157,7 @@ np.testing.assert_allclose(convolve2d(np.ones((4, 4)), np.ones((3, 3)), padding=
 # %%
 ex.convolve2d.check(convolve2d)
 # ex.convolve2d.hint()
+# ex.convolve2d.solution()
 
 # %% [markdown]
 # Here is the arithmetic on a small example: a 5×5 image with a bright vertical stripe,
@@ -252,6 +255,7 @@ np.testing.assert_allclose(conv_layer(ones_image, ones_filters, np.array([0.0, 1
 # %%
 ex.conv_layer.check(conv_layer)
 # ex.conv_layer.hint()
+# ex.conv_layer.solution()
 
 # %% [markdown]
 # Let's confirm the shapes from the text, and that your layer computes exactly what
@@ -297,6 +301,7 @@ assert relu(np.zeros((2, 3, 4))).shape == (2, 3, 4)
 # %%
 ex.relu.check(relu)
 # ex.relu.hint()
+# ex.relu.solution()
 
 # %% [markdown]
 # On the Sobel-x response, ReLU keeps only the edges where the photo gets brighter from
@@ -336,6 +341,7 @@ assert max_pool(np.zeros((5, 7))).shape == (2, 3), "leftover rows and columns ar
 # %%
 ex.max_pool.check(max_pool)
 # ex.max_pool.hint()
+# ex.max_pool.solution()
 
 # %% [markdown]
 # Pooling the photo twice keeps its content at a quarter of the width and height, with
@@ -376,6 +382,7 @@ assert dense_params(4, 3) == 15
 # %%
 ex.dense_params.check(dense_params)
 # ex.dense_params.hint()
+# ex.dense_params.solution()
 
 # %% [markdown]
 # A convolution layer's filters do not depend on the image size: one 3×3×3 filter is
@@ -402,6 +409,7 @@ assert conv_params(3, 3, 32, use_bias=False) == 864
 # %%
 ex.conv_params.check(conv_params)
 # ex.conv_params.hint()
+# ex.conv_params.solution()
 
 # %% [markdown]
 # ### Exercise 8: how much memory?
@@ -424,6 +432,7 @@ assert abs(memory_gb(10**9, "float64") - 8.0) < 1e-9
 # %%
 ex.memory_gb.check(memory_gb)
 # ex.memory_gb.hint()
+# ex.memory_gb.solution()
 
 # %% [markdown]
 # Put together, for that 256×256×3 photo:
@@ -488,6 +497,7 @@ assert lenet5_counts["C1"] == 156
 # %%
 ex.lenet5.check(lenet5_params)
 # ex.lenet5.hint()
+# ex.lenet5.solution()
 
 # %% [markdown]
 # Keras agrees. Here is the same network built with layers; `summary()` lists each layer's

@@ -113,6 +113,7 @@ assert counted["train"]["cat"] == photo_set.counts.loc["train", "cat"]
 # %%
 ex.count_photos.check(count_photos)
 # ex.count_photos.hint()
+# ex.count_photos.solution()
 
 # %%
 counts = pd.DataFrame(count_photos(photo_set.root)).T
@@ -169,6 +170,7 @@ assert {type(layer).__name__ for layer in augmentation.layers} == {"RandomRotati
 # %%
 ex.augmentation.check(build_augmentation)
 # ex.augmentation.hint()
+# ex.augmentation.solution()
 
 # %% [markdown]
 # One training photo, augmented nine ways:
@@ -218,6 +220,7 @@ assert first_try.count_params() == 4_791_809, f"expected 4,791,809 parameters, g
 # %%
 ex.first_cnn.check(build_first_cnn)
 # ex.first_cnn.hint()
+# ex.first_cnn.solution()
 
 # %%
 first_cnn = build_first_cnn()
@@ -287,6 +290,7 @@ np.testing.assert_array_equal(scores_to_labels(np.array([[0.3], [0.7]])), [0, 1]
 # %%
 ex.scores_to_labels.check(scores_to_labels)
 # ex.scores_to_labels.hint()
+# ex.scores_to_labels.solution()
 
 # %% [markdown]
 # ### Exercise 5: accuracy and a crosstab
@@ -311,6 +315,7 @@ assert sample_table.loc["All", "All"] == 4
 # %%
 ex.prediction_summary.check(prediction_summary)
 # ex.prediction_summary.hint()
+# ex.prediction_summary.solution()
 
 # %%
 first_predictions = scores_to_labels(first_scores)
@@ -375,6 +380,7 @@ assert sample_batch.shape == (1, 150, 150, 3) and sample_batch.dtype == np.float
 # %%
 ex.photo_to_batch.check(photo_to_batch)
 # ex.photo_to_batch.hint()
+# ex.photo_to_batch.solution()
 
 # %% [markdown]
 # Put a file path or a web address of a photo in `MY_PHOTO` (in Colab, upload a file with

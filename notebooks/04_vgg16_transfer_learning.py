@@ -50,7 +50,8 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
-from cnn_course import data, interpret, kaggle_submission, pipelines, plotting, seeding, smoke, training, transfer
+from cnn_course import (data, interpret, kaggle_submission, locations, pipelines, plotting, seeding, smoke, training,
+                        transfer)
 from cnn_course.checks import chapter04 as ex
 from cnn_course.data.photo_folders import photos_in
 
@@ -115,6 +116,7 @@ assert white.max() == 255.0, "the input must not change"
 # %%
 ex.vgg_preprocess.check(vgg_preprocess)
 # ex.vgg_preprocess.hint()
+# ex.vgg_preprocess.solution()
 
 # %%
 for images, _ in datasets["train"].take(1):
@@ -163,6 +165,7 @@ assert training.trainable_count(full_size) == 2_097_665
 # %%
 ex.frozen_model.check(build_frozen_model)
 # ex.frozen_model.hint()
+# ex.frozen_model.solution()
 
 # %% [markdown]
 # The structure, checked at full size (150×150, without downloading anything):
@@ -233,7 +236,7 @@ def extract(split):
     return np.concatenate(features), np.concatenate(labels).astype(int)
 
 
-feature_folder = Path("features")
+feature_folder = locations.work_folder() / "features"  # on Drive when it is mounted
 feature_folder.mkdir(exist_ok=True)
 bottleneck = {}
 started = time.perf_counter()
@@ -272,6 +275,7 @@ assert sample_classifier.output_shape == (None, 1)
 # %%
 ex.bottleneck_classifier.check(build_bottleneck_classifier)
 # ex.bottleneck_classifier.hint()
+# ex.bottleneck_classifier.solution()
 
 # %%
 (train_features, train_labels), (val_features, val_labels), (test_features, test_labels) = (
@@ -347,6 +351,7 @@ assert full_size.get_layer("block5_conv1").trainable
 # %%
 ex.unfreeze_last_block.check(unfreeze_last_block)
 # ex.unfreeze_last_block.hint()
+# ex.unfreeze_last_block.solution()
 
 # %%
 trainable_before = training.trainable_count(frozen_model)
@@ -490,6 +495,7 @@ assert np.isclose(float(sample_rows[2].split(",")[1]), 0.995)
 # %%
 ex.write_submission.check(write_submission)
 # ex.write_submission.hint()
+# ex.write_submission.solution()
 
 # %% [markdown]
 # Write the file, then check it the way a competition would before scoring it: the

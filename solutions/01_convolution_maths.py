@@ -22,8 +22,9 @@
 # **Runs on:** a CPU is enough; nothing is downloaded. About 45 minutes.
 #
 # Each exercise has a cell marked `YOUR CODE HERE`. Replace `raise NotImplementedError()`
-# with your code, run the cell, then run the check below it. Stuck? Each check has a
-# `.hint()`.
+# with your code, run the cell, then run the check below it. Stuck? Each check has
+# hints, from a nudge to the method: `.hint(1)`, `.hint(2)`; `.solution()` shows a reference
+# answer (unless your instructor has turned solutions off for a graded class).
 
 # %% [markdown]
 # ## Setup
@@ -138,6 +139,7 @@ assert conv_output_size(28, 5, padding=2) == 28
 # %%
 ex.output_size.check(conv_output_size)
 # ex.output_size.hint()
+# ex.output_size.solution()
 
 # %% [markdown]
 # ## 3. Convolution from scratch
@@ -195,6 +197,7 @@ assert convolve2d(np.zeros((10, 10)), np.ones((4, 4)), stride=2).shape == (4, 4)
 # %%
 ex.convolve2d.check(convolve2d)
 # ex.convolve2d.hint()
+# ex.convolve2d.solution()
 
 # %% [markdown]
 # Here is the arithmetic on a small example: a 5×5 image with a bright vertical stripe,
@@ -309,6 +312,7 @@ assert conv_layer(np.zeros((32, 32, 3)), np.zeros((3, 3, 3, 32)), np.zeros(32)).
 # %%
 ex.conv_layer.check(conv_layer)
 # ex.conv_layer.hint()
+# ex.conv_layer.solution()
 
 # %% [markdown]
 # Let's confirm the shapes from the text, and that your layer computes exactly what
@@ -362,6 +366,7 @@ np.testing.assert_array_equal(hidden_input, [-1.0, 4.0])
 # %%
 ex.relu.check(relu)
 # ex.relu.hint()
+# ex.relu.solution()
 
 # %% [markdown]
 # On the Sobel-x response, ReLU keeps only the edges where the photo gets brighter from
@@ -411,6 +416,7 @@ assert max_pool(np.zeros((9, 9)), size=3).shape == (3, 3)
 # %%
 ex.max_pool.check(max_pool)
 # ex.max_pool.hint()
+# ex.max_pool.solution()
 
 # %% [markdown]
 # Pooling the photo twice keeps its content at a quarter of the width and height, with
@@ -457,6 +463,7 @@ assert dense_params(1600, 256) == 409_856
 # %%
 ex.dense_params.check(dense_params)
 # ex.dense_params.hint()
+# ex.dense_params.solution()
 
 # %% [markdown]
 # A convolution layer's filters do not depend on the image size: one 3×3×3 filter is
@@ -490,6 +497,7 @@ assert conv_params(5, 1, 6) == 156
 # %%
 ex.conv_params.check(conv_params)
 # ex.conv_params.hint()
+# ex.conv_params.solution()
 
 # %% [markdown]
 # ### Exercise 8: how much memory?
@@ -518,6 +526,7 @@ assert abs(memory_gb(500, "float16") - 1e-6) < 1e-15
 # %%
 ex.memory_gb.check(memory_gb)
 # ex.memory_gb.hint()
+# ex.memory_gb.solution()
 
 # %% [markdown]
 # Put together, for that 256×256×3 photo:
@@ -598,6 +607,7 @@ assert sum(lenet5_counts.values()) == 61706
 # %%
 ex.lenet5.check(lenet5_params)
 # ex.lenet5.hint()
+# ex.lenet5.solution()
 
 # %% [markdown]
 # Keras agrees. Here is the same network built with layers; `summary()` lists each layer's

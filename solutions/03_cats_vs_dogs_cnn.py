@@ -150,6 +150,7 @@ assert hidden_counts == {"train": {"cat": 2, "dog": 2, "fox": 2}, "validation": 
 # %%
 ex.count_photos.check(count_photos)
 # ex.count_photos.hint()
+# ex.count_photos.solution()
 
 # %%
 counts = pd.DataFrame(count_photos(photo_set.root)).T
@@ -222,6 +223,7 @@ np.testing.assert_allclose(augmentation(hidden_batch, training=False), hidden_ba
 # %%
 ex.augmentation.check(build_augmentation)
 # ex.augmentation.hint()
+# ex.augmentation.solution()
 
 # %% [markdown]
 # One training photo, augmented nine ways:
@@ -292,6 +294,7 @@ assert np.isclose(first_try.layers[0].get_config()["scale"], 1 / 255)
 # %%
 ex.first_cnn.check(build_first_cnn)
 # ex.first_cnn.hint()
+# ex.first_cnn.solution()
 
 # %%
 first_cnn = build_first_cnn()
@@ -367,6 +370,7 @@ assert np.issubdtype(scores_to_labels(np.array([0.9])).dtype, np.integer)
 # %%
 ex.scores_to_labels.check(scores_to_labels)
 # ex.scores_to_labels.hint()
+# ex.scores_to_labels.solution()
 
 # %% [markdown]
 # ### Exercise 5: accuracy and a crosstab
@@ -405,6 +409,7 @@ assert hidden_table.loc["All", "All"] == 300 and hidden_table.loc["cat", "All"] 
 # %%
 ex.prediction_summary.check(prediction_summary)
 # ex.prediction_summary.hint()
+# ex.prediction_summary.solution()
 
 # %%
 first_predictions = scores_to_labels(first_scores)
@@ -479,6 +484,7 @@ np.testing.assert_allclose(hidden_flat, 200.0, atol=0.5)
 # %%
 ex.photo_to_batch.check(photo_to_batch)
 # ex.photo_to_batch.hint()
+# ex.photo_to_batch.solution()
 
 # %% [markdown]
 # Put a file path or a web address of a photo in `MY_PHOTO` (in Colab, upload a file with

@@ -137,6 +137,7 @@ assert vgg_preprocess(hidden_copy.astype("uint8")).dtype == np.float32
 # %%
 ex.vgg_preprocess.check(vgg_preprocess)
 # ex.vgg_preprocess.hint()
+# ex.vgg_preprocess.solution()
 
 # %%
 for images, _ in datasets["train"].take(1):
@@ -198,6 +199,7 @@ assert np.isclose(full_size.layers[-2].get_config()["rate"], 0.4)
 # %%
 ex.frozen_model.check(build_frozen_model)
 # ex.frozen_model.hint()
+# ex.frozen_model.solution()
 
 # %% [markdown]
 # The structure, checked at full size (150×150, without downloading anything):
@@ -323,6 +325,7 @@ assert len(hidden_history.history["loss"]) == 1
 # %%
 ex.bottleneck_classifier.check(build_bottleneck_classifier)
 # ex.bottleneck_classifier.hint()
+# ex.bottleneck_classifier.solution()
 
 # %%
 (train_features, train_labels), (val_features, val_labels), (test_features, test_labels) = (
@@ -404,6 +407,7 @@ assert full_size.layers[-1].trainable and full_size.layers[-3].trainable
 # %%
 ex.unfreeze_last_block.check(unfreeze_last_block)
 # ex.unfreeze_last_block.hint()
+# ex.unfreeze_last_block.solution()
 
 # %%
 trainable_before = training.trainable_count(frozen_model)
@@ -560,6 +564,7 @@ assert kaggle_submission.problems(Path("hidden_submission.csv"), ["9", "4", "5"]
 # %%
 ex.write_submission.check(write_submission)
 # ex.write_submission.hint()
+# ex.write_submission.solution()
 
 # %% [markdown]
 # Write the file, then check it the way a competition would before scoring it: the

@@ -55,6 +55,13 @@ def command_run(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def command_publish(args: argparse.Namespace) -> int:
+    from cnn_course.authoring.publish import publish
+
+    publish(_root(args), args.out, repository=args.repository, branch=args.branch)
+    return 0
+
+
 def command_grade(args: argparse.Namespace) -> int:
     from cnn_course.grading import default_jobs
     from cnn_course.grading.batch import grade_path
@@ -132,6 +139,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="change one of the chapter's settings for this run, e.g. TRAIN_MODELS=False (repeatable)",
     )
     run.set_defaults(handler=command_run)
+
+    publish = commands.add_parser(
+        "publish",
+        help="write the student tree of a graded class (no answers, no hidden tests) for a public repository",
+    )
+    publish.add_argument("out", type=Path, help="an empty folder, or a clone of the public repository")
+    publish.add_argument("--repository", help="the public repository's address (default: public_repository)")
+    publish.add_argument("--branch", help="its branch (default: public_branch, else main)")
+    publish.set_defaults(handler=command_publish)
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
     grade.add_argument(

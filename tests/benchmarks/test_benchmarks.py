@@ -42,7 +42,9 @@ def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monk
     assert [r["model"] for r in figures["results"]] == ["better CNN", "first CNN"]
     assert all(r["epochs"] == 1 and r["images_per_second"] > 0 for r in figures["results"])
     assert "TensorFlow" in figures["hardware"] and figures["test_images"] > 0 and figures["commit"]
-    assert len(figures["better"]["test_accuracy_per_epoch"]) == 1
+    better = figures["better"]
+    assert list(better["test_accuracy_by_epoch"]) == ["1"], "the last epoch is always validated"
+    assert better["test_accuracy_with_flips_and_shifts"] > 0 and len(better["train_accuracy_per_epoch"]) == 1
 
 
 def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys, monkeypatch):

@@ -7,6 +7,8 @@ For each chapter it writes
   generate_assignment (solution regions replaced by a stub, hidden tests removed, graded
   cells locked), with no jupytext pairing so no answer can be synced back into it;
 - ``notebooks/NN_name.py``, the release as plain py:percent text for readable diffs;
+- ``src/cnn_course/checks/answers/chapterNN.json``, the reference answers ``solution()``
+  shows (see :mod:`cnn_course.authoring.answers`);
 
 and stamps the repository address from ``pyproject.toml`` into every setup cell and into
 the README's Colab badges. The output is deterministic: cell ids come from the content's
@@ -25,6 +27,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
 from cnn_course.authoring.course import Chapter, CourseConfig, chapters, load_config
 from cnn_course.authoring.execute import execute_notebook
 from cnn_course.authoring.nbgrader_course import release_assignment, temporary_course
@@ -128,6 +131,9 @@ def build(root: Path, out: Path | None = None, execute: bool = True, log=print) 
         writer.write(f"solutions/{chapter.name}.ipynb", jupytext.writes(solution, fmt="ipynb") + "\n")
         writer.write(f"notebooks/{chapter.name}.ipynb", notebook_text(release))
         writer.write(f"notebooks/{chapter.name}.py", release_text_form(release))
+        checks_module, answers = answers_of(solution)
+        if answers:
+            writer.write(f"{ANSWERS_FOLDER}/{checks_module}.json", answers_file_text(answers))
         titles.append((chapter, chapter_title(solution)))
     readme = (root / "README.md").read_text(encoding="utf-8")
     writer.write("README.md", stamp_readme(readme, badges_block(titles, config)))

@@ -1,17 +1,22 @@
 """Self-checks for learners: instant feedback without a grader (learntools-style).
 
-Each exercise in a notebook has an :class:`Exercise` with ``check(answer)`` and ``hint()``.
-``check`` runs the learner's function on a few cases and says one of three things:
-*not attempted yet* (the stub still raises ``NotImplementedError``), *not quite* with what
-was expected and what came back, or *correct*.
+Each exercise in a notebook has an :class:`Exercise` with ``check(answer)``, ``hint()`` and
+``solution()``. ``check`` runs the learner's function on a few cases and says one of three
+things: *not attempted yet* (the stub still raises ``NotImplementedError``), *not quite* with
+what was expected and what came back, or *correct*. ``solution()`` shows the reference answer
+where the course ships it (``answers/chapterNN.json``, written by ``cnn-course build``); a
+graded class's published tree leaves those files out, and ``solution()`` says so.
 """
 
 from __future__ import annotations
 
 import enum
 import html
+import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -140,8 +145,43 @@ def require_callable(answer: Any, name: str) -> Callable[..., Any]:
     return answer
 
 
+SOLUTIONS_OFF = (
+    "Solutions are turned off for this course: your instructor keeps them until the "
+    "exercises are graded. Try the hints: .hint(1), .hint(2), ..."
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Solution:
+    """The reference answer of one exercise, shown as code."""
+
+    exercise: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"A reference answer for {self.exercise} (yours may differ and still be right):\n\n{self.code}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>A reference answer for {html.escape(self.exercise)}</b> (yours may differ and still be "
+            f"right; compare them line by line, then run the check again):</p><pre>{html.escape(self.code)}</pre>"
+        )
+
+
+def load_answers(module: str) -> dict[str, dict[str, str]] | None:
+    """The answers file of a checks module (``cnn_course.checks.chapter01``), or None when absent."""
+    chapter = module.rsplit(".", 1)[-1]
+    try:
+        text = resources.files("cnn_course.checks").joinpath("answers", f"{chapter}.json").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return None
+    return json.loads(text)
+
+
 class Exercise:
-    """One exercise's self-check and hints."""
+    """One exercise's self-check, hints and reference answer."""
 
     def __init__(self, name: str, checker: Callable[[Any], None], hints: Sequence[str]):
         if not hints:
@@ -149,6 +189,8 @@ class Exercise:
         self.name = name
         self._checker = checker
         self._hints = list(hints)
+        # The chapter module that defines the exercise: its answers file has the same name.
+        self._module = sys._getframe(1).f_globals.get("__name__", "")
 
     def evaluate(self, answer: Any) -> Result:
         """Run the checks and return a :class:`Result` (``check`` shows it)."""
@@ -172,6 +214,18 @@ class Exercise:
     def hint(self, number: int = 1) -> None:
         """Show hint ``number`` (1 is the gentlest)."""
         show(self.hint_text(number))
+
+    def solution(self) -> None:
+        """Show the reference answer (or say that the instructor has turned solutions off)."""
+        show(self.solution_text())
+
+    def solution_text(self) -> Solution | str:
+        answers = load_answers(self._module)
+        if answers is None:
+            return SOLUTIONS_OFF
+        if self.name not in answers:
+            return f"There is no reference answer for {self.name} in this course's answers file."
+        return Solution(self.name, answers[self.name]["code"])
 
     def hint_text(self, number: int = 1) -> str:
         if not 1 <= number <= len(self._hints):
