@@ -116,12 +116,12 @@ def test_instructor_guide_uses_only_commands_and_options_that_exist():
     parser = make_parser()
     subcommands = parser._subparsers._group_actions[0].choices
     used = re.findall(r"cnn-course (\w+)", guide)
-    assert {"build", "grade"} <= set(used)
+    assert {"build", "grade", "publish"} <= set(used)
     for name in used:
         assert name in subcommands, f"the guide uses `cnn-course {name}`, which does not exist"
     options = {
         option
-        for name in ("build", "run", "grade")
+        for name in ("build", "run", "grade", "publish")
         for action in subcommands[name]._actions
         for option in action.option_strings
     }

@@ -75,7 +75,8 @@ def _prepare(out: Path, root: Path) -> None:
 def _public_pyproject(text: str, config: CourseConfig) -> str:
     text = re.sub(r'^repository = ".*"$', f'repository = "{config.repository}"', text, flags=re.M)
     text = re.sub(r'^branch = ".*"$', f'branch = "{config.branch}"', text, flags=re.M)
-    return re.sub(r"^public_(repository|branch) = .*\n", "", text, flags=re.M)
+    text = re.sub(r"^# A graded class keeps this repository private.*\n(#.*\n)*?(?=# public_)", "", text, flags=re.M)
+    return re.sub(r"^#? ?public_(repository|branch) = .*\n", "", text, flags=re.M)
 
 
 def publish(root: Path, out: Path, repository: str | None = None, branch: str | None = None, log=print) -> list[Path]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.signal import correlate2d
+from skimage.measure import block_reduce
 
 from cnn_course.checks.core import (
     Exercise,
@@ -37,9 +39,9 @@ def expected_output_size(size: int, kernel_size: int, padding: int = 0, stride: 
 
 
 def expected_convolve2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
-    padded = np.pad(np.asarray(image, dtype=np.float64), padding)
-    windows = sliding_window_view(padded, np.shape(kernel))[::stride, ::stride]
-    return np.einsum("ijab,ab->ij", windows, kernel)
+    # SciPy's cross-correlation (what deep learning calls convolution), then every stride-th position.
+    framed = np.pad(np.asarray(image, dtype=np.float64), pad_width=padding, mode="constant")
+    return correlate2d(framed, np.asarray(kernel, dtype=np.float64), mode="valid")[::stride, ::stride]
 
 
 def expected_conv_layer(image: np.ndarray, filters: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -53,10 +55,10 @@ def expected_relu(x: np.ndarray) -> np.ndarray:
 
 
 def expected_max_pool(x: np.ndarray, size: int = 2) -> np.ndarray:
-    height, width = (x.shape[0] // size) * size, (x.shape[1] // size) * size
-    cropped = x[:height, :width]
-    blocks = cropped.reshape(height // size, size, width // size, size, *x.shape[2:])
-    return blocks.max(axis=(1, 3))
+    # scikit-image's block reduction over whole windows; a partial window at the edge is dropped.
+    rows, columns = (x.shape[0] // size) * size, (x.shape[1] // size) * size
+    window = (size, size) + (1,) * (x.ndim - 2)
+    return block_reduce(x[:rows, :columns], block_size=window, func=np.max)
 
 
 LENET5_EXPECTED = {"C1": 156, "S2": 0, "C3": 2416, "S4": 0, "C5": 48120, "F6": 10164, "output": 850}

@@ -25,7 +25,14 @@ BASE_LAYERS = 19
 MODEL_LAYERS = 23
 BLOCK5 = 3 * (3 * 3 * 512 * 512 + 512)
 FINE_TUNING_TRAINABLE = FROZEN_TRAINABLE + BLOCK5  # 9,177,089
-HEAD = ["Flatten", "Dense", "Dropout", "Dense"]
+# The head the text asks for, as data: the layer class and its settings, in order.
+HEAD_SPEC = (
+    ("Flatten", {}),
+    ("Dense", {"units": 256, "activation": "relu"}),
+    ("Dropout", {"rate": 0.4}),
+    ("Dense", {"units": 1, "activation": "sigmoid"}),
+)
+HEAD = [kind for kind, _ in HEAD_SPEC]
 
 
 def full_size_base():
@@ -78,7 +85,9 @@ def _check_frozen(answer: Any) -> None:
     if model.get_layer("block5_conv3") is not base.get_layer("block5_conv3"):
         raise Mismatch("build the model from the base you were given (base.input and base.output).")
     if any(layer.trainable for layer in base.layers if layer.weights):
-        raise Mismatch("the VGG16 layers must be frozen (base.trainable = False) before training the new head.")
+        raise Mismatch(
+            "the VGG16 layers must be frozen (set the base's trainable attribute to False) before the head is trained."
+        )
     rate = model.layers[-2].get_config()["rate"]
     if not np.isclose(rate, 0.4):
         raise Mismatch(f"the Dropout rate should be 0.4, got {rate}.")
@@ -121,11 +130,12 @@ def _check_unfreeze(answer: Any) -> None:
 
     function = require_callable(answer, "unfreeze_last_block")
     base = full_size_base()
-    base.trainable = False
-    x = keras.layers.Flatten()(base.output)
-    x = keras.layers.Dense(256, activation="relu")(x)
-    x = keras.layers.Dropout(0.4)(x)
-    model = keras.Model(base.input, keras.layers.Dense(1, activation="sigmoid")(x))
+    for layer in base.layers:
+        layer.trainable = False
+    tensor = base.output
+    for kind, settings in HEAD_SPEC:
+        tensor = getattr(keras.layers, kind)(**settings)(tensor)
+    model = keras.Model(base.input, tensor)
     call(function, model)
     wrong = [
         layer.name
@@ -183,21 +193,20 @@ frozen_model = Exercise(
     "build_frozen_model",
     _check_frozen,
     [
-        "Set base.trainable = False, then build the head on base.output: Flatten, Dense(256, relu), Dropout(0.4), "
-        "Dense(1, sigmoid). Return keras.Model(base.input, outputs).",
-        "Calling layers on tensors builds one flat model: "
-        "x = layers.Flatten()(base.output); x = layers.Dense(...)(x); ...",
+        "Freeze the base first: every Keras model has a `trainable` attribute. Then stack the head on the "
+        "base's output, in the order the text lists: flatten, 256 ReLU units, dropout of 0.4, one sigmoid unit.",
+        "With the functional API you call each layer on the tensor the previous one returned, starting from "
+        "`base.output`; the model then runs from `base.input` to the last tensor.",
     ],
 )
 bottleneck_classifier = Exercise(
     "build_bottleneck_classifier",
     _check_bottleneck,
     [
-        "The features are VGG16's block5_pool output: start with keras.Input(shape=feature_shape), then the same head "
-        "as the frozen model.",
-        "keras.Sequential([keras.Input(feature_shape), Flatten(), Dense(256, 'relu'), Dropout(0.4), "
-        "Dense(1, 'sigmoid')]), "
-        "then model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']).",
+        "The features are VGG16's block5_pool output, so the model's input has the shape `feature_shape`; "
+        "after it comes the same head as in the frozen model.",
+        "A Sequential model is enough: an Input, then the four head layers. Compile it with Adam, the loss for "
+        "a yes/no answer given as one probability, and the accuracy metric.",
     ],
 )
 unfreeze_last_block = Exercise(
