@@ -86,8 +86,35 @@ def describe_call(name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> str
     return f"{name}({', '.join(parts)})"
 
 
+TIME_LIMIT_SECONDS = 30  # for one call of the learner's function inside a check
+
+
+class _TookTooLong(BaseException):
+    """Raised inside the learner's function when its time is up (a BaseException, so that
+    a learner's ``except Exception`` cannot swallow it)."""
+
+
+def _with_time_limit(function: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return function(*args, **kwargs)  # no timer outside the main thread or on Windows
+
+    def stop(signum, frame):
+        raise _TookTooLong
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT_SECONDS)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's function; an error becomes a Mismatch naming the call.
+    """Call the learner's function; an error or an endless loop becomes a Mismatch naming the call.
 
     ``NotImplementedError`` passes through so the exercise reads as not attempted.
     Arrays are copied first so a function that changes its input cannot spoil later cases.
@@ -95,9 +122,14 @@ def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     name = getattr(function, "__name__", "your function")
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
-        return function(*copies, **kwargs)
+        return _with_time_limit(function, copies, kwargs)
     except NotImplementedError:
         raise
+    except _TookTooLong:
+        raise Mismatch(
+            f"{describe_call(name, args, kwargs)} did not finish within {TIME_LIMIT_SECONDS} s. "
+            "Is there a loop that never ends (a `while` whose condition never changes)?"
+        ) from None
     except Exception as error:
         raise Mismatch(f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {error}") from error
 
@@ -205,6 +237,13 @@ class Exercise:
             )
         except Mismatch as mismatch:
             return Result(self.name, Status.INCORRECT, str(mismatch) + " Stuck? Call .hint().")
+        except Exception as error:  # noqa: BLE001 - a check must answer, whatever it was given
+            return Result(
+                self.name,
+                Status.INCORRECT,
+                f"the check could not use this answer ({type(error).__name__}: {error}). Pass the function "
+                f"or value the exercise asks for, as its text describes. Stuck? Call .hint().",
+            )
         return Result(self.name, Status.CORRECT, "well done, every case matches.")
 
     def check(self, answer: Any) -> None:

@@ -1,0 +1,75 @@
+"""``cnn-course benchmark grading``: how much faster a class grades with parallel workers.
+
+A class of ``--students`` copies of a chapter's solution notebook (every cell runs, as in the
+slowest real submission) is graded twice by ``cnn-course grade``'s own code: with one worker,
+then with ``--jobs`` workers. The scores must agree; the speed-up is the ratio of the two
+wall times, measured side by side in one run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from cnn_course.benchmarks.common import hardware, run_stamp, write_json
+
+CHAPTER = None
+ALIASES = ("grading",)
+SUMMARY = "grading a class with one worker and with several (cnn-course grade --jobs)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--chapter", default="01", help="the chapter whose solutions form the class (default: 01)")
+    parser.add_argument("--students", type=int, default=40, help="submissions in the class (default: 40)")
+    parser.add_argument("--jobs", type=int, default=2, help="workers of the parallel run (default: 2)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def run(root: Path, args) -> int:
+    grading_speed(root, args.chapter, args.students, args.jobs, args.json)
+    return 0
+
+
+def grading_speed(
+    root: Path, chapter: str = "01", students: int = 40, jobs: int = 2, json_out: Path | None = None, log=print
+) -> dict:
+    from cnn_course.authoring.course import find_chapter
+    from cnn_course.errors import CourseError
+    from cnn_course.grading.batch import grade_path
+
+    found = find_chapter(root, chapter)
+    solution = root / "solutions" / f"{found.name}.ipynb"
+    log(f"hardware: {hardware()}")
+    log(f"run: {run_stamp()}")
+    log(f"a class of {students} copies of {solution.name}, graded with 1 worker and with {jobs}")
+    figures: dict = {"hardware": hardware(), **run_stamp(), "chapter": found.name, "students": students}
+    with tempfile.TemporaryDirectory(prefix="cnn-course-grading-bench-") as folder:
+        submissions = Path(folder) / "submissions"
+        submissions.mkdir()
+        for number in range(students):
+            shutil.copyfile(solution, submissions / f"student{number:03d}.ipynb")
+        scores = {}
+        for workers in (1, jobs):
+            started = time.perf_counter()
+            rows = grade_path(
+                submissions,
+                Path(folder) / f"jobs{workers}" / "grades.csv",
+                root,
+                chapter=chapter,
+                jobs=workers,
+                log=lambda *_: None,
+            )
+            seconds = time.perf_counter() - started
+            scores[workers] = sorted((row.student_id, row.score, row.status) for row in rows)
+            figures[f"seconds_with_{workers}_jobs"] = round(seconds, 1)
+            log(f"{workers} worker(s): {seconds:.0f} s, {seconds / students:.1f} s per notebook")
+    if scores[1] != scores[jobs]:
+        raise CourseError("the parallel run gave other scores than the sequential one: grading is not repeatable")
+    speedup = figures["seconds_with_1_jobs"] / figures[f"seconds_with_{jobs}_jobs"]
+    figures["speedup"] = round(speedup, 2)
+    log(f"speed-up with {jobs} workers: {speedup:.2f}x (the same scores both times)")
+    if json_out:
+        write_json(json_out, figures)
+    return figures

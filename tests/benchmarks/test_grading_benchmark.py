@@ -1,0 +1,24 @@
+"""cnn-course benchmark grading: one worker against several, on a tiny course."""
+
+from __future__ import annotations
+
+import json
+
+from cnn_course.authoring.build import build
+from cnn_course.cli import main
+from tests.helpers import mini_course
+
+
+def test_the_grading_benchmark_reports_both_runs_and_their_ratio(tmp_path, capsys):
+    course = mini_course(tmp_path / "course")
+    build(course, execute=False, log=lambda *_: None)
+    out = tmp_path / "figures.json"
+    arguments = ["--root", str(course), "benchmark", "grading", "--students", "3", "--jobs", "2", "--json", str(out)]
+    assert main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "1 worker(s):" in printed and "2 worker(s):" in printed and "s per notebook" in printed
+    assert "the same scores both times" in printed and "hardware:" in printed
+    figures = json.loads(out.read_text())
+    assert figures["students"] == 3 and figures["chapter"] == "01_doubling"
+    assert figures["seconds_with_1_jobs"] > 0 and figures["seconds_with_2_jobs"] > 0
+    assert figures["speedup"] == round(figures["seconds_with_1_jobs"] / figures["seconds_with_2_jobs"], 2)
