@@ -569,8 +569,10 @@ for index in range(3):
 #    256 filters, then global max pooling: about 2 million parameters, no big dense layer.
 # 2. **Batch normalisation** after each convolution keeps the values in a steady range,
 #    so a high learning rate is stable. **GELU** is a smooth ReLU.
-# 3. **Augmentation** inside the model: random horizontal flips and shifts of up to 2
-#    pixels (reflected at the border). Active during `fit` only.
+# 3. **Augmentation** inside the model: random horizontal flips and shifts of up to 4
+#    pixels (reflected at the border). Active during `fit` only. (With shifts of 2 pixels,
+#    as the fastest 10-epoch recipes use, this 16-epoch run learned its training images to
+#    98% but the test images to 89%: it needs the harder task.)
 # 4. **Label smoothing** (0.2): the targets are 0.82 for the true class and 0.02 for the
 #    others, so the model is not pushed to infinite confidence.
 # 5. **SGD with Nesterov momentum** and a large batch of 512, with **weight decay**, which
@@ -613,13 +615,15 @@ def conv_group(x, filters):
     return layers.Activation("gelu")(x)
 
 
-def build_better_cnn(input_shape=(32, 32, 3), num_classes=10, widths=(64, 256, 256), precision="float32"):
+def build_better_cnn(input_shape=(32, 32, 3), num_classes=10, widths=(64, 256, 256), precision="float32",
+                     max_shift=4):
     """Flip-and-shift augmentation, three pool-early groups, global max pooling, scaled logits."""
     keras.mixed_precision.set_global_policy(precision)  # the layers created below compute in this precision
     try:
         inputs = keras.Input(shape=input_shape)
         x = layers.RandomFlip("horizontal")(inputs)
-        x = layers.RandomTranslation(2 / 32, 2 / 32, fill_mode="reflect", interpolation="nearest")(x)
+        shift = max_shift / input_shape[0]  # as a fraction of the image size
+        x = layers.RandomTranslation(shift, shift, fill_mode="reflect", interpolation="nearest")(x)
         for filters in widths:
             x = conv_group(x, filters)
         x = layers.GlobalMaxPooling2D()(x)
