@@ -18,6 +18,7 @@ from cnn_course.checks.core import (
     Exercise,
     Mismatch,
     call,
+    call_in_place,
     compare_arrays,
     compare_numbers,
     describe_call,
@@ -127,7 +128,7 @@ def _check_relu(answer: Any) -> None:
         got = call(function, x)
         compare_arrays(got, expected_relu(original), describe_call("relu", (x,), {}))
     sample = np.array([-1.0, 2.0])
-    function(sample)
+    call_in_place(function, sample)
     if not np.array_equal(sample, [-1.0, 2.0]):
         raise Mismatch(
             "relu changed its input array in place. Return a new array instead, e.g. build it with "

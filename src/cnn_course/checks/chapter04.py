@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, require_callable
+from cnn_course.checks.core import Exercise, Mismatch, call, call_in_place, compare_arrays, require_callable
 from cnn_course.checks.models import require_model
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
@@ -45,7 +45,7 @@ def _check_preprocess(answer: Any) -> None:
     function = require_callable(answer, "vgg_preprocess")
     images = np.random.default_rng(1).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
     original = images.copy()
-    got = function(images)  # not call(): the point is to see whether *this* array changes
+    got = call_in_place(function, images)  # the point is to see whether *this* array changes
     if not np.array_equal(images, original):
         raise Mismatch(
             "vgg_preprocess changed the array it was given: preprocess_input works in place on float "
