@@ -7,6 +7,7 @@ what learners train, and it names the hardware they were measured on.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -25,8 +26,10 @@ class ModelResult:
     validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
 
 
+@functools.cache
 def run_stamp() -> dict[str, str]:
-    """When and from which commit of the course a figure was measured."""
+    """When and from which commit of the course a figure was measured: taken once, when the run
+    starts, so files saved at its end name the code that ran even if commits came in between."""
     import datetime
     import subprocess
 
@@ -65,7 +68,7 @@ def format_results(results: list[ModelResult], accuracy_label: str) -> str:
     for r in results:
         lines.append(
             f"{r.model:<12} {r.parameters:>11,} {r.epochs:>7} {r.seconds:>9.0f}s {r.images_per_second:>9,.0f} "
-            f"{r.validation_accuracy:>14.1%}"
+            f"{r.validation_accuracy:>14.2%}"
         )
     return "\n".join(lines)
 

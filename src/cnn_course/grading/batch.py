@@ -23,10 +23,11 @@ from pathlib import Path
 
 from cnn_course.authoring.cells import grade_id, nbgrader_meta
 from cnn_course.authoring.course import Chapter, chapters, find_chapter, load_config
+from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
 from cnn_course.authoring.source import read_source
 from cnn_course.errors import CourseError
-from cnn_course.grading import DEFAULT_CELL_TIMEOUT
+from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.feedback import feedback_page, handed_out_tests
 from cnn_course.grading.inspection import Inspection, inspect, load
 from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, unpack, unwrap
@@ -130,8 +131,17 @@ def grade_submissions(
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     chapter: str | None = None,
     show_hidden: bool = False,
+    kernel_threads: int | None = None,
 ) -> list[GradeRow]:
-    """Grade ``submissions`` one after the other in this process (a worker of :func:`grade_path`)."""
+    """Grade ``submissions`` one after the other in this process (a worker of :func:`grade_path`).
+
+    ``kernel_threads`` caps the threads each notebook's TensorFlow and OpenMP may use, so that
+    workers side by side do not each start a thread per core and fight over the cores."""
+    if kernel_threads:
+        threads = str(kernel_threads)
+        names = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+        with temporary_environment(dict.fromkeys(names, threads)):
+            return grade_submissions(submissions, root, feedback_dir, cell_timeout, chapter, show_hidden)
     config = load_config(root)
     course_chapters = {c.name: c for c in chapters(root)}
     wanted = find_chapter(root, chapter).name if chapter else None
@@ -217,9 +227,10 @@ def grade_in_parallel(submissions: list[Submission], jobs: int, **settings) -> l
     shares = split_for_workers(submissions, jobs)
     if len(shares) <= 1:
         return grade_submissions(submissions, **settings)
+    threads = max(1, default_jobs() // len(shares))
     # spawn: each worker starts clean, with nothing inherited from this process's threads.
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(grade_submissions, share, **settings) for share in shares]
+        futures = [pool.submit(grade_submissions, share, kernel_threads=threads, **settings) for share in shares]
         rows = [row for future in futures for row in future.result()]
     order = {(s.student_id, s.name): i for i, s in enumerate(submissions)}
     return sorted(rows, key=lambda row: order.get((row.student_id, row.file), len(order)))
