@@ -11,7 +11,7 @@
 # hand, a check that training really happened, and per-class accuracy.
 #
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
-# with patience: on the course's 2-core CPU the two training cells took 14 and 36 minutes
+# with patience: on the course's 2-core CPU the two training cells took 14 and 40 minutes
 # (a whole run of the chapter has not been timed yet), or set `TRAIN_MODELS = False` below to
 # load trained models. Training keeps checkpoints, so if Colab disconnects, run the notebook
 # again and it resumes.
@@ -58,7 +58,7 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** Training this chapter's two models took
-# 14 and 36 minutes on the course's 2-core CPU (README, "Benchmarks", 2026-11-22); a GPU
+# 14 and 40 minutes on the course's 2-core CPU (README, "Benchmarks", 2026-11-22); a GPU
 # should need minutes, but that has not been measured yet. With
 # `TRAIN_MODELS = False` the training cells instead load the weights that the course's own
 # benchmark run produced (downloaded once, checked against their SHA-256), and the rest of
@@ -592,9 +592,9 @@ plotting.line_chart(steps, [float(schedule(step)) for step in steps], "Learning 
 plt.show()
 
 # %% [markdown]
-# Training it: the recipe's 14 epochs took 36 minutes on the course's 2-core CPU and reached
-# 89.1% on the held-out split with test-time flips (README, "Benchmarks"); it has not been
-# timed on a GPU yet. With
+# Training it: the recipe's 16 epochs took 40 minutes on the course's 2-core CPU and reached
+# 89.96% on the held-out split with test-time flips and shifts (89.2% without them; README,
+# "Benchmarks", 2026-11-22); it has not been timed on a GPU yet. With
 # `TRAIN_MODELS = False` the cell loads the weights of that benchmark run instead.
 
 # %%
@@ -653,7 +653,7 @@ plt.show()
 #   feature maps, filter visualisation, occlusion and Grad-CAM show *why*.
 # - Pooling early, batch normalisation, augmentation, label smoothing, Nesterov SGD with a
 #   warm-up and decay schedule, mixed precision and test-time flips make a better model that
-#   trained in 36 minutes on a 2-core CPU. The README lists
+#   trained in 40 minutes on a 2-core CPU. The README lists
 #   the accuracies and times we measured, and on which hardware.
 #
 # **Next:** Chapter 3 trains a CNN on real photos of cats and dogs from folders.
