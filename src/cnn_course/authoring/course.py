@@ -19,6 +19,9 @@ CHAPTER_FILE = re.compile(r"^(?P<number>\d{2})_(?P<slug>[a-z0-9_]+)\.py$")
 class CourseConfig:
     repository: str
     branch: str
+    # A graded class's public student tree (`cnn-course publish`); None in an open course.
+    public_repository: str | None = None
+    public_branch: str = "main"
 
     @property
     def github_path(self) -> str:
@@ -69,7 +72,12 @@ def load_config(root: Path) -> CourseConfig:
     missing = [key for key in ("repository", "branch") if not settings.get(key)]
     if missing:
         raise CourseError(f"{root / 'pyproject.toml'}: [tool.cnn-course] needs {', '.join(missing)}")
-    return CourseConfig(repository=settings["repository"], branch=settings["branch"])
+    return CourseConfig(
+        repository=settings["repository"],
+        branch=settings["branch"],
+        public_repository=settings.get("public_repository"),
+        public_branch=settings.get("public_branch", "main"),
+    )
 
 
 def chapters(root: Path) -> list[Chapter]:

@@ -36,18 +36,14 @@ _SKIPPED_NAMES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 def public_config(root: Path, repository: str | None = None, branch: str | None = None) -> CourseConfig:
     """The course's settings with the public repository and branch in place of the private ones."""
-    import tomllib
-
     config = load_config(root)
-    with open(root / "pyproject.toml", "rb") as handle:
-        settings = tomllib.load(handle).get("tool", {}).get("cnn-course", {})
-    repository = repository or settings.get("public_repository")
+    repository = repository or config.public_repository
     if not repository:
         raise CourseError(
             "publish needs the public repository the students will open: set public_repository "
             "(and public_branch) in [tool.cnn-course] of pyproject.toml, or pass --repository URL"
         )
-    public = replace(config, repository=repository.rstrip("/"), branch=branch or settings.get("public_branch", "main"))
+    public = replace(config, repository=repository.rstrip("/"), branch=branch or config.public_branch)
     public.github_path  # noqa: B018 - refuses an address that is not on GitHub, before anything is written
     return public
 
