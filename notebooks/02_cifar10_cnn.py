@@ -572,9 +572,9 @@ def predict_with_flips_and_shifts(model, images, batch_size=1024):
     return sum(predict_with_flips(model, shifted(images, dy, dx), batch_size) for dy, dx in views) / len(views)
 
 
-BETTER_EPOCHS = 16
+BETTER_EPOCHS = 18
 BETTER_BATCH_SIZE = 512
-VALIDATE_EVERY = 4  # epochs between validation passes: each costs as much as 1/5 of a training epoch here
+VALIDATE_EVERY = 6  # epochs between validation passes: each costs as much as 1/5 of a training epoch here
 
 # %% [markdown]
 # The schedule, drawn before training: a straight climb, then the cosine.
