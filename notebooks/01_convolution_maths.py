@@ -11,10 +11,14 @@
 #
 # **Runs on:** a CPU is enough; nothing is downloaded. About 45 minutes.
 #
-# Each exercise has a cell marked `YOUR CODE HERE`. Replace `raise NotImplementedError()`
-# with your code, run the cell, then run the check below it. Stuck? Each check has
-# hints, from a nudge to the method: `.hint(1)`, `.hint(2)`; `.solution()` shows a reference
-# answer (unless your instructor has turned solutions off for a graded class).
+# **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
+# `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
+# The graded cell below it tests your answer, and the check cell after that says what is
+# right or wrong. Stuck? `.hint(1)`, `.hint(2)`, ... give nudges, not the answer;
+# `.solution()` shows a reference answer with a short explanation (unless your instructor
+# has turned solutions off for a graded class). **Run all** stops at the first exercise
+# you have not finished, with a sentence saying what is missing: finish it, then run on
+# from there.
 
 # %% [markdown]
 # ## Setup
@@ -77,14 +81,14 @@ plt.show()
 
 # %% [markdown]
 # Most of this chapter works on one channel. We turn the photo into brightness values in
-# [0, 1] (a weighted sum of R, G and B) and zoom into a 10×10 patch around an eye to see
-# the numbers themselves.
+# [0, 1] (a weighted sum of R, G and B) and zoom into a 10×10 patch of the face (fur
+# between the eyes) to see the numbers themselves.
 
 # %%
 gray = photos.to_grayscale(photo)
-eye_patch = gray[90:100, 270:280]
+face_patch = gray[90:100, 270:280]
 print("grayscale shape:", gray.shape, " dtype:", gray.dtype)
-plotting.show_values(eye_patch * 255, "Brightness (0–255) of a 10×10 patch around the eye")
+plotting.show_values(face_patch * 255, "Brightness (0–255) of a 10×10 patch of fur between the eyes")
 plt.show()
 
 # %% [markdown]
@@ -98,6 +102,16 @@ plt.show()
 #   the edges;
 # - **stride** is the step between two positions: stride 2 skips every other one.
 #
+# Here a 3×3 window slides over a 5×5 input (dark) framed by one ring of zero padding
+# (light), with stride 2: it jumps two columns at a time, so the first output row has 3
+# values, and so does every column: the output is 3×3.
+
+# %%
+plotting.show_window_positions(size=5, kernel=3, padding=1, stride=2,
+                               title="A 3×3 window over a 5×5 input with padding 1 and stride 2")
+plt.show()
+
+# %% [markdown]
 # Along one side, the kernel's first position starts at 0 and its last must still fit
 # inside the padded input.
 #
@@ -114,6 +128,7 @@ def conv_output_size(size, kernel_size, padding=0, stride=1):
 
 
 # %%
+ex.output_size.grade(conv_output_size)
 assert conv_output_size(32, 3) == 30, "a 3-pixel kernel fits 30 times along a 32-pixel side"
 assert conv_output_size(5, 3, padding=1) == 5, "padding 1 with a 3-pixel kernel keeps the size"
 assert conv_output_size(7, 3, stride=2) == 3
@@ -148,6 +163,7 @@ def convolve2d(image, kernel, padding=0, stride=1):
 
 
 # %%
+ex.convolve2d.grade(convolve2d)
 tiny_image = np.arange(9.0).reshape(3, 3)
 tiny_kernel = np.array([[1.0, 0.0], [0.0, -1.0]])
 assert convolve2d(tiny_image, tiny_kernel).shape == (2, 2)
@@ -247,6 +263,7 @@ def conv_layer(image, filters, bias):
 
 
 # %%
+ex.conv_layer.grade(conv_layer)
 ones_image = np.ones((5, 5, 3))
 ones_filters = np.ones((3, 3, 3, 2))
 assert conv_layer(ones_image, ones_filters, np.array([0.0, 1.0])).shape == (3, 3, 2)
@@ -295,6 +312,7 @@ def relu(x):
 
 
 # %%
+ex.relu.grade(relu)
 np.testing.assert_array_equal(relu(np.array([-3.0, 0.0, 2.5])), [0.0, 0.0, 2.5])
 assert relu(np.zeros((2, 3, 4))).shape == (2, 3, 4)
 
@@ -334,6 +352,7 @@ def max_pool(x, size=2):
 
 
 # %%
+ex.max_pool.grade(max_pool)
 counting = np.arange(16.0).reshape(4, 4)
 np.testing.assert_array_equal(max_pool(counting), [[5.0, 7.0], [13.0, 15.0]])
 assert max_pool(np.zeros((5, 7))).shape == (2, 3), "leftover rows and columns are dropped"
@@ -376,6 +395,7 @@ def dense_params(n_inputs, units, use_bias=True):
 
 
 # %%
+ex.dense_params.grade(dense_params)
 assert dense_params(4, 3, use_bias=False) == 12
 assert dense_params(4, 3) == 15
 
@@ -403,6 +423,7 @@ def conv_params(kernel_size, in_channels, filters, use_bias=True):
 
 
 # %%
+ex.conv_params.grade(conv_params)
 assert conv_params(3, 3, 32) == 896
 assert conv_params(3, 3, 32, use_bias=False) == 864
 
@@ -426,6 +447,7 @@ def memory_gb(n_numbers, dtype):
 
 
 # %%
+ex.memory_gb.grade(memory_gb)
 assert abs(memory_gb(10**9, "float32") - 4.0) < 1e-9
 assert abs(memory_gb(10**9, "float64") - 8.0) < 1e-9
 
@@ -444,14 +466,15 @@ conv_weights = conv_params(3, 3, 32, use_bias=False)
 print(f"dense layer, 1,000 units: {dense_weights:,} weights = "
       f"{memory_gb(dense_weights, 'float32'):.2f} GB in float32, {memory_gb(dense_weights, 'float64'):.2f} GB in float64")
 print(f"conv layer, 32 filters of 3×3×3: {conv_weights:,} weights = {memory_gb(conv_weights, 'float32') * 1e6:.1f} kB")
+print(f"the dense layer has {dense_weights / conv_weights:,.0f} times the weights of the conv layer")
 plotting.bar_chart(["dense, 1,000 units", "conv, 32 filters 3×3"], [dense_weights, conv_weights],
                    "Weights of a first layer on a 256×256×3 photo", "layer", "weights (log scale)", log=True)
 plt.show()
 
 # %% [markdown]
 # The dense layer needs about 0.79 GB for its first layer alone (1.57 GB in float64), and
-# 200,000 times the weights of the convolution layer, which looks at the whole photo with
-# 864 weights. Watch the units when you do this sum: 1,572,864,000 bytes is 1.57
+# about 227,556 times the weights of the convolution layer (printed above), which looks at
+# the whole photo with 864 weights. Watch the units when you do this sum: 1,572,864,000 bytes is 1.57
 # *gigabytes*, not terabytes. The dense layer also treats neighbouring pixels no
 # differently from distant ones, so it throws away the layout of the image.
 
@@ -490,6 +513,7 @@ def lenet5_params():
 
 
 # %%
+ex.lenet5.grade(lenet5_params)
 lenet5_counts = lenet5_params()
 assert list(lenet5_counts) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
 assert lenet5_counts["C1"] == 156
@@ -521,11 +545,15 @@ lenet5.summary()
 keras_counts = {layer.name: layer.count_params() for layer in lenet5.layers if layer.name != "flatten"}
 comparison = pd.DataFrame({"your count": lenet5_params(), "Keras": keras_counts})
 comparison.loc["total"] = comparison.sum()
+total = sum(keras_counts.values())
+print(f"C5 and the dense layers: {(keras_counts['C5'] + keras_counts['F6'] + keras_counts['output']) / total:.1%} "
+      f"of the parameters; C5 alone {keras_counts['C5'] / total:.1%}; C1 and C3: {keras_counts['C1'] + keras_counts['C3']:,}")
 comparison
 
 # %% [markdown]
-# Nearly 80% of LeNet-5's 61,706 parameters sit in C5 and the dense layers at the end; the
-# first two convolution layers, which scan the whole image, need only 2,572.
+# 95.8% of LeNet-5's 61,706 parameters sit in C5 and the dense layers at the end (C5
+# alone holds 78%); the first two convolution layers, which scan the whole image, need
+# only 2,572 (all printed above).
 
 # %%
 plotting.bar_chart(list(keras_counts), list(keras_counts.values()), "LeNet-5: parameters per layer",

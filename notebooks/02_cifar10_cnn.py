@@ -10,6 +10,15 @@
 # **You will write:** pixel scaling, one-hot labels, the first CNN, its layer shapes by
 # hand, a check that training really happened, and per-class accuracy.
 #
+# **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
+# `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
+# The graded cell below it tests your answer, and the check cell after that says what is
+# right or wrong. Stuck? `.hint(1)`, `.hint(2)`, ... give nudges, not the answer;
+# `.solution()` shows a reference answer with a short explanation (unless your instructor
+# has turned solutions off for a graded class). **Run all** stops at the first exercise
+# you have not finished, with a sentence saying what is missing: finish it, then run on
+# from there.
+#
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
 # with patience: on the course's 2-core CPU the two training cells took 14 and 40 minutes
 # (a whole run of the chapter has not been timed yet), or set `TRAIN_MODELS = False` below to
@@ -46,6 +55,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from keras import layers
 from sklearn.model_selection import train_test_split
 
@@ -127,6 +137,7 @@ def scale_images(x):
 
 
 # %%
+ex.scale_images.grade(scale_images)
 sample_pixels = np.array([[[0, 51, 255]]], dtype=np.uint8)
 np.testing.assert_allclose(scale_images(sample_pixels), [[[0.0, 0.2, 1.0]]], atol=1e-6)
 assert scale_images(sample_pixels).dtype == np.float32
@@ -160,6 +171,7 @@ def one_hot(labels, num_classes):
 
 
 # %%
+ex.one_hot.grade(one_hot)
 np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
 assert one_hot(np.array([[9], [1]]), 10).shape == (2, 10)
 
@@ -193,6 +205,19 @@ print("same as Keras:", np.array_equal(y_train_onehot, keras.utils.to_categorica
 # network cannot rely on any single one; it is off when the model predicts. The
 # convolutions use no padding, as in Chapter 1.
 #
+# The last layer computes ten raw scores, one per class, any real numbers. **Softmax**
+# turns them into probabilities: it takes `exp` of each score (so every value is
+# positive) and divides by their sum (so they add up to 1). The largest score gets the
+# largest share, and adding the same number to every score changes nothing.
+
+# %%
+class_scores = np.array([2.0, 1.0, 0.1, -1.0])
+probabilities = np.exp(class_scores) / np.exp(class_scores).sum()
+print("scores", class_scores, "→ probabilities", probabilities.round(3), "sum", probabilities.sum().round(6))
+print("same as Keras:", np.allclose(probabilities, keras.ops.softmax(class_scores)))
+print("scores + 5 give", (np.exp(class_scores + 5) / np.exp(class_scores + 5).sum()).round(3))
+
+# %% [markdown]
 # ### Exercise 3: build it
 #
 # Write `build_first_cnn()` that returns this model as a `keras.Sequential` starting with
@@ -202,10 +227,22 @@ print("same as Keras:", np.array_equal(y_train_onehot, keras.utils.to_categorica
 def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
     """The classic first CIFAR-10 CNN (477,994 parameters)."""
     # YOUR CODE HERE
-    raise NotImplementedError()
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Conv2D(____, 3, activation=____),
+        layers.Conv2D(____, 3, activation=____),
+        layers.MaxPooling2D(____),
+        layers.Dropout(____),
+        # ... the second block, with 64 filters ...
+        layers.Flatten(),
+        layers.Dense(____, activation=____),
+        layers.Dropout(____),
+        layers.Dense(num_classes, activation=____),
+    ], name="first_cnn")
 
 
 # %%
+ex.first_cnn.grade(build_first_cnn)
 first_try = build_first_cnn()
 assert first_try.output_shape == (None, 10), "ten class probabilities per image"
 assert first_try.count_params() == 477_994, f"expected 477,994 parameters, got {first_try.count_params():,}"
@@ -232,6 +269,7 @@ def layer_shapes_by_hand():
 
 
 # %%
+ex.hand_shapes.grade(layer_shapes_by_hand)
 by_hand = layer_shapes_by_hand()
 assert tuple(by_hand["conv1"]) == (30, 30, 32)
 assert list(by_hand) == ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "flatten"]
@@ -248,6 +286,58 @@ ex.hand_shapes.check(layer_shapes_by_hand)
 # %%
 first_cnn = build_first_cnn()
 first_cnn.summary()
+
+# %% [markdown]
+# ### How far one value sees: the receptive field
+#
+# One value of conv1 depends on a 3×3 patch of the image: its **receptive field**. One
+# value of conv2 looks at 3×3 values of conv1, which together cover 5×5 pixels. Pooling
+# doubles the step between neighbouring values, so every layer after it widens the field
+# twice as fast. For each layer, with kernel `k` and stride `s`:
+# field = previous field + (k − 1) × step, and step = previous step × s.
+
+# %%
+receptive_fields, field, step = {}, 1, 1
+for name, kernel, stride in [("conv1", 3, 1), ("conv2", 3, 1), ("pool1", 2, 2),
+                             ("conv3", 3, 1), ("conv4", 3, 1), ("pool2", 2, 2)]:
+    field, step = field + (kernel - 1) * step, step * stride
+    receptive_fields[name] = field
+print(receptive_fields)
+plotting.show_receptive_fields(x_train[0], receptive_fields,
+                               "Receptive fields of the first CNN's layers on a 32×32 image")
+plt.show()
+
+# %% [markdown]
+# Each value of the last pooling layer sees 16×16 of the 32×32 pixels (the last number
+# above): enough for a wheel or a head, not the whole object. The dense layer then
+# combines all of them.
+#
+# ### The functional API
+#
+# `keras.Sequential` stacks layers in a line. The **functional API** builds the same
+# models, and more: you create an `Input`, call each layer on a tensor to get the next
+# tensor, then name the inputs and outputs of the model. Here one small CNN written both
+# ways:
+
+# %%
+sequential_model = keras.Sequential([
+    keras.Input(shape=(32, 32, 3)),
+    layers.Conv2D(16, 3, activation="relu"),
+    layers.GlobalAveragePooling2D(),
+    layers.Dense(10, activation="softmax"),
+])
+
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(16, 3, activation="relu")(inputs)
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Dense(10, activation="softmax")(x)
+functional_model = keras.Model(inputs, outputs)
+print("parameters:", sequential_model.count_params(), "and", functional_model.count_params())
+
+# %% [markdown]
+# Because layers are calls, a plain Python function can add a group of layers, and a
+# model can branch, merge or reuse a layer. Section 8 builds the better CNN that way, and
+# Chapter 4 puts a new head on VGG16 with it.
 
 # %% [markdown]
 # ## 4. Training
@@ -267,14 +357,25 @@ first_cnn.summary()
 # `.keras` files.)
 
 # %%
+checkpoints = training.checkpoint_dir("cifar10_first_cnn")  # in the work folder: on Drive when it is mounted
+first_callbacks = [
+    keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True),
+    keras.callbacks.ModelCheckpoint(str(checkpoints / "best.keras"), monitor="val_loss", save_best_only=True),
+    keras.callbacks.BackupAndRestore(backup_dir=str(checkpoints / "backup")),
+]
+
+# %% [markdown]
+# (`training.resumable_callbacks(name, patience=...)` in the course package returns this
+# same list; the later chapters use it.) Then compile, and fit:
+
+# %%
 weights_before = [w.copy() for w in first_cnn.get_weights()]
 first_cnn.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
 if TRAIN_MODELS:
     started = time.perf_counter()
     first_history = first_cnn.fit(
         x_train_scaled, y_train_onehot, validation_data=(x_val_scaled, y_val_onehot),
-        epochs=smoke.epochs(30), batch_size=64,
-        callbacks=training.resumable_callbacks("cifar10_first_cnn", patience=5),
+        epochs=smoke.epochs(30), batch_size=64, callbacks=first_callbacks,
     )
     first_seconds = time.perf_counter() - started
 else:
@@ -305,6 +406,7 @@ def did_it_learn(history, weights_before, weights_after):
 
 
 # %%
+ex.did_it_learn.grade(did_it_learn)
 zeros = [np.zeros(3)]
 assert did_it_learn({"loss": [1.0, 0.5]}, zeros, [np.ones(3)]) is True
 assert did_it_learn({"loss": [1.0, 1.2]}, zeros, [np.ones(3)]) is False
@@ -340,12 +442,20 @@ colours = ["green" if true_labels[i] == first_predictions[i] else "red" for i in
 plotting.show_grid(x_test[shown], captions, "Predictions on test images (true → predicted)", title_colours=colours)
 plt.show()
 
+# %% [markdown]
+# Its most confident mistakes, the two worst of each true class, most confident first:
+
 # %%
-wrong = np.flatnonzero(first_predictions != true_labels)[:18]
-captions = [f"{class_names[true_labels[i]]} → {class_names[first_predictions[i]]} "
-            f"({first_probabilities[i].max():.0%})" for i in wrong]
+confidence = first_probabilities.max(axis=1)
+wrong = np.concatenate([
+    sorted(np.flatnonzero((first_predictions != true_labels) & (true_labels == label)), key=lambda i: -confidence[i])[:2]
+    for label in range(num_classes)]).astype(int)
+wrong = wrong[np.argsort(-confidence[wrong])]
+captions = [f"{class_names[true_labels[i]]} → {class_names[first_predictions[i]]} ({confidence[i]:.0%})"
+            for i in wrong]
 if len(wrong):
-    plotting.show_grid(x_test[wrong], captions, "Mistakes: true → predicted (confidence)")
+    plotting.show_grid(x_test[wrong], captions, "Most confident mistakes per class: true → predicted (confidence)",
+                       columns=5)
     plt.show()
 
 # %%
@@ -371,6 +481,7 @@ def per_class_accuracy(y_true, y_pred, num_classes):
 
 
 # %%
+ex.per_class.grade(per_class_accuracy)
 np.testing.assert_allclose(per_class_accuracy(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 2), [0.5, 1.0])
 assert per_class_accuracy(np.array([0, 1]), np.array([0, 1]), 3).shape == (3,)
 
@@ -405,30 +516,50 @@ print("the reloaded model gives the same predictions")
 # ## 7. Looking inside
 #
 # **Feature maps** are what the convolution layers output for one image: early layers
-# respond to edges and colours, later ones to larger, more abstract patterns.
+# respond to edges and colours, later ones to larger, more abstract patterns. To get them,
+# build a second model with the same input whose outputs are the convolution layers'
+# outputs: the **activation model**. It shares the trained layers; nothing is copied.
 
 # %%
+conv_layers = [layer for layer in first_cnn.layers if isinstance(layer, layers.Conv2D)]
+activation_model = keras.Model(inputs=first_cnn.inputs, outputs=[layer.output for layer in conv_layers])
 example = x_test_scaled[0]
-maps = interpret.feature_maps(first_cnn, example)
-for name, stack in list(maps.items())[:2]:
-    plotting.show_feature_maps(stack, f"Feature maps of {name} ({stack.shape[0]}×{stack.shape[1]}) "
-                                      f"for a test {class_names[true_labels[0]]}")
+conv_maps = activation_model.predict(example[np.newaxis], verbose=0)  # one array per conv layer
+for position, stack in enumerate(conv_maps[:2], start=1):
+    stack = stack[0]
+    plotting.show_feature_maps(stack, f"Feature maps of conv layer {position} of {len(conv_layers)} "
+                                      f"({stack.shape[0]}×{stack.shape[1]}) for a test {class_names[true_labels[0]]}")
     plt.show()
 
 # %% [markdown]
+# (`interpret.feature_maps(model, image)` in the course package does the same for any
+# model.)
+#
 # **Filter visualisation** starts from grey noise and changes the image, by gradient
 # ascent, so that one filter responds as strongly as possible: the pattern it looks for.
+# Where ascent cannot raise a filter's response (a filter that stays at 0 for faint noise,
+# behind a ReLU), the picture stays noise and tells us nothing, so we show only filters
+# whose mean response rose, with the gain.
 
 # %%
-conv_names = interpret.conv_layer_names(first_cnn)
 patterns, captions = [], []
-for position, layer_name in (("first conv", conv_names[0]), ("fourth conv", conv_names[-1])):
-    for filter_index in range(4):
-        pattern, _, _ = interpret.visualize_filter(first_cnn, layer_name, filter_index, steps=smoke.pick(60, 3))
-        patterns.append(pattern)
-        captions.append(f"{position}, filter {filter_index}")
-plotting.show_grid(patterns, captions, "What some filters respond to most", columns=4)
-plt.show()
+for position in (1, len(conv_layers)):
+    shown = 0
+    for filter_index in range(conv_layers[position - 1].filters):
+        pattern, before, after = interpret.visualize_filter(first_cnn, conv_layers[position - 1].name, filter_index,
+                                                            steps=smoke.pick(60, 3))
+        if after > before + 1e-3:  # gradient ascent moved it
+            patterns.append(pattern)
+            captions.append(f"conv {position}, filter {filter_index}\nresponse {before:.2f} → {after:.2f}")
+            shown += 1
+        if shown == 4:
+            break
+if patterns:
+    plotting.show_grid(patterns, captions, "What some filters respond to most (mean response before → after ascent)",
+                       columns=4)
+    plt.show()
+else:
+    print("gradient ascent moved no filter (a one-epoch smoke run barely trains)")
 
 # %% [markdown]
 # **Occlusion**: hide one patch of the image at a time and watch the score of the
@@ -437,19 +568,45 @@ plt.show()
 # %%
 drops, explained = interpret.occlusion_map(first_cnn, example, patch=8, stride=2)
 plotting.show_heatmap(x_test[0], drops, f"Occlusion: where hiding a patch lowers the score of "
-                                        f"'{class_names[explained]}'", heatmap_title="score drop")
+                                        f"'{class_names[explained]}' (true: {class_names[true_labels[0]]})",
+                      heatmap_title="score drop")
 plt.show()
 
 # %% [markdown]
-# **Grad-CAM** gets a similar picture from one backward pass: the gradients of the class
-# score at the last convolution layer weigh its feature maps.
+# **Grad-CAM** gets a similar picture from one backward pass. Step by step:
+#
+# 1. a model that returns both the last convolution layer's maps and the predictions;
+# 2. under a `tf.GradientTape`, the score of the predicted class;
+# 3. the gradient of that score with respect to each map: how much the score would rise
+#    if the map grew;
+# 4. each map's weight is its average gradient; the weighted sum of the maps, with
+#    negative values cut to 0 (ReLU), marks where the evidence for the class lies.
+
+# %%
+last_conv = conv_layers[-1]
+grad_model = keras.Model(inputs=first_cnn.inputs, outputs=[last_conv.output, first_cnn.output])
+image_batch = tf.convert_to_tensor(x_test_scaled[:1])
+with tf.GradientTape() as tape:
+    maps, predictions = grad_model(image_batch, training=False)
+    predicted = int(tf.argmax(predictions[0]))
+    class_score = predictions[:, predicted]
+gradients = tape.gradient(class_score, maps)                 # same shape as the maps: (1, 10, 10, 64)
+map_weights = tf.reduce_mean(gradients, axis=(0, 1, 2))      # one weight per map
+cam = tf.nn.relu(tf.reduce_sum(maps[0] * map_weights, axis=-1)).numpy()
+cam = cam / cam.max() if cam.max() > 0 else cam              # 0..1
+print(f"Grad-CAM for '{class_names[predicted]}': a {cam.shape[0]}×{cam.shape[1]} map")
+same_as_helper, _ = interpret.grad_cam(first_cnn, x_test_scaled[0])
+print("same as interpret.grad_cam:", np.allclose(cam, same_as_helper, atol=1e-5))
+
+# %% [markdown]
+# `interpret.grad_cam` holds these steps; here it explains three test images:
 
 # %%
 for index in range(3):
     heatmap, explained = interpret.grad_cam(first_cnn, x_test_scaled[index])
     plotting.show_heatmap(x_test[index], heatmap,
                           f"Grad-CAM for '{class_names[explained]}' (true: {class_names[true_labels[index]]})",
-                          heatmap_title="Grad-CAM at the fourth conv layer")
+                          heatmap_title=f"Grad-CAM at conv layer {len(conv_layers)}")
     plt.show()
 
 # %% [markdown]
@@ -502,28 +659,32 @@ for index in range(3):
 # too, plus branches and reuse.
 
 # %%
-def conv_group(x, filters):
+def conv_group(x, filters, batch_norm=True):
     """Conv → max pool → batch norm → GELU, then conv → batch norm → GELU at half the size."""
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm)(x)  # batch norm has its own shift
     x = layers.MaxPooling2D(2)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
+    if batch_norm:
+        x = layers.BatchNormalization(momentum=0.9)(x)
     x = layers.Activation("gelu")(x)
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm)(x)
+    if batch_norm:
+        x = layers.BatchNormalization(momentum=0.9)(x)
     return layers.Activation("gelu")(x)
 
 
 def build_better_cnn(input_shape=(32, 32, 3), num_classes=10, widths=(64, 256, 256), precision="float32",
-                     max_shift=4):
+                     flip=True, max_shift=4, batch_norm=True):
     """Flip-and-shift augmentation, three pool-early groups, global max pooling, scaled logits."""
     keras.mixed_precision.set_global_policy(precision)  # the layers created below compute in this precision
     try:
-        inputs = keras.Input(shape=input_shape)
-        x = layers.RandomFlip("horizontal")(inputs)
-        shift = max_shift / input_shape[0]  # as a fraction of the image size
-        x = layers.RandomTranslation(shift, shift, fill_mode="reflect", interpolation="nearest")(x)
+        inputs = x = keras.Input(shape=input_shape)
+        if flip:
+            x = layers.RandomFlip("horizontal")(x)
+        if max_shift:
+            shift = max_shift / input_shape[0]  # as a fraction of the image size
+            x = layers.RandomTranslation(shift, shift, fill_mode="reflect", interpolation="nearest")(x)
         for filters in widths:
-            x = conv_group(x, filters)
+            x = conv_group(x, filters, batch_norm)
         x = layers.GlobalMaxPooling2D()(x)
         logits = layers.Dense(num_classes, use_bias=False)(x)
         logits = layers.Rescaling(0.125)(logits)
@@ -536,15 +697,17 @@ def build_better_cnn(input_shape=(32, 32, 3), num_classes=10, widths=(64, 256, 2
 def warmup_cosine(total_steps, peak_learning_rate=1.0, warmup_fraction=0.2):
     """A linear warm-up to the peak, then a cosine decay to 0."""
     warmup_steps = int(warmup_fraction * total_steps)
+    if warmup_steps == 0:  # no warm-up: start at the peak
+        return keras.optimizers.schedules.CosineDecay(peak_learning_rate, decay_steps=total_steps)
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, warmup_target=peak_learning_rate, warmup_steps=warmup_steps,
         decay_steps=total_steps - warmup_steps)
 
 
-def compile_better_cnn(model, total_steps, weight_decay=5e-3, label_smoothing=0.2):
+def compile_better_cnn(model, total_steps, weight_decay=5e-3, label_smoothing=0.2, warmup_fraction=0.2):
     """Nesterov SGD with decoupled weight decay on the warm-up-then-cosine schedule; smoothed labels."""
-    optimizer = keras.optimizers.SGD(warmup_cosine(total_steps), momentum=0.9, nesterov=True,
-                                     weight_decay=weight_decay)
+    optimizer = keras.optimizers.SGD(warmup_cosine(total_steps, warmup_fraction=warmup_fraction), momentum=0.9,
+                                     nesterov=True, weight_decay=weight_decay or None)
     # Batch norm's scale (gamma) and shift (beta) only set the range of each channel: decaying
     # them would fight the normalisation, not keep the model simple.
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta"])

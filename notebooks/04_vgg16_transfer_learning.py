@@ -11,6 +11,15 @@
 # **You will write:** VGG16's preprocessing, the frozen model, a classifier on bottleneck
 # features, the fine-tuning switch, and the submission writer.
 #
+# **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
+# `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
+# The graded cell below it tests your answer, and the check cell after that says what is
+# right or wrong. Stuck? `.hint(1)`, `.hint(2)`, ... give nudges, not the answer;
+# `.solution()` shows a reference answer with a short explanation (unless your instructor
+# has turned solutions off for a graded class). **Run all** stops at the first exercise
+# you have not finished, with a sentence saying what is missing: finish it, then run on
+# from there.
+#
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*). Training
 # keeps checkpoints, so if Colab disconnects, run the notebook again and it resumes.
 
@@ -65,9 +74,13 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 # 150×150. In smoke mode (the course's tests) the photos are generated, tiny (32×32) and
 # VGG16 gets random weights, so the notebook runs on a CPU in seconds.
 #
-# `transfer.vgg16_base` builds VGG16 without its 1,000-class top and downloads the
-# ImageNet weights once (58 MB, checked against their hash, then cached). If the download
-# is impossible, the error says where to get the file; put its path in `WEIGHTS_FILE`.
+# One call gives the pretrained network: `keras.applications.VGG16` with
+# `include_top=False` leaves out its 1,000-class classifier and keeps the convolutional
+# base; `weights="imagenet"` downloads the ImageNet weights once (58 MB, checked against
+# their hash, then cached); `input_shape` sets the photo size (any size from 32×32 up works
+# without the top). If the download is impossible, put the path of a copy of the file in
+# `WEIGHTS_FILE`; `transfer.vgg16_base(...)` makes the same call and says where to get the
+# file when it fails.
 
 # %%
 DATA_SOURCE = None   # e.g. "/content/drive/MyDrive/cats_vs_dogs"
@@ -81,7 +94,11 @@ datasets, _ = pipelines.folder_datasets(photo_set.root, image_size=IMAGE_SIZE, b
 photo_set.counts
 
 # %%
-base = transfer.vgg16_base((*IMAGE_SIZE, 3), weights=WEIGHTS_FILE or smoke.pick("imagenet", None))
+base = keras.applications.VGG16(
+    include_top=False,                                   # no classifier: the convolutional base
+    weights=WEIGHTS_FILE or smoke.pick("imagenet", None),  # smoke runs: random weights, nothing to download
+    input_shape=(*IMAGE_SIZE, 3),
+)
 print(f"VGG16 base: {len(base.layers)} layers, {base.count_params():,} parameters, "
       f"output {tuple(base.output.shape[1:])} per photo")
 print("last layers:", ", ".join(layer.name for layer in base.layers[-4:]))
@@ -108,6 +125,7 @@ def vgg_preprocess(images):
 
 
 # %%
+ex.vgg_preprocess.grade(vgg_preprocess)
 white = np.full((1, 2, 2, 3), 255.0, dtype="float32")
 prepared = vgg_preprocess(white)
 np.testing.assert_allclose(prepared[0, 0, 0], [255 - 103.939, 255 - 116.779, 255 - 123.68], atol=1e-3)
@@ -154,10 +172,16 @@ vgg_inputs["train"] = pipelines.with_images(pipelines.augmented(datasets["train"
 def build_frozen_model(base):
     """VGG16 frozen, with a new head: Flatten, Dense 256, Dropout 0.4, Dense 1 (sigmoid)."""
     # YOUR CODE HERE
-    raise NotImplementedError()
+    base.trainable = ____
+    x = layers.Flatten()(base.output)
+    x = layers.Dense(____, activation=____)(x)
+    x = ____
+    dog_probability = ____
+    return keras.Model(____, dog_probability, name="vgg16_cats_dogs")
 
 
 # %%
+ex.frozen_model.grade(build_frozen_model)
 full_size = build_frozen_model(transfer.vgg16_base((150, 150, 3), weights=None))
 assert full_size.count_params() == 16_812_353, f"got {full_size.count_params():,} parameters"
 assert training.trainable_count(full_size) == 2_097_665
@@ -264,10 +288,16 @@ print(f"{extracted} photos through the base in {extraction_seconds:.1f} s ({extr
 def build_bottleneck_classifier(feature_shape):
     """The head alone, on saved base outputs of ``feature_shape``, compiled and ready to fit."""
     # YOUR CODE HERE
-    raise NotImplementedError()
+    head_only = keras.Sequential([
+        keras.Input(shape=____),
+        # ... the same four head layers as in the frozen model ...
+    ], name="bottleneck_classifier")
+    head_only.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
+    return head_only
 
 
 # %%
+ex.bottleneck_classifier.grade(build_bottleneck_classifier)
 sample_classifier = build_bottleneck_classifier((4, 4, 512))
 assert sample_classifier.count_params() == 2_097_665
 assert sample_classifier.output_shape == (None, 1)
@@ -315,9 +345,10 @@ print(f"validation accuracy with preprocess_input: {right_accuracy:.1%}; with pi
 print(f"mean feature value: {val_features.mean():.3f} vs {wrong_features.mean():.3f}")
 
 # %% [markdown]
-# The [0, 1] photos are almost black to filters that expect values around ±120, so the
-# features fade and the classifier falls towards guessing. The preprocessing is part of
-# the pretrained model.
+# VGG16 learned on values from about −124 to +152, where 0 is ImageNet's mean colour.
+# Pixels in [0, 1] all sit next to 0: to VGG16 every photo looks like an almost flat patch
+# of that mean colour with barely any contrast, so the features fade and the classifier
+# falls towards guessing. The preprocessing is part of the pretrained model.
 #
 # ## 6. Fine-tuning the last block
 #
@@ -344,6 +375,7 @@ def unfreeze_last_block(model):
 
 
 # %%
+ex.unfreeze_last_block.grade(unfreeze_last_block)
 unfreeze_last_block(full_size)
 assert training.trainable_count(full_size) == 9_177_089, f"got {training.trainable_count(full_size):,}"
 assert full_size.get_layer("block5_conv1").trainable
@@ -375,9 +407,14 @@ fine_seconds = time.perf_counter() - started
 fine_epochs = len(fine_history.epoch)
 print(f"fine-tuned for {fine_epochs} epoch(s) in {fine_seconds:.0f} s ({fine_seconds / fine_epochs:.1f} s per epoch)")
 
+# %% [markdown]
+# One run in two phases, so one curve: the head's epochs, then fine-tuning's, with a line
+# where fine-tuning starts.
+
 # %%
-plotting.show_history({"head only": frozen_history.history, "fine-tuning block 5": fine_history.history},
-                      "Training the head, then fine-tuning block 5")
+whole_run = {key: frozen_history.history[key] + fine_history.history[key] for key in fine_history.history}
+plotting.show_history({"VGG16 + head": whole_run}, "Training the head, then fine-tuning block 5",
+                      marks={"fine-tuning starts": frozen_epochs + 0.5})
 plt.show()
 
 # %%
@@ -441,11 +478,61 @@ for index in [*right, *wrong]:
     plt.show()
 
 # %% [markdown]
-# ## 9. A Kaggle-style submission
+# ## 9. One file that takes photos as they come
 #
-# Kaggle's Dogs vs. Cats gave a folder of unlabelled photos named by number and asked for
-# a file of `id,label` rows: the probability that photo `id` is a dog. We make such a
-# folder from the test photos (keeping the answers aside to score ourselves).
+# Chapter 3's models rescale inside the model, so their saved file takes photos as they
+# come. This chapter's model expects `preprocess_input`'s output, so anyone using its file
+# would have to know that and do it first. Put the preprocessing into the model instead.
+# `preprocess_input` is a per-pixel sum over channels plus a constant: exactly a 1×1
+# convolution (Chapter 1) whose weights pick the channels in BGR order and whose bias
+# subtracts ImageNet's mean colour. Frozen, it is a preprocessing layer that saves with the
+# model like any other.
+
+# %%
+def vgg16_preprocessing_layer():
+    """preprocess_input as a frozen 1×1 convolution: RGB → BGR, minus ImageNet's mean colour (BGR)."""
+    swap = np.zeros((1, 1, 3, 3), dtype="float32")
+    swap[0, 0, [2, 1, 0], [0, 1, 2]] = 1.0  # output channel 0 (blue) takes input channel 2, and so on
+    layer = layers.Conv2D(3, 1, name="vgg16_preprocessing", trainable=False)
+    layer.build((None, None, None, 3))
+    layer.set_weights([swap, -np.array([103.939, 116.779, 123.68], dtype="float32")])
+    return layer
+
+
+some_photos = test_images[:4]
+print("same as preprocess_input:",
+      np.allclose(vgg16_preprocessing_layer()(some_photos), vgg_preprocess(some_photos), atol=1e-3))
+
+# %% [markdown]
+# The model for photos calls the trained model on the preprocessed tensor with
+# `training=False`. That is the standard way to put a pretrained base (or a whole
+# pretrained model) inside a new one: it runs the base in inference mode whatever the outer
+# model does. VGG16 has no batch normalisation, so here it only fixes the head's dropout
+# to "off"; for bases that have it (ResNet, EfficientNet, MobileNet), `training=False`
+# also keeps batch normalisation using the statistics it learned on ImageNet, even while
+# you fine-tune, instead of re-estimating them from a few batches of cats and undoing
+# what the base learned.
+
+# %%
+photo_input = keras.Input(shape=(*IMAGE_SIZE, 3))
+dog_probability = frozen_model(vgg16_preprocessing_layer()(photo_input), training=False)
+photo_model = keras.Model(photo_input, dog_probability, name="vgg16_cats_dogs_from_photos")
+saved_path = locations.work_folder() / "vgg16_cats_dogs.keras"
+photo_model.save(saved_path)
+reloaded = keras.models.load_model(saved_path)
+from_file = reloaded.predict(some_photos, verbose=0).ravel()
+print(f"saved to {saved_path}; photos in, probabilities of dog out: {np.round(from_file, 3)}")
+print("same as the trained model on preprocessed photos:",
+      np.allclose(from_file, frozen_model.predict(vgg_preprocess(some_photos), verbose=0).ravel(), atol=1e-4))
+
+# %% [markdown]
+# ## 10. A Kaggle-style submission
+#
+# Kaggle's "Dogs vs. Cats Redux: Kernels Edition" (2016) gave a folder of unlabelled
+# photos named by number and asked for a file of `id,label` rows: the probability that
+# photo `id` is a dog. (The original Dogs vs. Cats competition of 2013 asked for labels, 1
+# or 0, and scored accuracy.) We make such a folder from the test photos, keeping the
+# answers aside to score ourselves.
 
 # %%
 unlabelled = Path("unlabelled")
@@ -462,11 +549,11 @@ print(f"{len(answers)} unlabelled photos in {unlabelled}/, e.g. {sorted(p.name f
 unlabelled_photos = keras.utils.image_dataset_from_directory(unlabelled, labels=None, image_size=IMAGE_SIZE,
                                                              shuffle=False, batch_size=32, verbose=False)
 photo_ids = [Path(path).stem for path in unlabelled_photos.file_paths]
-dog_probabilities = frozen_model.predict(unlabelled_photos.map(preprocess_input), verbose=0).ravel()
+dog_probabilities = reloaded.predict(unlabelled_photos, verbose=0).ravel()  # photos as they come
 print(f"{len(photo_ids)} predictions, e.g. id {photo_ids[0]}: {dog_probabilities[0]:.4f}")
 
 # %% [markdown]
-# Kaggle scored this competition by **log loss**: for each photo, −log of the probability
+# The Redux competition scored by **log loss**: for each photo, −log of the probability
 # given to the right answer, averaged. It punishes confident mistakes without limit: a dog
 # given probability 0.0001 costs 9.2, one given exactly 0 costs infinity, and one such row
 # ruins the whole score. So probabilities are **clipped** away from 0 and 1: to
@@ -487,6 +574,7 @@ def write_submission(ids, dog_probabilities, path, low=0.005, high=0.995):
 
 
 # %%
+ex.write_submission.grade(write_submission)
 write_submission(["1", "2"], np.array([0.2, 1.0]), "sample_submission.csv")
 sample_rows = Path("sample_submission.csv").read_text().splitlines()
 assert sample_rows[0] == "id,label" and len(sample_rows) == 3
@@ -530,12 +618,17 @@ print(f"one certain mistake, unclipped: {log_loss(truth[:1], overconfident):.1f}
 #
 # - A pretrained base brings what it learned from 1.2 million photos; feed it the way it
 #   was trained (`preprocess_input`), not pixels in [0, 1].
+# - `keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=...)`
+#   gives the pretrained base.
 # - Freeze the base and train a new head first; build one flat model so every layer stays
 #   reachable.
 # - Bottleneck features run the base once: the head then trains in seconds, without
 #   augmentation.
 # - Fine-tune only the last block, after the head, with a small learning rate.
 # - Grad-CAM at `block5_conv3` shows what the decision rests on.
+# - Preprocessing inside the model (here a frozen 1×1 convolution) makes one `.keras` file
+#   that takes photos as they come; a base called with `training=False` stays in
+#   inference mode, which matters for bases with batch normalisation.
 # - A submission file is checked before it is sent, and its probabilities are clipped,
 #   because log loss punishes certainty that is wrong without limit.
 #

@@ -21,10 +21,14 @@
 #
 # **Runs on:** a CPU is enough; nothing is downloaded. About 45 minutes.
 #
-# Each exercise has a cell marked `YOUR CODE HERE`. Replace `raise NotImplementedError()`
-# with your code, run the cell, then run the check below it. Stuck? Each check has
-# hints, from a nudge to the method: `.hint(1)`, `.hint(2)`; `.solution()` shows a reference
-# answer (unless your instructor has turned solutions off for a graded class).
+# **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
+# `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
+# The graded cell below it tests your answer, and the check cell after that says what is
+# right or wrong. Stuck? `.hint(1)`, `.hint(2)`, ... give nudges, not the answer;
+# `.solution()` shows a reference answer with a short explanation (unless your instructor
+# has turned solutions off for a graded class). **Run all** stops at the first exercise
+# you have not finished, with a sentence saying what is missing: finish it, then run on
+# from there.
 
 # %% [markdown]
 # ## Setup
@@ -87,14 +91,14 @@ plt.show()
 
 # %% [markdown]
 # Most of this chapter works on one channel. We turn the photo into brightness values in
-# [0, 1] (a weighted sum of R, G and B) and zoom into a 10×10 patch around an eye to see
-# the numbers themselves.
+# [0, 1] (a weighted sum of R, G and B) and zoom into a 10×10 patch of the face (fur
+# between the eyes) to see the numbers themselves.
 
 # %%
 gray = photos.to_grayscale(photo)
-eye_patch = gray[90:100, 270:280]
+face_patch = gray[90:100, 270:280]
 print("grayscale shape:", gray.shape, " dtype:", gray.dtype)
-plotting.show_values(eye_patch * 255, "Brightness (0–255) of a 10×10 patch around the eye")
+plotting.show_values(face_patch * 255, "Brightness (0–255) of a 10×10 patch of fur between the eyes")
 plt.show()
 
 # %% [markdown]
@@ -108,6 +112,16 @@ plt.show()
 #   the edges;
 # - **stride** is the step between two positions: stride 2 skips every other one.
 #
+# Here a 3×3 window slides over a 5×5 input (dark) framed by one ring of zero padding
+# (light), with stride 2: it jumps two columns at a time, so the first output row has 3
+# values, and so does every column: the output is 3×3.
+
+# %%
+plotting.show_window_positions(size=5, kernel=3, padding=1, stride=2,
+                               title="A 3×3 window over a 5×5 input with padding 1 and stride 2")
+plt.show()
+
+# %% [markdown]
 # Along one side, the kernel's first position starts at 0 and its last must still fit
 # inside the padded input.
 #
@@ -120,11 +134,15 @@ plt.show()
 def conv_output_size(size, kernel_size, padding=0, stride=1):
     """Length of one side of a convolution's output."""
     ### BEGIN SOLUTION
+    # Why: The window starts at 0 and its last position must still fit inside the padded input
+    # (size + 2 * padding); keeping every stride-th position and rounding down with // gives the
+    # formula the layers use.
     return (size + 2 * padding - kernel_size) // stride + 1
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv_output_size_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.output_size.grade(conv_output_size)
 assert conv_output_size(32, 3) == 30, "a 3-pixel kernel fits 30 times along a 32-pixel side"
 assert conv_output_size(5, 3, padding=1) == 5, "padding 1 with a 3-pixel kernel keeps the size"
 assert conv_output_size(7, 3, stride=2) == 3
@@ -162,6 +180,9 @@ ex.output_size.check(conv_output_size)
 def convolve2d(image, kernel, padding=0, stride=1):
     """Slide `kernel` over `image` (no flip), with zero padding and a stride."""
     ### BEGIN SOLUTION
+    # Why: Pad once, then visit every output position: its window starts at row i * stride and
+    # column j * stride. Multiplying element by element and summing is a cross-correlation,
+    # which is what deep learning calls convolution: the kernel is not flipped.
     padded = np.pad(np.asarray(image, dtype=np.float64), padding)
     kernel_height, kernel_width = kernel.shape
     out_height = (padded.shape[0] - kernel_height) // stride + 1
@@ -177,6 +198,7 @@ def convolve2d(image, kernel, padding=0, stride=1):
 
 
 # %% nbgrader={"grade": true, "grade_id": "convolve2d_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ex.convolve2d.grade(convolve2d)
 tiny_image = np.arange(9.0).reshape(3, 3)
 tiny_kernel = np.array([[1.0, 0.0], [0.0, -1.0]])
 assert convolve2d(tiny_image, tiny_kernel).shape == (2, 2)
@@ -283,6 +305,9 @@ plt.show()
 def conv_layer(image, filters, bias):
     """Multi-channel convolution (valid padding, stride 1) plus one bias per filter."""
     ### BEGIN SOLUTION
+    # Why: Each filter spans all input channels, so one window times one filter, summed over
+    # height, width and channels, gives one number; tensordot over those three axes does that
+    # for every filter at once, then each filter's bias is added.
     kh, kw, _, n_filters = filters.shape
     rows, cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     feature_maps = np.zeros((rows, cols, n_filters))
@@ -295,6 +320,7 @@ def conv_layer(image, filters, bias):
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv_layer_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ex.conv_layer.grade(conv_layer)
 ones_image = np.ones((5, 5, 3))
 ones_filters = np.ones((3, 3, 3, 2))
 assert conv_layer(ones_image, ones_filters, np.array([0.0, 1.0])).shape == (3, 3, 2)
@@ -348,11 +374,14 @@ print("largest difference from tf.nn.conv2d:", float(np.abs(ours - theirs).max()
 def relu(x):
     """Element-wise max(0, x), as a new array."""
     ### BEGIN SOLUTION
+    # Why: np.maximum compares element by element and returns a new array: negative values
+    # become 0, the shape stays and the input is not changed.
     return np.maximum(x, 0.0)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "relu_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.relu.grade(relu)
 np.testing.assert_array_equal(relu(np.array([-3.0, 0.0, 2.5])), [0.0, 0.0, 2.5])
 assert relu(np.zeros((2, 3, 4))).shape == (2, 3, 4)
 ### BEGIN HIDDEN TESTS
@@ -395,6 +424,9 @@ plt.show()
 def max_pool(x, size=2):
     """Max over non-overlapping size×size blocks (leftover rows and columns dropped)."""
     ### BEGIN SOLUTION
+    # Why: Cropping to whole windows and reshaping to (rows, size, columns, size, ...) puts each
+    # window on its own two axes; the maximum over them is the pooled value, and channels are
+    # never mixed.
     pooled_height, pooled_width = x.shape[0] // size, x.shape[1] // size
     trimmed = x[:pooled_height * size, :pooled_width * size]
     blocks = trimmed.reshape(pooled_height, size, pooled_width, size, *x.shape[2:])
@@ -403,6 +435,7 @@ def max_pool(x, size=2):
 
 
 # %% nbgrader={"grade": true, "grade_id": "max_pool_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.max_pool.grade(max_pool)
 counting = np.arange(16.0).reshape(4, 4)
 np.testing.assert_array_equal(max_pool(counting), [[5.0, 7.0], [13.0, 15.0]])
 assert max_pool(np.zeros((5, 7))).shape == (2, 3), "leftover rows and columns are dropped"
@@ -447,11 +480,14 @@ plt.show()
 def dense_params(n_inputs, units, use_bias=True):
     """Weights (plus biases) of a fully connected layer."""
     ### BEGIN SOLUTION
+    # Why: Every input meets every unit through its own weight (inputs x units), plus one bias
+    # per unit.
     return n_inputs * units + (units if use_bias else 0)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "dense_params_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.dense_params.grade(dense_params)
 assert dense_params(4, 3, use_bias=False) == 12
 assert dense_params(4, 3) == 15
 ### BEGIN HIDDEN TESTS
@@ -480,12 +516,15 @@ ex.dense_params.check(dense_params)
 def conv_params(kernel_size, in_channels, filters, use_bias=True):
     """Weights (plus biases) of a 2-D convolution layer with square kernels."""
     ### BEGIN SOLUTION
+    # Why: A filter's weights do not depend on the image size: kernel x kernel x input channels
+    # per filter, times the number of filters, plus one bias each.
     weights_per_filter = kernel_size * kernel_size * in_channels
     return filters * (weights_per_filter + (1 if use_bias else 0))
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv_params_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.conv_params.grade(conv_params)
 assert conv_params(3, 3, 32) == 896
 assert conv_params(3, 3, 32, use_bias=False) == 864
 ### BEGIN HIDDEN TESTS
@@ -510,11 +549,14 @@ ex.conv_params.check(conv_params)
 def memory_gb(n_numbers, dtype):
     """Gigabytes (10**9 bytes) needed to store n_numbers values of the given dtype."""
     ### BEGIN SOLUTION
+    # Why: Bytes per number (the dtype's itemsize) times the count, divided by 10**9 for decimal
+    # gigabytes.
     return n_numbers * np.dtype(dtype).itemsize / 1e9
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "memory_gb_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ex.memory_gb.grade(memory_gb)
 assert abs(memory_gb(10**9, "float32") - 4.0) < 1e-9
 assert abs(memory_gb(10**9, "float64") - 8.0) < 1e-9
 ### BEGIN HIDDEN TESTS
@@ -538,14 +580,15 @@ conv_weights = conv_params(3, 3, 32, use_bias=False)
 print(f"dense layer, 1,000 units: {dense_weights:,} weights = "
       f"{memory_gb(dense_weights, 'float32'):.2f} GB in float32, {memory_gb(dense_weights, 'float64'):.2f} GB in float64")
 print(f"conv layer, 32 filters of 3×3×3: {conv_weights:,} weights = {memory_gb(conv_weights, 'float32') * 1e6:.1f} kB")
+print(f"the dense layer has {dense_weights / conv_weights:,.0f} times the weights of the conv layer")
 plotting.bar_chart(["dense, 1,000 units", "conv, 32 filters 3×3"], [dense_weights, conv_weights],
                    "Weights of a first layer on a 256×256×3 photo", "layer", "weights (log scale)", log=True)
 plt.show()
 
 # %% [markdown]
 # The dense layer needs about 0.79 GB for its first layer alone (1.57 GB in float64), and
-# 200,000 times the weights of the convolution layer, which looks at the whole photo with
-# 864 weights. Watch the units when you do this sum: 1,572,864,000 bytes is 1.57
+# about 227,556 times the weights of the convolution layer (printed above), which looks at
+# the whole photo with 864 weights. Watch the units when you do this sum: 1,572,864,000 bytes is 1.57
 # *gigabytes*, not terabytes. The dense layer also treats neighbouring pixels no
 # differently from distant ones, so it throws away the layout of the image.
 
@@ -580,6 +623,8 @@ plt.show()
 def lenet5_params():
     """Parameters of each layer of the modern LeNet-5, in order."""
     ### BEGIN SOLUTION
+    # Why: The two counting functions, layer by layer; what changes is each layer's input depth
+    # (1, then C1's 6 maps, then C3's 16) and pooling layers have nothing to learn.
     return {
         "C1": conv_params(5, 1, 6),
         "S2": 0,
@@ -593,6 +638,7 @@ def lenet5_params():
 
 
 # %% nbgrader={"grade": true, "grade_id": "lenet5_params_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ex.lenet5.grade(lenet5_params)
 lenet5_counts = lenet5_params()
 assert list(lenet5_counts) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
 assert lenet5_counts["C1"] == 156
@@ -631,11 +677,15 @@ lenet5.summary()
 keras_counts = {layer.name: layer.count_params() for layer in lenet5.layers if layer.name != "flatten"}
 comparison = pd.DataFrame({"your count": lenet5_params(), "Keras": keras_counts})
 comparison.loc["total"] = comparison.sum()
+total = sum(keras_counts.values())
+print(f"C5 and the dense layers: {(keras_counts['C5'] + keras_counts['F6'] + keras_counts['output']) / total:.1%} "
+      f"of the parameters; C5 alone {keras_counts['C5'] / total:.1%}; C1 and C3: {keras_counts['C1'] + keras_counts['C3']:,}")
 comparison
 
 # %% [markdown]
-# Nearly 80% of LeNet-5's 61,706 parameters sit in C5 and the dense layers at the end; the
-# first two convolution layers, which scan the whole image, need only 2,572.
+# 95.8% of LeNet-5's 61,706 parameters sit in C5 and the dense layers at the end (C5
+# alone holds 78%); the first two convolution layers, which scan the whole image, need
+# only 2,572 (all printed above).
 
 # %%
 plotting.bar_chart(list(keras_counts), list(keras_counts.values()), "LeNet-5: parameters per layer",

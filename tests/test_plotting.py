@@ -23,7 +23,8 @@ def figures():
     yield "bar_chart", plotting.bar_chart(["a", "b"], [1, 10], "bars", "x", "y", log=True).figure
     yield "show_heatmap", plotting.show_heatmap(IMAGE, np.random.default_rng(1).random((5, 7)), "where it looks")
     yield "show_feature_maps", plotting.show_feature_maps(np.random.default_rng(2).random((6, 6, 10)), "maps")
-    yield "show_grid", plotting.show_grid([IMAGE] * 7, [f"cat {i}" for i in range(7)], "grid", columns=4)
+    yield "show_receptive_fields", plotting.show_receptive_fields(IMAGE, {"conv1": 3, "pool1": 6}, "fields")
+    yield "show_window_positions", plotting.show_window_positions(5, 3, 1, 2, "padding 1, stride 2")
     history = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
     yield "show_history", plotting.show_history({"first": history, "better": history}, "curves")
     yield "line_chart", plotting.line_chart([0, 1, 2], [0.0, 0.4, 0.1], "schedule", "step", "learning rate").figure
@@ -41,6 +42,33 @@ def test_every_figure_has_a_title_and_labelled_axes(name, figure):
     for ax in image_axes:
         labelled = (ax.get_xlabel() and ax.get_ylabel()) or (figure._supxlabel and figure._supylabel)
         assert labelled, f"{name}: an axes without axis labels"
+    plt.close(figure)
+
+
+def test_a_mark_is_drawn_on_both_panels():
+    history = {"loss": [2.0, 1.5, 1.2, 1.1], "accuracy": [0.3, 0.5, 0.6, 0.7]}
+    figure = plotting.show_history({"run": history}, "two phases", marks={"fine-tuning starts": 2.5})
+    for ax in figure.axes:
+        marked = [line for line in ax.get_lines() if line.get_label() == "fine-tuning starts"]
+        assert len(marked) == 1 and list(marked[0].get_xdata()) == [2.5, 2.5]
+    plt.close(figure)
+
+
+def test_a_photo_grid_has_captions_and_a_title_but_no_pixel_axes():
+    figure = plotting.show_grid([IMAGE] * 7, [f"cat {i}" for i in range(7)], "grid", columns=4)
+    assert figure._suptitle.get_text() == "grid" and not (figure._supxlabel or figure._supylabel)
+    shown = [ax for ax in figure.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == [f"cat {i}" for i in range(7)]
+    assert all(not ax.get_xticks().size and not ax.get_xlabel() for ax in shown)
+    plt.close(figure)
+
+
+def test_the_window_figure_shows_every_output_position_of_the_first_row_up_to_four():
+    figure = plotting.show_window_positions(5, 3, 1, 2, "padding 1, stride 2")
+    assert len(figure.axes) == 4, "3 window positions (a 3x3 output) and the output"
+    assert figure.axes[-1].get_title() == "output: 3×3"
+    windows = [patch.get_x() for ax in figure.axes[:-1] for patch in ax.patches]
+    assert windows == [-0.5, 1.5, 3.5], "the window moves 2 columns at a time"
     plt.close(figure)
 
 

@@ -30,7 +30,9 @@ def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: 
         # A few very strong edges would wash everything else out: scale to the 99.5th percentile.
         largest = float(np.percentile(np.abs(image), 99.5)) or 1.0
         limits = {"vmin": -largest, "vmax": largest}
-    ax.imshow(image, cmap=cmap, **limits)
+    drawn = ax.imshow(image, cmap=cmap, **limits)
+    if limits:  # the colour carries the sign: say which colour is which
+        ax.figure.colorbar(drawn, ax=ax, shrink=0.8, label="value (blue < 0 < red)")
     ax.set_title(title)
     label_pixel_axes(ax)
     return ax
@@ -202,15 +204,70 @@ def show_grid(
         ax.imshow(np.asarray(images[index]))
         colour = title_colours[index] if title_colours else "black"
         ax.set_title(titles[index], fontsize=8, color=colour)
-    fig.supxlabel("column (pixels)")
-    fig.supylabel("row (pixels)")
-    fig.suptitle(suptitle)
+    fig.suptitle(suptitle)  # photos: no pixel axes, the captions say what matters
     return fig
 
 
-def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> plt.Figure:
+def show_receptive_fields(image: np.ndarray, fields: dict[str, int], title: str) -> plt.Figure:
+    """Squares of each layer's receptive field (name -> side in pixels), centred on the image."""
+    from matplotlib.patches import Rectangle
+
+    image = np.asarray(image)
+    height, width = image.shape[:2]
+    fig, ax = plt.subplots(figsize=(6, 5.5), layout="constrained")
+    ax.imshow(image)
+    colours = plt.cm.plasma(np.linspace(0.1, 0.9, len(fields)))
+    for (name, side), colour in zip(fields.items(), colours):
+        corner = ((width - side) / 2 - 0.5, (height - side) / 2 - 0.5)
+        ax.add_patch(
+            Rectangle(corner, side, side, fill=False, linewidth=2, edgecolor=colour, label=f"{name}: {side}×{side}")
+        )
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="one value of")
+    ax.set_title(title)
+    label_pixel_axes(ax)
+    return fig
+
+
+def show_window_positions(size: int, kernel: int, padding: int, stride: int, title: str) -> plt.Figure:
+    """Where a ``kernel`` x ``kernel`` window lands on a ``size`` x ``size`` input framed by ``padding``
+    zeros and moved by ``stride``: one panel per position along the first row, plus the output."""
+    from matplotlib.patches import Rectangle
+
+    padded = size + 2 * padding
+    out = (padded - kernel) // stride + 1
+    positions = min(out, 4)
+    fig, axes = plt.subplots(1, positions + 1, figsize=(2.6 * (positions + 1), 3.0), layout="constrained")
+    for step, ax in enumerate(axes[:-1]):
+        grid = np.zeros((padded, padded))
+        grid[padding : padding + size, padding : padding + size] = 1  # the input; 0 marks padding
+        ax.imshow(grid, cmap="Blues", vmin=-0.6, vmax=1.4)
+        ax.add_patch(Rectangle((step * stride - 0.5, -0.5), kernel, kernel, fill=False, edgecolor="red", linewidth=2.5))
+        ax.set_title(f"output (0, {step}): window at column {step * stride}", fontsize=8)
+        ax.set_xticks(range(padded))
+        ax.set_yticks(range(padded))
+        ax.tick_params(labelsize=6)
+        ax.set_xlabel("column (padded input)")
+        ax.set_ylabel("row (padded input)")
+    grid = np.zeros((out, out))
+    grid[0, :positions] = 1
+    axes[-1].imshow(grid, cmap="Reds", vmin=0, vmax=1.5)
+    axes[-1].set_title(f"output: {out}×{out}", fontsize=9)
+    axes[-1].set_xticks(range(out))
+    axes[-1].set_yticks(range(out))
+    axes[-1].set_xlabel("output column")
+    axes[-1].set_ylabel("output row")
+    fig.suptitle(title)
+    return fig
+
+
+def show_history(
+    histories: dict[str, dict[str, list[float]]], title: str, marks: dict[str, float] | None = None
+) -> plt.Figure:
     """Loss and accuracy per epoch, training and validation, for one or more runs (a run that
-    validated every k-th epoch, ``validation_freq=k``, shows its validation points there)."""
+    validated every k-th epoch, ``validation_freq=k``, shows its validation points there).
+    ``marks`` draws a labelled vertical line at each given epoch (e.g. where fine-tuning starts)."""
     fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
     for name, history in histories.items():
         epochs = range(1, len(history["loss"]) + 1)
@@ -230,6 +287,8 @@ def show_history(histories: dict[str, dict[str, list[float]]], title: str) -> pl
                     label=f"{name}: validation",
                 )
     for ax, key in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+        for label, epoch in (marks or {}).items():
+            ax.axvline(epoch, color="grey", linestyle=":", label=label)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
         ax.set_xlabel("epoch")

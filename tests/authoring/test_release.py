@@ -78,7 +78,9 @@ def test_every_exercise_is_a_stub_and_graded_cells_are_locked(chapter):
         source = "".join(cell["source"])
         if meta["solution"]:
             solutions += 1
-            assert "# YOUR CODE HERE\n" in source and "raise NotImplementedError()" in source, meta["grade_id"]
+            handed_out = "raise NotImplementedError()" in source or "____" in source  # a stub or a scaffold
+            assert "# YOUR CODE HERE\n" in source and handed_out, meta["grade_id"]
+            assert "# Why:" not in source and "#: " not in source, f"{meta['grade_id']}: author notes in the release"
         if meta["grade"]:
             tests += 1
             assert cell["metadata"]["editable"] is False and cell["metadata"]["deletable"] is False

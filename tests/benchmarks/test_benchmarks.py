@@ -47,6 +47,36 @@ def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monk
     assert better["test_accuracy_with_flips_and_shifts"] > 0 and len(better["train_accuracy_per_epoch"]) == 1
 
 
+def test_the_ablation_trains_the_recipe_and_each_variant_side_by_side(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data: no download
+    out = tmp_path / "ablation.json"
+    command = ["--root", str(ROOT), "benchmark", "ablation", "--epochs", "1", "--limit", "200", "--json", str(out)]
+    assert main([*command, "--variants", "no weight decay", "no warm-up"]) == 0
+    printed = capsys.readouterr().out
+    assert "ablation at 200 images x 1 epochs" in printed and "hardware:" in printed
+    rows = json.loads(out.read_text())["rows"]
+    assert [row["variant"] for row in rows] == ["full recipe", "no weight decay", "no warm-up"]
+    assert all(0.0 <= row["test_accuracy"] <= 1.0 and row["seconds"] > 0 for row in rows)
+    table = printed[printed.index("variant") :]
+    assert "+0.00" in table.splitlines()[1], "the full recipe's row is the baseline"
+
+
+def test_every_ablation_variant_builds_and_compiles():
+    from cnn_course.benchmarks.ablation import VARIANTS
+
+    chapter = chapter_namespace(ROOT, "02", (), tags=("benchmark",))
+    for name, variant in VARIANTS.items():
+        model = chapter["build_better_cnn"](**variant.get("build", {}))
+        chapter["compile_better_cnn"](model, total_steps=10, **variant.get("compile", {}))
+        kinds = {type(layer).__name__ for layer in model.layers}
+        if name == "no batch normalisation":
+            assert "BatchNormalization" not in kinds
+        if name == "no flip or shift augmentation":
+            assert not kinds & {"RandomFlip", "RandomTranslation"}
+    schedule = chapter["warmup_cosine"](100, warmup_fraction=0.0)
+    assert float(schedule(0)) == 1.0, "without warm-up the rate starts at its peak"
+
+
 def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pipelines(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # generated photos: no download
     monkeypatch.chdir(tmp_path)
@@ -71,10 +101,14 @@ def test_the_cats_vs_dogs_benchmark_trains_the_chapter_s_models_and_times_the_pi
         == 0
     )
     printed = capsys.readouterr().out
-    assert "held-out acc." in printed and "tf.data pipeline vs naive loader:" in printed and "hardware:" in printed
+    assert (
+        "held-out acc." in printed
+        and "tf.data pipeline vs naive loader, the same work per photo:" in printed
+        and "hardware:" in printed
+    )
     figures = json.loads(out.read_text())
-    assert [r["model"] for r in figures["results"]] == ["better CNN", "first CNN"]
-    assert figures["results"][1]["parameters"] == 4_791_809
+    assert [r["model"] for r in figures["results"]] == ["better CNN", "first CNN", "no augment."]
+    assert figures["results"][1]["parameters"] == figures["results"][2]["parameters"] == 4_791_809
     assert all(0.0 <= r["validation_accuracy"] <= 1.0 and r["epochs"] == 1 for r in figures["results"])
     assert figures["pipeline_ratio"] > 0 and len(figures["pipelines"]) == 3
 

@@ -11,7 +11,7 @@ import pytest
 from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.checks.core import Status
-from tests.helpers import ROOT, solution_cells
+from tests.helpers import ROOT, release_notebook, solution_cells
 
 CHAPTERS = [c.name for c in chapters(ROOT)]
 
@@ -66,3 +66,43 @@ def test_passing_a_value_instead_of_the_function_is_explained(chapter, exercise)
 def test_every_exercise_has_two_hints(chapter, exercise):
     assert exercise.hint_text(1).startswith(f"Hint 1 for {exercise.name}:")
     assert exercise.hint_text(2).startswith(f"Hint 2 for {exercise.name}:")
+
+
+def released_answer_cells(chapter: str) -> dict[str, str]:
+    """grade_id -> source of every answer cell as the release hands it out."""
+    notebook = release_notebook(chapter)
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+SCAFFOLDED = [
+    (chapter, grade_id, source)
+    for chapter in CHAPTERS
+    for grade_id, source in released_answer_cells(chapter).items()
+    if "____" in source
+]
+
+
+def test_the_model_exercises_hand_out_scaffolds_with_blanks():
+    scaffolded = {(chapter[:2], grade_id) for chapter, grade_id, _ in SCAFFOLDED}
+    for expected in [
+        ("02", "build_first_cnn"),
+        ("03", "build_first_cnn"),
+        ("03", "build_augmentation"),
+        ("03", "compile_classifier"),
+        ("04", "build_frozen_model"),
+        ("04", "build_bottleneck_classifier"),
+    ]:
+        assert expected in scaffolded, f"chapter {expected[0]}: {expected[1]} is handed out without a scaffold"
+
+
+@pytest.mark.parametrize("chapter, grade_id, source", SCAFFOLDED, ids=[f"{c}-{g}" for c, g, _ in SCAFFOLDED])
+def test_an_untouched_scaffold_is_not_attempted_and_names_the_blanks(solutions, chapter, grade_id, source):
+    namespace = dict(solutions[chapter])
+    exec(compile(source, f"<release {grade_id}>", "exec"), namespace)
+    exercise = next(e for e in checks_of(chapter).EXERCISES if e.name == grade_id)
+    result = exercise.evaluate(namespace[grade_id])
+    assert result.status is Status.NOT_ATTEMPTED and "____" in result.message

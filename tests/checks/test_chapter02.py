@@ -11,24 +11,27 @@ from cnn_course.checks import chapter02 as ex
 from cnn_course.checks.core import Status
 
 
-def _padded_cnn():
-    return keras.Sequential(
-        [
-            keras.Input((32, 32, 3)),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            layers.Flatten(),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+def _cnn(padding="valid", hidden="relu", rates=(0.25, 0.25, 0.5)):
+    def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
+        return keras.Sequential(
+            [
+                keras.Input(input_shape),
+                layers.Conv2D(32, 3, padding=padding, activation=hidden),
+                layers.Conv2D(32, 3, padding=padding, activation=hidden),
+                layers.MaxPooling2D(2),
+                layers.Dropout(rates[0]),
+                layers.Conv2D(64, 3, padding=padding, activation=hidden),
+                layers.Conv2D(64, 3, padding=padding, activation=hidden),
+                layers.MaxPooling2D(2),
+                layers.Dropout(rates[1]),
+                layers.Flatten(),
+                layers.Dense(256, activation=hidden),
+                layers.Dropout(rates[2]),
+                layers.Dense(num_classes, activation="softmax"),
+            ]
+        )
+
+    return build_first_cnn
 
 
 def _cnn_without_dropout():
@@ -55,6 +58,10 @@ def _hand_shapes_with_padding():
     }
 
 
+def _hand_shapes_right():
+    return dict(ex.HAND_SHAPES)
+
+
 def _per_class_overall(y_true, y_pred, num_classes):
     return np.full(num_classes, np.mean(np.asarray(y_true) == np.asarray(y_pred)))
 
@@ -67,7 +74,13 @@ WRONG_ANSWERS = [
         lambda labels, n: keras.utils.to_categorical(labels, n + 1),
         "should have shape (3, 10), got shape (3, 11)",
     ),
-    (ex.first_cnn, _padded_cnn, "layer 1 (Conv2D) should output (30, 30, 32), got (32, 32, 32)"),
+    (ex.first_cnn, _cnn(padding="same"), "layer 1 (Conv2D) should output (30, 30, 32), got (32, 32, 32)"),
+    (ex.first_cnn, _cnn(hidden=None), "layer 1 (Conv2D) should have activation='relu', got 'linear'"),
+    (ex.first_cnn, _cnn(hidden="sigmoid"), "should have activation='relu', got 'sigmoid'"),
+    (ex.first_cnn, _cnn(rates=(0.5, 0.25, 0.25)), "layer 4 (Dropout) should have rate=0.25, got 0.5"),
+    (ex.first_cnn, _cnn(rates=(0.0, 0.0, 0.0)), "should have rate=0.25, got 0.0"),
+    (ex.one_hot, lambda labels, n: np.eye(n)[np.ravel(labels)], "should be float32"),
+    (ex.hand_shapes, lambda: {**_hand_shapes_right(), "flatten": 1600}, "write (1600,)"),
     (ex.first_cnn, _cnn_without_dropout, "layer 4 should be Dropout, got Conv2D"),
     (ex.first_cnn, lambda: "a model", "should return a Keras model"),
     (ex.hand_shapes, _hand_shapes_with_padding, "conv1 should be (30, 30, 32), got (32, 32, 32)"),

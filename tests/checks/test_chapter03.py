@@ -33,20 +33,21 @@ def _augmentation(rotation=30 / 360, flip="horizontal", extra=()):
     )
 
 
-def _cnn(scale=1 / 255, padding="valid", last="sigmoid"):
-    def build():
+def _cnn(scale=1 / 255, padding="valid", last="sigmoid", hidden="relu", fixed_rate=None):
+    def build(input_shape=(150, 150, 3), dropout_rate=0.0):
         return keras.Sequential(
             [
-                keras.Input((150, 150, 3)),
+                keras.Input(input_shape),
                 layers.Rescaling(scale),
-                layers.Conv2D(32, 3, padding=padding, activation="relu"),
+                layers.Conv2D(32, 3, padding=padding, activation=hidden),
                 layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, padding=padding, activation="relu"),
+                layers.Conv2D(64, 3, padding=padding, activation=hidden),
                 layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, padding=padding, activation="relu"),
+                layers.Conv2D(64, 3, padding=padding, activation=hidden),
                 layers.MaxPooling2D(2),
                 layers.Flatten(),
-                layers.Dense(256, activation="relu"),
+                layers.Dropout(dropout_rate if fixed_rate is None else fixed_rate),
+                layers.Dense(256, activation=hidden),
                 layers.Dense(1, activation=last),
             ]
         )
@@ -65,15 +66,49 @@ def _summary_swapped(y_true, y_pred, class_names):
     )
 
 
+def _compiler(
+    binary="binary_crossentropy", multi="categorical_crossentropy", optimizer=None, metrics=("accuracy",), returns=True
+):
+    def compile_classifier(model, num_classes):
+        loss = binary if num_classes == 2 else multi
+        model.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss, metrics=list(metrics))
+        return model if returns else None
+
+    return compile_classifier
+
+
+def _count_lower_case_jpg_only(root):
+    return {
+        split.name: {folder.name: len(list(folder.glob("*.jpg"))) for folder in split.iterdir()}
+        for split in root.iterdir()
+    }
+
+
 WRONG_ANSWERS = [
     (ex.count_photos, _count_every_file, "only image files count"),
     (ex.count_photos, lambda root: pd.DataFrame(), "not a DataFrame"),
+    (ex.count_photos, _count_lower_case_jpg_only, "compare suffixes in lower case"),
     (ex.augmentation, _augmentation(rotation=0.3), "RandomRotation's factor should be 0.08333"),
     (ex.augmentation, _augmentation(flip="horizontal_and_vertical"), "an upside-down cat"),
     (ex.augmentation, _augmentation(extra=(layers.RandomContrast(0.1),)), "expected exactly the four layers"),
     (ex.first_cnn, _cnn(padding="same"), "layer 2 (Conv2D) should output (148, 148, 32), got (150, 150, 32)"),
     (ex.first_cnn, _cnn(last="softmax"), "should use a sigmoid activation"),
     (ex.first_cnn, _cnn(scale=1.0), "should multiply by 1/255"),
+    (ex.first_cnn, _cnn(hidden=None), "layer 2 (Conv2D) should have activation='relu', got 'linear'"),
+    (ex.first_cnn, _cnn(hidden="sigmoid"), "should have activation='relu', got 'sigmoid'"),
+    (ex.first_cnn, _cnn(fixed_rate=0.5), "layer 9 (Dropout) should have rate=0.0, got 0.5"),
+    (ex.first_cnn, _cnn(fixed_rate=0.0), "Use the dropout_rate argument"),
+    (ex.compile_classifier, _compiler(multi="binary_crossentropy"), "the loss should be 'categorical_crossentropy'"),
+    (
+        ex.compile_classifier,
+        _compiler(multi="sparse_categorical_crossentropy"),
+        "sparse_categorical_crossentropy is for",
+    ),
+    (ex.compile_classifier, _compiler(binary="mse"), "should be 'binary_crossentropy', got 'mse'"),
+    (ex.compile_classifier, _compiler(optimizer=keras.optimizers.SGD(1e-3)), "should be keras.optimizers.Adam"),
+    (ex.compile_classifier, _compiler(optimizer=keras.optimizers.Adam(1e-2)), "learning rate should be 0.001"),
+    (ex.compile_classifier, _compiler(metrics=()), "metrics should be"),
+    (ex.compile_classifier, _compiler(returns=False), "should return the model"),
     (
         ex.scores_to_labels,
         lambda scores, threshold=0.5: (np.ravel(scores) >= threshold).astype(int),
@@ -101,7 +136,7 @@ WRONG_ANSWERS = [
     (
         ex.photo_to_batch,
         lambda photo, size=(150, 150): np.full((1, *size, 3), 250.0, "float32"),
-        "differ from a bilinear resize",
+        "differ from a resize of the whole photo",
     ),
 ]
 

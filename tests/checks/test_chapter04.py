@@ -14,9 +14,9 @@ from cnn_course.checks import chapter04 as ex
 from cnn_course.checks.core import Status
 
 
-def _head(x, dropout=0.4):
+def _head(x, dropout=0.4, hidden="relu"):
     x = layers.Flatten()(x)
-    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dense(256, activation=hidden)(x)
     x = layers.Dropout(dropout)(x)
     return layers.Dense(1, activation="sigmoid")(x)
 
@@ -36,13 +36,18 @@ def _wrong_dropout(base):
     return keras.Model(base.input, _head(base.output, dropout=0.5))
 
 
-def _classifier(compiled=True, fixed_shape=None):
+def _linear_head(base):
+    base.trainable = False
+    return keras.Model(base.input, _head(base.output, hidden=None))
+
+
+def _classifier(compiled=True, fixed_shape=None, hidden="relu"):
     def build(feature_shape):
         model = keras.Sequential(
             [
                 keras.Input(fixed_shape or feature_shape),
                 layers.Flatten(),
-                layers.Dense(256, activation="relu"),
+                layers.Dense(256, activation=hidden),
                 layers.Dropout(0.4),
                 layers.Dense(1, activation="sigmoid"),
             ]
@@ -76,6 +81,13 @@ def _submission_without_header(ids, probabilities, path, low=0.005, high=0.995):
         csv.writer(handle).writerows(zip(ids, np.clip(np.ravel(probabilities), low, high)))
 
 
+def _submission_fixed_bounds(ids, probabilities, path, low=0.005, high=0.995):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label"])
+        writer.writerows(zip(ids, np.clip(np.ravel(probabilities), 0.005, 0.995)))
+
+
 def _submission_sorted(ids, probabilities, path, low=0.005, high=0.995):
     rows = sorted(zip(ids, np.clip(np.ravel(probabilities), low, high)))
     with open(path, "w", newline="") as handle:
@@ -89,7 +101,10 @@ WRONG_ANSWERS = [
     (ex.vgg_preprocess, lambda images: np.asarray(images, "float32") / 255.0, "vgg_preprocess(images) differs"),
     (ex.frozen_model, _nested, "contains another model as one layer"),
     (ex.frozen_model, _not_frozen, "must be frozen"),
-    (ex.frozen_model, _wrong_dropout, "Dropout rate should be 0.4"),
+    (ex.frozen_model, _wrong_dropout, "head layer 3 (Dropout) should have rate=0.4, got 0.5"),
+    (ex.frozen_model, _linear_head, "head layer 2 (Dense) should have activation='relu', got 'linear'"),
+    (ex.bottleneck_classifier, _classifier(hidden="sigmoid"), "should have activation='relu', got 'sigmoid'"),
+    (ex.write_submission, _submission_fixed_bounds, "clip with the low and high arguments"),
     (ex.bottleneck_classifier, _classifier(compiled=False), "return the model compiled"),
     (ex.bottleneck_classifier, _classifier(fixed_shape=(4, 4, 512)), "use the feature_shape argument"),
     (ex.unfreeze_last_block, _unfreeze_everything, "only block5's convolutions and the head should be trainable"),

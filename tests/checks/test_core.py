@@ -91,3 +91,74 @@ def test_check_and_hint_print_outside_jupyter(capsys):
 def test_an_exercise_without_hints_is_refused():
     with pytest.raises(ValueError, match="at least one hint"):
         Exercise("x", _checker, [])
+
+
+def test_grade_passes_quietly_or_stops_with_the_self_check_s_sentence():
+    def checker(answer):
+        if answer(2) != 4:
+            raise Mismatch("double(2) should be 4.")
+
+    exercise = Exercise("double", checker, ["Multiply by two."])
+    exercise.grade(lambda x: 2 * x)
+    with pytest.raises(AssertionError, match=r"Not quite \(double\): double\(2\) should be 4"):
+        exercise.grade(lambda x: x)
+
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="Not attempted yet"):
+        exercise.grade(stub)
+
+
+SHORTCUT_SOURCES = {
+    "an imported reference": "from cnn_course.checks.chapter01 import _output_size_by_formula as answer",
+    "the checks module in the notebook": (
+        "from cnn_course.checks import chapter01 as ex\n"
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    return ex._output_size_by_formula(size, kernel_size, padding, stride)\n"
+    ),
+    "an import inside the function": (
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    from cnn_course.checks.chapter01 import _output_size_by_formula\n"
+        "    return _output_size_by_formula(size, kernel_size, padding, stride)\n"
+    ),
+    "through a helper of the notebook": (
+        "import cnn_course.checks.chapter01 as reference\n"
+        "def helper(*args):\n"
+        "    return reference._output_size_by_formula(*args)\n"
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    return helper(size, kernel_size, padding, stride)\n"
+    ),
+    "from the package": (
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    from cnn_course import checks\n"
+        "    return checks.chapter01._output_size_by_formula(size, kernel_size, padding, stride)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", SHORTCUT_SOURCES.values(), ids=list(SHORTCUT_SOURCES))
+def test_an_answer_that_uses_the_checking_code_is_refused(source):
+    from cnn_course.checks import chapter01
+
+    namespace = {"__name__": "__main__"}  # as in a notebook
+    exec(source, namespace)
+    result = chapter01.output_size.evaluate(namespace["answer"])
+    assert result.status is Status.INCORRECT and "needs manual grading" in result.message
+    with pytest.raises(AssertionError, match="course's own checking code"):
+        chapter01.output_size.grade(namespace["answer"])
+
+
+def test_an_honest_answer_using_libraries_and_helpers_is_not_taken_for_a_shortcut():
+    from cnn_course.checks import chapter01
+
+    namespace = {"__name__": "__main__"}
+    exec(
+        "import numpy as np\n"
+        "def span(size, padding):\n"
+        "    return size + 2 * padding\n"
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    return int(np.floor((span(size, padding) - kernel_size) / stride)) + 1\n",
+        namespace,
+    )
+    assert chapter01.output_size.evaluate(namespace["answer"]).passed

@@ -28,6 +28,26 @@ def half_done_notebook():
     return notebook
 
 
+SHORTCUT_ANSWER = (
+    "from cnn_course.checks import chapter01\n"
+    "def conv_output_size(size, kernel_size, padding=0, stride=1):\n"
+    "    return chapter01._output_size_by_formula(size, kernel_size, padding, stride)\n"
+)
+
+
+def shortcut_notebook():
+    """Exercise 1 answered through the course's checking code, exercise 2 honestly."""
+    notebook = release_notebook(CHAPTER)
+    answers = solution_cells(CHAPTER)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "conv_output_size":
+            cell.source = SHORTCUT_ANSWER
+        elif grade_id == "convolve2d":
+            cell.source = "\n".join(line for line in answers[grade_id].splitlines() if "### " not in line)
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grading")
@@ -37,6 +57,7 @@ def graded(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / f"{CHAPTER}.ipynb", submissions / "bob" / f"{CHAPTER}.ipynb")
     (submissions / "carol.ipynb").write_text(json.dumps(half_done_notebook()))
     (submissions / "dave.ipynb").write_text("{ this is not json")
+    (submissions / "erin.ipynb").write_text(json.dumps(shortcut_notebook()))
     (submissions / "notes.txt").write_text("not a submission")
     out = folder / "grades.csv"
     exit_code = main(["--root", str(ROOT), "grade", str(submissions), "--out", str(out), "--timeout", "60"])
@@ -52,7 +73,7 @@ def total_points():
 def test_the_batch_finishes_with_a_row_per_student(graded):
     exit_code, rows, _ = graded
     assert exit_code == 0
-    assert set(rows) == {"alice", "bob", "carol", "dave", "notes"}
+    assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "notes"}
     assert rows["notes"]["status"] == "needs manual grading" and "not a notebook" in rows["notes"]["reason"]
 
 
@@ -73,6 +94,13 @@ def test_a_half_done_notebook_gets_the_matching_partial_score(graded):
     expected = sum(points[f"{name}_tests"] for name in HALF_DONE)
     assert 0 < expected < total_points()
     assert float(graded[1]["carol"]["score"]) == expected
+
+
+def test_an_answer_through_the_checking_code_scores_zero_and_is_flagged(graded):
+    row = graded[1]["erin"]
+    assert float(row["score"]) == points_of(CHAPTER)["convolve2d_tests"], "only the honest answer scores"
+    assert row["status"] == "needs manual grading"
+    assert "conv_output_size_tests used the course's checking code" in row["reason"]
 
 
 def test_a_broken_file_needs_manual_grading_with_the_reason(graded):

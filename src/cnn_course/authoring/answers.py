@@ -1,7 +1,8 @@
 """The reference answers that ``solution()`` shows, taken from the chapters' answer cells.
 
 ``cnn-course build`` writes them as package data (``cnn_course/checks/answers/chapterNN.json``),
-one entry per exercise: the answer cell's code without nbgrader's markers. An exercise is
+one entry per exercise: the answer cell's code without nbgrader's markers, and the
+explanation its author wrote in it (``# Why: ...``). An exercise is
 matched to its answer cell through the notebook itself: the ``ex.NAME.check(...)`` call that
 follows an answer cell checks that cell. ``cnn-course publish`` leaves these files out, so in
 a graded class's student tree ``solution()`` says that solutions are turned off.
@@ -22,9 +23,42 @@ _CHECKS_IMPORT = re.compile(r"^from cnn_course\.checks import (\w+) as (\w+)", r
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
+_WHY = re.compile(r"^\s*# Why: ?(.*)$")
+_COMMENT = re.compile(r"^\s*# ?(.*)$")
+_SCAFFOLD = re.compile(r"^(\s*)#: ?(.*)$")
+
+
+def split_answer(source: str) -> tuple[str, str, str]:
+    """``(code, explanation, scaffold)`` of an answer cell.
+
+    Inside the solution region an author may write, as comments, an explanation (``# Why: ...``
+    and the comment lines that follow it) and a scaffold (lines starting ``#: ``: the code the
+    release shows instead of the bare stub, with ``____`` for the blanks). The code is what a
+    learner would write: markers, explanation and scaffold removed."""
+    code, why, scaffold = [], [], []
+    in_why = False
+    for line in source.splitlines():
+        if _MARKER.match(line):
+            in_why = False
+            continue
+        if match := _WHY.match(line):
+            why.append(match.group(1))
+            in_why = True
+            continue
+        if in_why and (match := _COMMENT.match(line)) and not _SCAFFOLD.match(line):
+            why.append(match.group(1))
+            continue
+        in_why = False
+        if match := _SCAFFOLD.match(line):
+            scaffold.append(match.group(1) + match.group(2))
+            continue
+        code.append(line)
+    return "\n".join(code).strip() + "\n", " ".join(part.strip() for part in why).strip(), "\n".join(scaffold)
+
+
 def answer_code(source: str) -> str:
     """An answer cell's code as a learner would write it: nbgrader's markers removed."""
-    return "\n".join(line for line in source.splitlines() if not _MARKER.match(line)).strip() + "\n"
+    return split_answer(source)[0]
 
 
 def answers_of(notebook: nbformat.NotebookNode) -> tuple[str | None, dict[str, dict[str, str]]]:
@@ -47,8 +81,25 @@ def answers_of(notebook: nbformat.NotebookNode) -> tuple[str | None, dict[str, d
         for attribute in call.findall(cell.source):
             exercise = getattr(checks, attribute, None)
             if last_answer is not None and exercise is not None:
-                answers[exercise.name] = {"cell": grade_id(last_answer), "code": answer_code(last_answer.source)}
+                code, explanation, _ = split_answer(last_answer.source)
+                answers[exercise.name] = {"cell": grade_id(last_answer), "code": code, "explanation": explanation}
     return module_name, answers
+
+
+def with_scaffolds(solution: nbformat.NotebookNode, release: nbformat.NotebookNode) -> None:
+    """Put each answer cell's scaffold (if it has one) in the release where nbgrader left the stub."""
+    scaffolds = {
+        grade_id(cell): split_answer(cell.source)[2]
+        for cell in solution.cells
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution")
+    }
+    for cell in release.cells:
+        scaffold = scaffolds.get(grade_id(cell)) if cell.cell_type == "code" else None
+        if scaffold:
+            stub = re.compile(r"^[ \t]*raise NotImplementedError\(\)[ \t]*$", re.M)
+            if len(stub.findall(cell.source)) != 1:
+                raise ValueError(f"answer cell {grade_id(cell)!r}: expected one stub to replace with its scaffold")
+            cell.source = stub.sub(lambda _, text=scaffold: text, cell.source)
 
 
 def answers_file_text(answers: dict[str, dict[str, str]]) -> str:

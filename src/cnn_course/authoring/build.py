@@ -27,7 +27,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
+from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of, with_scaffolds
 from cnn_course.authoring.course import Chapter, CourseConfig, chapters, load_config
 from cnn_course.authoring.execute import execute_notebook
 from cnn_course.authoring.nbgrader_course import release_assignment, temporary_course
@@ -56,6 +56,7 @@ def generate_release(chapter: Chapter, solution: nbformat.NotebookNode) -> nbfor
     """The student version, through nbgrader's own generate_assignment."""
     with temporary_course(prefix="cnn-course-release-") as (course, api):
         released = nbformat.read(release_assignment(api, course, chapter, solution), as_version=4)
+    with_scaffolds(solution, released)
     released.metadata.pop("jupytext", None)
     assign_ids(released)
     return released

@@ -14,6 +14,7 @@ holds out (a stratified sixth of the 50,000 training images); it is never traine
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,20 @@ def run(root: Path, args) -> int:
     return 0
 
 
+def held_out_arrays(source: str | None, limit: int | None, seed: int):
+    """((training images, one-hot labels), (test images, one-hot labels)), pixels scaled to [0, 1]:
+    the folder loader's held-out split is the test set, the rest (or ``limit`` of it) trains."""
+    import keras
+
+    from cnn_course.data import load_cifar10
+
+    (x_all, y_all), (x_test, y_test), class_names = load_cifar10(source)
+    x_all, y_all = _subset(x_all, y_all, limit, seed)
+    x_all, x_test = x_all.astype("float32") / 255.0, x_test.astype("float32") / 255.0
+    y_all, y_test = (keras.utils.to_categorical(y, len(class_names)) for y in (y_all, y_test))
+    return (x_all, y_all), (x_test, y_test)
+
+
 def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``limit`` images, the same share of every class."""
     from cnn_course.data.splits import stratified_parts
@@ -63,6 +78,72 @@ def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple
         return x, y
     kept = stratified_parts(y, {"kept": limit / len(x), "rest": 1 - limit / len(x)}, seed)["kept"]
     return x[kept], y[kept]
+
+
+@dataclass
+class BetterRun:
+    """One training of the chapter's better CNN and its test accuracy three ways."""
+
+    model: object
+    history: object
+    seconds: float
+    epoch_seconds: list[float]
+    validated: list[int]
+    precision: str
+    plain: float
+    flipped: float
+    shifted: float
+
+
+def train_better(
+    chapter: dict,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    epochs: int,
+    build_options: dict | None = None,
+    compile_options: dict | None = None,
+    precision: str | None = None,
+    log=print,
+) -> BetterRun:
+    """The chapter's better CNN, built and compiled by the chapter's functions (with any of their
+    options changed, for the ablation), trained and scored plain, with flips, with flips and shifts."""
+    from cnn_course.environment import fast_precision
+
+    (x_train, y_train), (x_test, y_test) = train, test
+    batch_size = chapter["BETTER_BATCH_SIZE"]
+    precision = precision or fast_precision()
+    steps = epochs * -(-len(x_train) // batch_size)
+    model = chapter["build_better_cnn"](precision=precision, **(build_options or {}))
+    model = chapter["compile_better_cnn"](model, total_steps=steps, **(compile_options or {}))
+    validate_every = chapter["VALIDATE_EVERY"]
+    log(
+        f"better CNN: {model.count_params():,} parameters, {epochs} epochs of {len(x_train):,} images, "
+        f"batch {batch_size}, computing in {precision}; test accuracy every {validate_every} epochs"
+    )
+    # Every few epochs and always after the last one.
+    validated = sorted({*range(validate_every, epochs + 1, validate_every), epochs})
+    epoch_seconds: list[float] = []
+    started = time.perf_counter()
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_test, y_test),
+        validation_freq=validated,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=[epoch_timer(epoch_seconds)],
+        verbose=2,
+    )
+    seconds = time.perf_counter() - started
+    labels = y_test.argmax(axis=1)
+    plain = float(model.evaluate(x_test, y_test, batch_size=1024, verbose=0)[1])
+    flipped = float((chapter["predict_with_flips"](model, x_test).argmax(axis=1) == labels).mean())
+    shifted = float((chapter["predict_with_flips_and_shifts"](model, x_test).argmax(axis=1) == labels).mean())
+    log(
+        f"better CNN: test accuracy {plain:.2%}, with test-time flips {flipped:.2%}, "
+        f"with flips and shifts {shifted:.2%}; training took {seconds:.0f} s"
+    )
+    return BetterRun(model, history, seconds, epoch_seconds, validated, precision, plain, flipped, shifted)
 
 
 def cifar10(
@@ -82,14 +163,10 @@ def cifar10(
 
     from cnn_course import seeding
     from cnn_course.authoring.namespace import chapter_namespace
-    from cnn_course.data import load_cifar10
     from cnn_course.data.splits import stratified_split
-    from cnn_course.environment import fast_precision
 
-    (x_all, y_all), (x_test, y_test), class_names = load_cifar10(source)
-    x_all, y_all = _subset(x_all, y_all, limit, seed)
-    x_all, x_test = x_all.astype("float32") / 255.0, x_test.astype("float32") / 255.0
-    y_all_onehot, y_test_onehot = (keras.utils.to_categorical(y, len(class_names)) for y in (y_all, y_test))
+    (x_all, y_all_onehot), (x_test, y_test_onehot) = held_out_arrays(source, limit, seed)
+    num_classes = y_all_onehot.shape[1]
     chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
     log(f"CIFAR-10 from {source or 'the default source'}: {len(x_all):,} training and {len(x_test):,} test images")
     log(f"hardware: {hardware()}")
@@ -100,38 +177,9 @@ def cifar10(
     if "better" in models:
         seeding.set_seed(seed)
         epochs = epochs_better or chapter["BETTER_EPOCHS"]
-        batch_size = chapter["BETTER_BATCH_SIZE"]
-        precision = fast_precision()
-        steps = epochs * -(-len(x_all) // batch_size)
-        model = chapter["compile_better_cnn"](chapter["build_better_cnn"](precision=precision), total_steps=steps)
-        validate_every = chapter["VALIDATE_EVERY"]
-        log(
-            f"better CNN: {model.count_params():,} parameters, {epochs} epochs of {len(x_all):,} images, "
-            f"batch {batch_size}, computing in {precision}; test accuracy every {validate_every} epochs"
-        )
-        # Every few epochs and always after the last one.
-        validated = sorted({*range(validate_every, epochs + 1, validate_every), epochs})
-        epoch_seconds: list[float] = []
-        started = time.perf_counter()
-        history = model.fit(
-            x_all,
-            y_all_onehot,
-            validation_data=(x_test, y_test_onehot),
-            validation_freq=validated,
-            epochs=epochs,
-            batch_size=batch_size,
-            callbacks=[epoch_timer(epoch_seconds)],
-            verbose=2,
-        )
-        seconds = time.perf_counter() - started
-        labels = y_test.ravel()
-        plain = float(model.evaluate(x_test, y_test_onehot, batch_size=1024, verbose=0)[1])
-        flipped = float((chapter["predict_with_flips"](model, x_test).argmax(axis=1) == labels).mean())
-        shifted = float((chapter["predict_with_flips_and_shifts"](model, x_test).argmax(axis=1) == labels).mean())
-        log(
-            f"better CNN: test accuracy {plain:.2%}, with test-time flips {flipped:.2%}, "
-            f"with flips and shifts {shifted:.2%}; training took {seconds:.0f} s"
-        )
+        run = train_better(chapter, (x_all, y_all_onehot), (x_test, y_test_onehot), epochs, log=log)
+        model, history, seconds = run.model, run.history, run.seconds
+        plain, flipped, shifted = run.plain, run.flipped, run.shifted
         results.append(
             ModelResult(
                 "better CNN",
@@ -144,11 +192,11 @@ def cifar10(
         )
         figures["better"] = {
             "test_accuracy_by_epoch": dict(
-                zip(validated, [round(float(v), 4) for v in history.history.get("val_accuracy", [])])
+                zip(run.validated, [round(float(v), 4) for v in history.history.get("val_accuracy", [])])
             ),
             "train_accuracy_per_epoch": [round(float(v), 4) for v in history.history["accuracy"]],
-            "seconds_per_epoch": [round(s, 1) for s in epoch_seconds],
-            "precision": precision,
+            "seconds_per_epoch": [round(s, 1) for s in run.epoch_seconds],
+            "precision": run.precision,
             "test_accuracy": round(plain, 4),
             "test_accuracy_with_flips": round(flipped, 4),
             "test_accuracy_with_flips_and_shifts": round(shifted, 4),
@@ -157,7 +205,7 @@ def cifar10(
             save_weights,
             "cifar10_better_cnn",
             model,
-            lambda: chapter["build_better_cnn"](precision=precision),
+            lambda: chapter["build_better_cnn"](precision=run.precision),
             history.history,
             seconds,
         )
@@ -165,7 +213,7 @@ def cifar10(
     if "first" in models:
         seeding.set_seed(seed)
         (x_train, y_train), (x_val, y_val) = stratified_split(x_all, y_all_onehot.argmax(axis=1), 0.1, seed)
-        y_train, y_val = (keras.utils.to_categorical(y, len(class_names)) for y in (y_train, y_val))
+        y_train, y_val = (keras.utils.to_categorical(y, num_classes) for y in (y_train, y_val))
         model = chapter["build_first_cnn"]()
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
         stop = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)

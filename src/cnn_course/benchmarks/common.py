@@ -112,11 +112,16 @@ def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, 
     (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
-def add_model_arguments(parser, models: tuple[str, ...], epochs_first: int) -> None:
+def add_model_arguments(parser, models: tuple[str, ...], epochs_first: int | None) -> None:
     """The options every chapter benchmark with a first and a better model takes."""
     parser.add_argument("--epochs-better", type=int, help="epochs for the better CNN (default: the chapter's)")
     parser.add_argument(
-        "--epochs-first", type=int, default=epochs_first, help="most epochs for the first CNN, which stops early"
+        "--epochs-first",
+        type=int,
+        default=epochs_first,
+        help="most epochs for the first CNN, which stops early (default: "
+        + (str(epochs_first) if epochs_first else "the chapter's")
+        + ")",
     )
     parser.add_argument("--models", nargs="+", choices=models, default=list(models), help="which models to train")
     parser.add_argument("--save-weights", type=Path, help="write <name>.weights.h5 and <name>.history.json here")

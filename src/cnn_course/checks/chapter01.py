@@ -35,27 +35,27 @@ def _random(*shape: int) -> np.ndarray:
 # --- reference answers ------------------------------------------------------------------
 
 
-def expected_output_size(size: int, kernel_size: int, padding: int = 0, stride: int = 1) -> int:
+def _output_size_by_formula(size: int, kernel_size: int, padding: int = 0, stride: int = 1) -> int:
     return len(range(0, size + 2 * padding - kernel_size + 1, stride))
 
 
-def expected_convolve2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
+def _convolve2d_by_scipy(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
     # SciPy's cross-correlation (what deep learning calls convolution), then every stride-th position.
     framed = np.pad(np.asarray(image, dtype=np.float64), pad_width=padding, mode="constant")
     return correlate2d(framed, np.asarray(kernel, dtype=np.float64), mode="valid")[::stride, ::stride]
 
 
-def expected_conv_layer(image: np.ndarray, filters: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _conv_layer_by_einsum(image: np.ndarray, filters: np.ndarray, bias: np.ndarray) -> np.ndarray:
     kh, kw = filters.shape[:2]
     windows = sliding_window_view(np.asarray(image, dtype=np.float64), (kh, kw), axis=(0, 1))
     return np.einsum("ijcab,abcf->ijf", windows, filters) + bias
 
 
-def expected_relu(x: np.ndarray) -> np.ndarray:
+def _relu_by_numpy(x: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x, 0.0)
 
 
-def expected_max_pool(x: np.ndarray, size: int = 2) -> np.ndarray:
+def _max_pool_by_skimage(x: np.ndarray, size: int = 2) -> np.ndarray:
     # scikit-image's block reduction over whole windows; a partial window at the edge is dropped.
     rows, columns = (x.shape[0] // size) * size, (x.shape[1] // size) * size
     window = (size, size) + (1,) * (x.ndim - 2)
@@ -89,7 +89,8 @@ _OUTPUT_SIZE_CASES = [
     ((10, 4), {"padding": 1, "stride": 3}),
 ]
 _check_output_size = _number_cases(
-    "conv_output_size", [(args, kwargs, expected_output_size(*args, **kwargs)) for args, kwargs in _OUTPUT_SIZE_CASES]
+    "conv_output_size",
+    [(args, kwargs, _output_size_by_formula(*args, **kwargs)) for args, kwargs in _OUTPUT_SIZE_CASES],
 )
 
 
@@ -106,7 +107,7 @@ def _check_convolve2d(answer: Any) -> None:
     ]
     for args, kwargs in cases:
         got = call(function, *args, **kwargs)
-        compare_arrays(got, expected_convolve2d(*args, **kwargs), describe_call("convolve2d", args, kwargs))
+        compare_arrays(got, _convolve2d_by_scipy(*args, **kwargs), describe_call("convolve2d", args, kwargs))
 
 
 def _check_conv_layer(answer: Any) -> None:
@@ -118,7 +119,7 @@ def _check_conv_layer(answer: Any) -> None:
     ]
     for args in cases:
         got = call(function, *args)
-        compare_arrays(got, expected_conv_layer(*args), describe_call("conv_layer", args, {}), atol=1e-4, rtol=1e-4)
+        compare_arrays(got, _conv_layer_by_einsum(*args), describe_call("conv_layer", args, {}), atol=1e-4, rtol=1e-4)
 
 
 def _check_relu(answer: Any) -> None:
@@ -126,7 +127,7 @@ def _check_relu(answer: Any) -> None:
     for x in (np.array([-2.0, -0.5, 0.0, 0.5, 3.0]), _random(4, 5), _random(3, 3, 2)):
         original = x.copy()
         got = call(function, x)
-        compare_arrays(got, expected_relu(original), describe_call("relu", (x,), {}))
+        compare_arrays(got, _relu_by_numpy(original), describe_call("relu", (x,), {}))
     sample = np.array([-1.0, 2.0])
     call_in_place(function, sample)
     if not np.array_equal(sample, [-1.0, 2.0]):
@@ -147,7 +148,7 @@ def _check_max_pool(answer: Any) -> None:
     ]
     for args in cases:
         got = call(function, *args)
-        compare_arrays(got, expected_max_pool(*args), describe_call("max_pool", args, {}))
+        compare_arrays(got, _max_pool_by_skimage(*args), describe_call("max_pool", args, {}))
     got = call(function, _random(9, 9), size=3)
     if got is None or np.shape(got) != (3, 3):
         raise Mismatch(f"max_pool(<array of shape (9, 9)>, size=3) should have shape (3, 3), got {np.shape(got)}.")

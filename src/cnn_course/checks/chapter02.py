@@ -7,35 +7,21 @@ from typing import Any
 import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, describe_call, require_callable
-from cnn_course.checks.models import check_structure, require_model
+from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
 
 FIRST_CNN_LAYERS = [
-    "Conv2D",
-    "Conv2D",
-    "MaxPooling2D",
-    "Dropout",
-    "Conv2D",
-    "Conv2D",
-    "MaxPooling2D",
-    "Dropout",
-    "Flatten",
-    "Dense",
-    "Dropout",
-    "Dense",
-]
-FIRST_CNN_SHAPES = [
-    (30, 30, 32),
-    (28, 28, 32),
-    (14, 14, 32),
-    (14, 14, 32),
-    (12, 12, 64),
-    (10, 10, 64),
-    (5, 5, 64),
-    (5, 5, 64),
-    (1600,),
-    (256,),
-    (256,),
-    (10,),
+    conv(32, (30, 30, 32)),
+    conv(32, (28, 28, 32)),
+    max_pool((14, 14, 32)),
+    dropout(0.25, (14, 14, 32)),
+    conv(64, (12, 12, 64)),
+    conv(64, (10, 10, 64)),
+    max_pool((5, 5, 64)),
+    dropout(0.25, (5, 5, 64)),
+    LayerSpec("Flatten", (1600,)),
+    dense(256, (256,), "relu"),
+    dropout(0.5, (256,)),
+    dense(10, (10,), "softmax"),
 ]
 FIRST_CNN_PARAMS = 477_994
 HAND_SHAPES = {
@@ -70,17 +56,20 @@ def _check_one_hot(answer: Any) -> None:
         expected = (flat[:, None] == np.arange(classes)[None, :]).astype(np.float32)
         got = call(function, labels, classes)
         compare_arrays(got, expected, describe_call("one_hot", (labels, classes), {}))
+        if np.asarray(got).dtype != np.float32:
+            raise Mismatch(
+                f"one_hot should be float32 (what Keras computes in), got {np.asarray(got).dtype}. "
+                "Convert with .astype('float32')."
+            )
 
 
 def _check_first_cnn(answer: Any) -> None:
     function = require_callable(answer, "build_first_cnn")
     model = require_model(call(function), "build_first_cnn")
-    check_structure(
+    check_layers(
         model,
         FIRST_CNN_LAYERS,
-        FIRST_CNN_SHAPES,
         FIRST_CNN_PARAMS,
-        "softmax",
         "Check the filters, the 3x3 kernels and that the convolutions use no padding.",
     )
 
@@ -92,8 +81,14 @@ def _check_hand_shapes(answer: Any) -> None:
         keys = list(got) if isinstance(got, dict) else type(got).__name__
         raise Mismatch(f"layer_shapes_by_hand() should return a dict with keys {list(HAND_SHAPES)}, got {keys}.")
     for name, shape in HAND_SHAPES.items():
-        if tuple(got[name]) != shape:
-            raise Mismatch(f"{name} should be {shape}, got {tuple(got[name])}.")
+        value = got[name]
+        if not isinstance(value, tuple | list):
+            raise Mismatch(
+                f"{name} should be the tuple {shape}, got {value!r} ({type(value).__name__}). A shape is always a "
+                f"tuple, even with one number: write ({value!r},)."
+            )
+        if tuple(value) != shape:
+            raise Mismatch(f"{name} should be {shape}, got {tuple(value)}.")
 
 
 def _check_did_it_learn(answer: Any) -> None:
@@ -134,7 +129,7 @@ scale_images = Exercise(
     _check_scale,
     [
         "Pixels are 0..255 in uint8. Convert to float32 first, then divide.",
-        "`x.astype('float32') / 255` keeps the shape and maps 255 to 1.0.",
+        "Arithmetic on uint8 stays in 0..255: make the array float32 first, then divide by the largest pixel value.",
     ],
 )
 one_hot = Exercise(
@@ -142,7 +137,8 @@ one_hot = Exercise(
     _check_one_hot,
     [
         "Row i has a 1 in column labels[i] and 0 elsewhere. CIFAR-10's labels have shape (n, 1): flatten them first.",
-        "Compare `labels.ravel()[:, None]` with `np.arange(num_classes)` and convert the booleans to float32.",
+        "Broadcasting a column of labels against a row of class numbers 0..num_classes-1 gives a table of "
+        "True/False; Keras wants it as float32 numbers.",
     ],
 )
 first_cnn = Exercise(
@@ -160,7 +156,8 @@ hand_shapes = Exercise(
     _check_hand_shapes,
     [
         "A 3x3 convolution without padding takes 2 pixels off each side length; 2x2 pooling halves it (rounding down).",
-        "32 -> 30 -> 28 -> 14 -> 12 -> 10 -> 5; the depth is the number of filters; flatten multiplies everything.",
+        "Follow the side length layer by layer; the depth is the layer's number of filters (pooling keeps it); "
+        "flatten multiplies height, width and depth, and its shape is a tuple of one number.",
     ],
 )
 did_it_learn = Exercise(
@@ -168,7 +165,8 @@ did_it_learn = Exercise(
     _check_did_it_learn,
     [
         "Training worked if the last loss is lower than the first and at least one weight array changed.",
-        "`any(not np.allclose(a, b) for a, b in zip(before, after))` tells whether weights moved; return a bool.",
+        "Compare each weight array before and after (np.allclose); one array that moved is enough. "
+        "Return True or False, not an array.",
     ],
 )
 per_class = Exercise(
@@ -176,7 +174,7 @@ per_class = Exercise(
     _check_per_class,
     [
         "For each class c, look only at the images whose true label is c, and count how many were predicted c.",
-        "`mask = y_true == c`; accuracy is `(y_pred[mask] == c).mean()`; use `np.nan` when `mask` selects nothing.",
+        "A boolean mask selects the images of class c. A class with no images has no accuracy: np.nan.",
     ],
 )
 

@@ -18,32 +18,26 @@ from cnn_course.checks.core import (
     describe_call,
     require_callable,
 )
-from cnn_course.checks.models import check_structure, require_model
+from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
 
-FIRST_CNN_LAYERS = [
-    "Rescaling",
-    "Conv2D",
-    "MaxPooling2D",
-    "Conv2D",
-    "MaxPooling2D",
-    "Conv2D",
-    "MaxPooling2D",
-    "Flatten",
-    "Dense",
-    "Dense",
-]
-FIRST_CNN_SHAPES = [
-    (150, 150, 3),
-    (148, 148, 32),
-    (74, 74, 32),
-    (72, 72, 64),
-    (36, 36, 64),
-    (34, 34, 64),
-    (17, 17, 64),
-    (18496,),
-    (256,),
-    (1,),
-]
+
+def first_cnn_layers(dropout_rate: float) -> list[LayerSpec]:
+    """Every layer of the first CNN as the text describes it."""
+    return [
+        LayerSpec("Rescaling", (150, 150, 3)),
+        conv(32, (148, 148, 32)),
+        max_pool((74, 74, 32)),
+        conv(64, (72, 72, 64)),
+        max_pool((36, 36, 64)),
+        conv(64, (34, 34, 64)),
+        max_pool((17, 17, 64)),
+        LayerSpec("Flatten", (18496,)),
+        dropout(dropout_rate, (18496,)),
+        dense(256, (256,), "relu"),
+        dense(1, (1,), "sigmoid"),
+    ]
+
+
 FIRST_CNN_PARAMS = 4_791_809
 AUGMENTATION = {"RandomRotation", "RandomTranslation", "RandomZoom", "RandomFlip"}
 
@@ -56,7 +50,9 @@ def _photo_folder(root: Path, counts: dict[str, dict[str, int]]) -> None:
             folder = root / split / name
             folder.mkdir(parents=True)
             for index in range(count):
-                Image.new("RGB", (8, 8), (index * 20, 0, 0)).save(folder / f"{name}.{index}.jpg")
+                # Cameras and phones write .JPG as often as .jpg.
+                suffix = (".jpg", ".JPG", ".png", ".jpeg")[index % 4]
+                Image.new("RGB", (8, 8), (index * 20, 0, 0)).save(folder / f"{name}.{index}{suffix}")
             (folder / "notes.txt").write_text("not a photo")
 
 
@@ -82,9 +78,13 @@ def _check_count(answer: Any) -> None:
             else got[split]
         )
         if found != per_class:
+            too_many = isinstance(found, dict) and any(found.get(k, 0) > v for k, v in per_class.items())
+            too_few = isinstance(found, dict) and any(found.get(k, 0) < v for k, v in per_class.items())
             hint = (
                 " (only image files count: a notes.txt is not a photo)"
-                if isinstance(found, dict) and any(found.get(k, 0) == v + 1 for k, v in per_class.items())
+                if too_many
+                else " (photos can end in .jpg, .JPG, .jpeg or .png: compare suffixes in lower case)"
+                if too_few
                 else ""
             )
             raise Mismatch(f"for '{split}' expected {per_class}, got {found}{hint}.")
@@ -134,20 +134,66 @@ def _check_augmentation(answer: Any) -> None:
 
 def _check_first_cnn(answer: Any) -> None:
     function = require_callable(answer, "build_first_cnn")
-    model = require_model(call(function), "build_first_cnn")
-    check_structure(
-        model,
-        FIRST_CNN_LAYERS,
-        FIRST_CNN_SHAPES,
-        FIRST_CNN_PARAMS,
-        "sigmoid",
-        "Check the 3x3 kernels, the filters (32, 64, 64), 2x2 pooling and no padding.",
-    )
+    advice = "Check the 3x3 kernels, the filters (32, 64, 64), 2x2 pooling and no padding."
+    check_layers(require_model(call(function), "build_first_cnn"), first_cnn_layers(0.0), FIRST_CNN_PARAMS, advice)
+    model = require_model(call(function, dropout_rate=0.5), "build_first_cnn")
+    try:
+        check_layers(model, first_cnn_layers(0.5), FIRST_CNN_PARAMS, advice)
+    except Mismatch as mismatch:
+        raise Mismatch(f"build_first_cnn(dropout_rate=0.5): {mismatch} Use the dropout_rate argument.") from None
     scale = model.layers[0].get_config().get("scale")
     if not np.isclose(float(scale), 1 / 255):
         raise Mismatch(
             f"the Rescaling layer should multiply by 1/255, so pixels 0..255 become 0..1; got scale={scale}."
         )
+
+
+def _name(setting: Any) -> str:
+    """A compile setting as Keras names it, whether it was passed as a string, an object or a
+    function (``get_compile_config`` gives objects as dicts with a config)."""
+    if isinstance(setting, str):
+        return setting
+    if isinstance(setting, dict):
+        return str(setting.get("config", {}).get("name") or setting.get("class_name", ""))
+    return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
+
+
+LOSS_FOR = {2: "binary_crossentropy", 10: "categorical_crossentropy"}
+LOSS_ADVICE = {
+    "binary_crossentropy": "one sigmoid unit with labels 0/1 is a binary problem: binary cross-entropy.",
+    "categorical_crossentropy": "a softmax over 10 classes with one-hot labels calls for categorical cross-entropy "
+    "(sparse_categorical_crossentropy is for integer labels, binary_crossentropy for one sigmoid unit).",
+}
+
+
+def _check_compile(answer: Any) -> None:
+    import keras
+
+    function = require_callable(answer, "compile_classifier")
+    for num_classes, units, activation in ((2, 1, "sigmoid"), (10, 10, "softmax")):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation)])
+        returned = call(function, model, num_classes)
+        if returned is not model:
+            raise Mismatch("compile_classifier should return the model it compiled (end with `return model`).")
+        if not model.compiled:
+            raise Mismatch("the model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]).")
+        settings = model.get_compile_config() or {}
+        loss = _name(settings.get("loss"))
+        if loss != LOSS_FOR[num_classes]:
+            raise Mismatch(
+                f"with num_classes={num_classes} the loss should be {LOSS_FOR[num_classes]!r}, got {loss!r}: "
+                + LOSS_ADVICE[LOSS_FOR[num_classes]]
+            )
+        optimizer = model.optimizer
+        if not isinstance(optimizer, keras.optimizers.Adam):
+            raise Mismatch(f"the optimizer should be keras.optimizers.Adam, got {type(optimizer).__name__}.")
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        if not np.isclose(rate, 1e-3):
+            raise Mismatch(f"Adam's learning rate should be 0.001, got {rate:g}.")
+        metrics = settings.get("metrics") or []
+        metrics = [_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])]
+        if not {"accuracy", "acc", "binary_accuracy", "categorical_accuracy"} & set(metrics):
+            raise Mismatch(f'metrics should be ["accuracy"], got {metrics}.')
 
 
 def _check_scores(answer: Any) -> None:
@@ -199,7 +245,9 @@ def _check_photo_batch(answer: Any) -> None:
     import keras
 
     function = require_callable(answer, "photo_to_batch")
-    photo = np.random.default_rng(5).integers(0, 256, (97, 131, 3), dtype=np.uint8)
+    # A smooth photo (two gradients): any sound resize (bilinear, PIL's bicubic) keeps it, a crop does not.
+    rows, columns = np.mgrid[0:97, 0:131]
+    photo = np.stack([columns * 255 / 130, rows * 255 / 96, np.full(rows.shape, 128.0)], axis=-1).astype(np.uint8)
     got = call(function, photo)
     if getattr(got, "dtype", None) != np.float32:
         raise Mismatch(f"the batch should be float32, got {getattr(got, 'dtype', type(got).__name__)}.")
@@ -211,8 +259,8 @@ def _check_photo_batch(answer: Any) -> None:
     difference = float(np.abs(got - reference).mean())
     if difference > 3.0:
         raise Mismatch(
-            f"the pixels differ from a bilinear resize by {difference:.1f} on average: resize the photo "
-            "itself (height and width), not a crop of it."
+            f"the pixels differ from a resize of the whole photo by {difference:.1f} on average: resize the "
+            "photo itself to (height, width), not a crop of it, and keep the channels in RGB order."
         )
     small = call(function, photo, (32, 48))
     if np.asarray(small).shape != (1, 32, 48, 3):
@@ -227,8 +275,8 @@ count_photos = Exercise(
     [
         "Loop over the splits, then over the class folders inside each; count the files whose name ends in .jpg, "
         ".jpeg or .png.",
-        "`sum(1 for p in folder.iterdir() if p.suffix.lower() in {'.jpg', '.jpeg', '.png'})` counts one folder; "
-        "build `{split: {class_name: count}}`.",
+        "File names come in any case (.JPG too): compare suffixes in lower case, and count files only. "
+        "The result is a dict of dicts, split first, then class.",
     ],
 )
 augmentation = Exercise(
@@ -236,17 +284,29 @@ augmentation = Exercise(
     _check_augmentation,
     [
         "Four Keras layers in a keras.Sequential: RandomRotation, RandomTranslation, RandomZoom and RandomFlip.",
-        "RandomRotation takes a fraction of a full turn: 30/360. RandomTranslation(0.2, 0.2), RandomZoom(0.2), "
-        "RandomFlip('horizontal'). fill_mode='nearest' avoids black corners.",
+        "RandomRotation's factor is a fraction of a full turn, not degrees; shifts and zoom are fractions of the "
+        "size. Only left-right flips keep a cat the right way up. fill_mode='nearest' avoids black corners.",
     ],
 )
 first_cnn = Exercise(
     "build_first_cnn",
     _check_first_cnn,
     [
-        "Rescaling(1/255), then three times Conv2D 3x3 + MaxPooling2D 2x2 (32, 64, 64 filters), Flatten, Dense 256 "
-        "with relu and Dense 1 with sigmoid. Start with keras.Input(shape=(150, 150, 3)).",
+        "Follow the text layer by layer: rescaling, three blocks of a 3x3 convolution and 2x2 pooling, then Flatten, "
+        "Dropout and two Dense layers. The scaffold shows where each one goes.",
+        "Hidden layers need an activation (Chapter 1's ReLU); the last layer gives one probability of 'dog'. "
+        "The dropout rate is the function's argument, not a number you pick.",
         "Most of the 4,791,809 parameters are in Dense 256: 17*17*64 = 18,496 inputs times 256, plus 256 biases.",
+    ],
+)
+compile_classifier = Exercise(
+    "compile_classifier",
+    _check_compile,
+    [
+        "model.compile takes three things: optimizer=, loss= and metrics=. The loss depends on num_classes.",
+        "The last layer decides the loss: one sigmoid unit (2 classes) or a softmax over the classes with one-hot "
+        "labels. Which cross-entropy fits each?",
+        "Build the optimizer with keras.optimizers.Adam(learning_rate=...) and pass metrics as a list of names.",
     ],
 )
 scores_to_labels = Exercise(
@@ -254,7 +314,8 @@ scores_to_labels = Exercise(
     _check_scores,
     [
         "A score is the model's probability of 'dog'. Above the threshold means dog (1), otherwise cat (0).",
-        "`(np.asarray(scores).ravel() > threshold).astype(int)`.",
+        "Flatten the scores to one axis, compare with the threshold (strictly above), then turn the booleans "
+        "into integers.",
     ],
 )
 prediction_summary = Exercise(
@@ -263,8 +324,8 @@ prediction_summary = Exercise(
     [
         "Accuracy is the share of positions where y_true equals y_pred. For the table, turn the 0/1 labels into "
         "class names first.",
-        "`pd.crosstab(pd.Series(true_names, name='true'), pd.Series(predicted_names, name='predicted'), "
-        "margins=True)`.",
+        "pd.crosstab takes two Series: their names become the titles of the rows and the columns, and "
+        "margins=True adds the totals.",
     ],
 )
 photo_to_batch = Exercise(
@@ -272,8 +333,17 @@ photo_to_batch = Exercise(
     _check_photo_batch,
     [
         "Resize to (height, width), convert to float32, and add a batch axis in front: the model takes batches.",
-        "`keras.ops.image.resize(photo.astype('float32'), size)` resizes; `np.asarray(...)[None]` adds the batch axis.",
+        "keras.ops.image.resize resizes bilinearly to (height, width), as the dataset loader does; a batch of one "
+        "has a new axis in front of the height.",
     ],
 )
 
-EXERCISES = (count_photos, augmentation, first_cnn, scores_to_labels, prediction_summary, photo_to_batch)
+EXERCISES = (
+    count_photos,
+    augmentation,
+    first_cnn,
+    compile_classifier,
+    scores_to_labels,
+    prediction_summary,
+    photo_to_batch,
+)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, call_in_place, compare_arrays, require_callable
-from cnn_course.checks.models import require_model
+from cnn_course.checks.models import SETTING_ADVICE, require_model
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
 
@@ -61,6 +61,21 @@ def _check_preprocess(answer: Any) -> None:
     )
 
 
+def _check_head(head_layers: list, where: str) -> None:
+    """The four head layers against HEAD_SPEC: type, then each setting (units, activation, rate)."""
+    kinds = [type(layer).__name__ for layer in head_layers]
+    if kinds != HEAD:
+        raise Mismatch(f"{where} should end in {', '.join(HEAD)}, got {', '.join(kinds)}.")
+    for position, (layer, (kind, settings)) in enumerate(zip(head_layers, HEAD_SPEC), start=1):
+        config = layer.get_config()
+        for key, expected in settings.items():
+            got = config.get(key)
+            same = np.isclose(got, expected) if isinstance(expected, float) and got is not None else got == expected
+            if not same:
+                advice = SETTING_ADVICE.get(key, "")
+                raise Mismatch(f"head layer {position} ({kind}) should have {key}={expected!r}, got {got!r}. {advice}")
+
+
 def _check_frozen(answer: Any) -> None:
     function = require_callable(answer, "build_frozen_model")
     base = full_size_base()
@@ -79,9 +94,7 @@ def _check_frozen(answer: Any) -> None:
             f"the model should have {MODEL_LAYERS} layers (VGG16's {BASE_LAYERS} and a head of 4), "
             f"got {len(model.layers)}."
         )
-    kinds = [type(layer).__name__ for layer in model.layers[-4:]]
-    if kinds != HEAD:
-        raise Mismatch(f"the head should be {', '.join(HEAD)}, got {', '.join(kinds)}.")
+    _check_head(model.layers[-4:], "the model")
     if model.get_layer("block5_conv3") is not base.get_layer("block5_conv3"):
         raise Mismatch("build the model from the base you were given (base.input and base.output).")
     if any(layer.trainable for layer in base.layers if layer.weights):
@@ -104,6 +117,7 @@ def _check_frozen(answer: Any) -> None:
 def _check_bottleneck(answer: Any) -> None:
     function = require_callable(answer, "build_bottleneck_classifier")
     model = require_model(call(function, (4, 4, 512)), "build_bottleneck_classifier")
+    _check_head(model.layers[-4:], "the classifier")
     if model.output_shape != (None, 1) or model.layers[-1].get_config().get("activation") != "sigmoid":
         raise Mismatch("the classifier should end in Dense(1, activation='sigmoid').")
     if model.count_params() != FROZEN_TRAINABLE:
@@ -178,6 +192,19 @@ def _check_submission(answer: Any) -> None:
         "the labels (probabilities clipped to [0.005, 0.995])",
         atol=1e-6,
     )
+    # Other bounds, given as arguments: the answer must use them, not fixed numbers.
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "other_bounds.csv"
+        call(function, ids, probabilities.reshape(-1, 1), path, low=0.02, high=0.9)
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))[1:]
+    compare_arrays(
+        [float(row[1]) for row in rows] if all(len(row) == 2 for row in rows) else rows,
+        np.clip(probabilities, 0.02, 0.9),
+        "write_submission(..., low=0.02, high=0.9) with probabilities of shape (4, 1): the labels "
+        "(clip with the low and high arguments, not fixed numbers)",
+        atol=1e-6,
+    )
 
 
 vgg_preprocess = Exercise(
@@ -186,7 +213,7 @@ vgg_preprocess = Exercise(
     [
         "keras.applications.vgg16.preprocess_input does the work: RGB to BGR, then it subtracts ImageNet's mean "
         "colour. It changes float arrays in place, so give it a copy.",
-        "`return preprocess_input(np.array(images, dtype='float32'))`: np.array makes a copy.",
+        "np.array (unlike np.asarray) always makes a new array: prepare that one and the caller's stays as it was.",
     ],
 )
 frozen_model = Exercise(
@@ -215,7 +242,8 @@ unfreeze_last_block = Exercise(
     [
         "Go through model.layers: a VGG16 layer (its name starts with 'block') is trainable only if it is in block 5; "
         "the head's layers stay trainable.",
-        "`layer.trainable = layer.name.startswith('block5') or not layer.name.startswith('block')`.",
+        "The names say where a layer is: VGG16's run from block1_conv1 to block5_pool, the head's do not start "
+        "with 'block'.",
     ],
 )
 write_submission = Exercise(
@@ -224,7 +252,8 @@ write_submission = Exercise(
     [
         "Write the header id,label, then one line per photo with its id and its probability of dog, clipped to "
         "[0.005, 0.995].",
-        "np.clip(probabilities, low, high); csv.writer(handle).writerow(['id', 'label']) and one writerow per id.",
+        "np.clip bounds every probability; use the low and high arguments, not fixed numbers. csv.writer writes "
+        "one row per call; keep the ids in the order given.",
     ],
 )
 

@@ -181,6 +181,72 @@ def require_callable(answer: Any, name: str) -> Callable[..., Any]:
     return answer
 
 
+BLANKS_LEFT = (
+    "the answer still has blanks (____). Replace each ____ with what the text asks for, run the cell, "
+    "then run this check again."
+)
+CHECKS_PACKAGE = __package__ or "cnn_course.checks"
+SHORTCUT = (
+    "this answer uses the course's own checking code (cnn_course.checks), which holds the references "
+    "the checks compare with. Write the computation yourself; the hints help. A grader marks such an "
+    "answer 0 and flags it: needs manual grading."
+)
+
+
+def _from_checks(value: Any) -> bool:
+    """A module of the course's checking package, or an object defined in one."""
+    import types
+
+    name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+    return isinstance(name, str) and name.startswith(CHECKS_PACKAGE)
+
+
+def _uses_checking_code(answer: Any, seen: set[int] | None = None) -> bool:
+    """Whether ``answer`` is an object of the course's checking modules, or its code (or the
+    code of the notebook functions it calls) reaches one through a name: ``ex._reference(...)``,
+    ``from cnn_course.checks.chapter01 import ...``. Library functions are not followed."""
+    import types
+
+    seen = set() if seen is None else seen
+    if id(answer) in seen:
+        return False
+    seen.add(id(answer))
+    if _from_checks(answer):
+        return True
+    function = getattr(answer, "__func__", answer)  # a bound method's function
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    names: set[str] = set()
+    stack = [code]
+    while stack:  # the function's code and the code of everything defined inside it
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
+    if any(name.startswith(CHECKS_PACKAGE) for name in names) or {"cnn_course", "checks"} <= names:
+        return True  # an import of the checking code inside the function
+    scope = getattr(function, "__globals__", {})
+    used = [scope[name] for name in names if name in scope]
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            used.append(cell.cell_contents)
+        except ValueError:  # an empty closure cell
+            pass
+    for value in used:
+        if _from_checks(value):
+            return True
+        # Follow the notebook's own functions (a helper the answer calls), not libraries.
+        notebook_function = isinstance(value, types.FunctionType) and _notebook_module(value.__module__)
+        if notebook_function and _uses_checking_code(value, seen):
+            return True
+    return False
+
+
+def _notebook_module(name: str | None) -> bool:
+    """Functions a notebook defines live in ``__main__`` (or a namespace that is no real module)."""
+    return name == "__main__" or name not in sys.modules
+
+
 SOLUTIONS_OFF = (
     "Solutions are turned off for this course: your instructor keeps them until the "
     "exercises are graded. Try the hints: .hint(1), .hint(2), ..."
@@ -193,16 +259,19 @@ class Solution:
 
     exercise: str
     code: str
+    explanation: str = ""
 
     def __str__(self) -> str:
-        return f"A reference answer for {self.exercise} (yours may differ and still be right):\n\n{self.code}"
+        why = f"\n\nWhy it works: {self.explanation}" if self.explanation else ""
+        return f"A reference answer for {self.exercise} (yours may differ and still be right):\n\n{self.code}{why}"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        why = f"<p><b>Why it works:</b> {html.escape(self.explanation)}</p>" if self.explanation else ""
         return (
             f"<p><b>A reference answer for {html.escape(self.exercise)}</b> (yours may differ and still be "
-            f"right; compare them line by line, then run the check again):</p><pre>{html.escape(self.code)}</pre>"
+            f"right; compare them line by line, then run the check again):</p><pre>{html.escape(self.code)}</pre>" + why
         )
 
 
@@ -231,6 +300,8 @@ class Exercise:
     def evaluate(self, answer: Any) -> Result:
         """Run the checks and return a :class:`Result` (``check`` shows it)."""
         try:
+            if _uses_checking_code(answer):
+                return Result(self.name, Status.INCORRECT, SHORTCUT)
             self._checker(answer)
         except NotImplementedError:
             return Result(
@@ -240,8 +311,12 @@ class Exercise:
                 "your code, run the cell, then run this check again.",
             )
         except Mismatch as mismatch:
+            if "name '____' is not defined" in str(mismatch):
+                return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
             return Result(self.name, Status.INCORRECT, str(mismatch) + " Stuck? Call .hint().")
         except Exception as error:  # a check must answer, whatever it was given
+            if isinstance(error, NameError) and "____" in str(error):
+                return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
             return Result(
                 self.name,
                 Status.INCORRECT,
@@ -253,6 +328,14 @@ class Exercise:
     def check(self, answer: Any) -> None:
         """Check ``answer`` and show the verdict."""
         show(self.evaluate(answer))
+
+    def grade(self, answer: Any) -> None:
+        """The graded tests' first line: pass quietly when the self-check would say "Correct",
+        otherwise stop with the self-check's own sentence, so the grader and ``check()`` agree and
+        a learner who runs all cells sees what is wrong, not a bare ``AssertionError``."""
+        result = self.evaluate(answer)
+        if not result.passed:
+            raise AssertionError(str(result))
 
     def hint(self, number: int = 1) -> None:
         """Show hint ``number`` (1 is the gentlest)."""
@@ -268,7 +351,7 @@ class Exercise:
             return SOLUTIONS_OFF
         if self.name not in answers:
             return f"There is no reference answer for {self.name} in this course's answers file."
-        return Solution(self.name, answers[self.name]["code"])
+        return Solution(self.name, answers[self.name]["code"], answers[self.name].get("explanation", ""))
 
     def hint_text(self, number: int = 1) -> str:
         if not 1 <= number <= len(self._hints):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cnn_course.checks.core import Mismatch
@@ -40,3 +41,71 @@ def check_structure(
         raise Mismatch(f"the last layer should use a {last_activation} activation, got {activation}.")
     if model.count_params() != parameters:
         raise Mismatch(f"the model should have {parameters:,} parameters, got {model.count_params():,}.")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What one layer of a model exercise must be: its type, its output shape (without the batch
+    axis) and the settings the text asks for, compared with ``layer.get_config()``."""
+
+    kind: str
+    output: tuple
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def conv(filters: int, output: tuple, kernel: int = 3, activation: str = "relu", padding: str = "valid") -> LayerSpec:
+    settings = {"filters": filters, "kernel_size": (kernel, kernel), "strides": (1, 1), "padding": padding}
+    return LayerSpec("Conv2D", output, {**settings, "activation": activation})
+
+
+def dense(units: int, output: tuple, activation: str) -> LayerSpec:
+    return LayerSpec("Dense", output, {"units": units, "activation": activation})
+
+
+def max_pool(output: tuple, size: int = 2) -> LayerSpec:
+    return LayerSpec("MaxPooling2D", output, {"pool_size": (size, size)})
+
+
+def dropout(rate: float, output: tuple) -> LayerSpec:
+    return LayerSpec("Dropout", output, {"rate": rate})
+
+
+# Why a setting matters, for the message when it is wrong.
+SETTING_ADVICE = {
+    "activation": "Without an activation between them, stacked layers collapse into one linear map (Chapter 1): "
+    "hidden layers use relu, the last layer the activation that turns scores into probabilities.",
+    "kernel_size": "The text asks for 3x3 windows.",
+    "padding": "'valid' (the default) means no padding, so each 3x3 convolution trims a pixel on every side.",
+    "strides": "The window moves one pixel at a time (the default strides=1).",
+    "rate": "The dropout rate is the share of inputs set to 0 during training.",
+}
+
+
+def _same(expected: Any, got: Any) -> bool:
+    if isinstance(expected, float):
+        return isinstance(got, int | float) and abs(float(got) - expected) < 1e-6
+    if isinstance(expected, tuple):
+        return isinstance(got, list | tuple) and tuple(got) == expected
+    return got == expected
+
+
+def check_layers(model: Any, specs: Sequence[LayerSpec], parameters: int, shape_advice: str) -> None:
+    """Every layer against its spec, in order: type, output shape, each setting; then the parameter count.
+    The first difference raises a :class:`Mismatch` that names the layer, the setting and why it matters."""
+    check_structure(
+        model,
+        [spec.kind for spec in specs],
+        [spec.output for spec in specs],
+        parameters,
+        specs[-1].settings.get("activation", "linear"),
+        shape_advice,
+    )
+    for index, (layer, spec) in enumerate(zip(model.layers, specs), start=1):
+        config = layer.get_config()
+        for key, expected in spec.settings.items():
+            got = config.get(key)
+            if not _same(expected, got):
+                raise Mismatch(
+                    f"layer {index} ({spec.kind}) should have {key}={expected!r}, got {got!r}. "
+                    + SETTING_ADVICE.get(key, "")
+                )

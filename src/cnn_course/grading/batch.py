@@ -73,7 +73,7 @@ def _last_error_line(log: str) -> str:
 def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
     """Failed checks, timeouts and errors in ungraded cells, from the executed notebook."""
     notebook = json.loads(autograded.read_text(encoding="utf-8"))
-    timed_out, ungraded_errors = [], []
+    timed_out, ungraded_errors, shortcuts = [], [], []
     for index, cell in enumerate(notebook["cells"]):
         name = grade_id(cell) or f"cell {index}"
         for output in cell.get("outputs", []):
@@ -84,8 +84,13 @@ def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
                 timed_out.append(name)
             if nbgrader_meta(cell).get("grade"):
                 row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
+                if "needs manual grading" in evalue:  # the answer used the course's checking code
+                    shortcuts.append(name)
             else:
                 ungraded_errors.append(f"{name} ({ename})")
+    if shortcuts:
+        # Scored 0 by the test; a person decides whether it was a shortcut or a mistake.
+        row.flag(f"needs manual grading: {', '.join(shortcuts)} used the course's checking code")
     if timed_out:
         row.note(f"stopped after {cell_timeout} s (infinite loop?): {', '.join(timed_out)}")
     if ungraded_errors:

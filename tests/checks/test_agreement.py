@@ -1,0 +1,124 @@
+"""One truth per exercise: the self-check and the graded tests agree.
+
+For every exercise of every chapter, a catalogue of answers goes through both layers: the
+reference answer, other correct ways to write it (catalogue.CORRECT), and typical mistakes
+(test_chapterNN.WRONG_ANSWERS and catalogue.MISTAKES). ``check()`` says "Correct" exactly
+when the exercise's nbgrader test cell, hidden tests included, passes; and each answer
+lands on the side it belongs to.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import warnings
+
+import jupytext
+import pytest
+
+from cnn_course.authoring.course import chapters
+from cnn_course.authoring.namespace import chapter_namespace
+from tests.checks import catalogue
+from tests.helpers import ROOT
+
+CHAPTERS = {c.name[:2]: c.name for c in chapters(ROOT)}
+
+
+def checks_of(number: str):
+    return importlib.import_module(f"cnn_course.checks.chapter{number}")
+
+
+def test_cells(number: str) -> list[tuple[str, str]]:
+    """(grade id, source) of the chapter's graded test cells, hidden tests included, in order."""
+    notebook = jupytext.read(ROOT / "solutions" / f"{CHAPTERS[number]}.py")
+    return [
+        (cell.metadata["nbgrader"]["grade_id"], cell.source)
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+    ]
+
+
+def _names(source: str, kind) -> set[str]:
+    return {
+        node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name) and isinstance(node.ctx, kind)
+    }
+
+
+class Grader:
+    """Runs one exercise's test cell the way nbgrader does, with a given answer in place of the
+    reference. Earlier test cells that set names this one uses run first, with the reference
+    answers, so each answer starts from the same state (e.g. Chapter 4's ``full_size``)."""
+
+    def __init__(self, number: str):
+        self.namespace = chapter_namespace(ROOT, number, solutions=True)
+        self.cells = test_cells(number)
+
+    def passes(self, exercise_name: str, answer) -> bool:
+        index = next(i for i, (grade_id, _) in enumerate(self.cells) if grade_id == f"{exercise_name}_tests")
+        source = self.cells[index][1]
+        namespace = dict(self.namespace)
+        needed = _names(source, ast.Load) - _names(source, ast.Store)
+        for _, earlier in self.cells[:index]:
+            if needed & _names(earlier, ast.Store):
+                exec(compile(earlier, "<earlier test cell>", "exec"), namespace)
+        namespace[exercise_name] = answer
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(compile(source, f"<{exercise_name}_tests>", "exec"), namespace)
+        except Exception:  # an AssertionError or any error: nbgrader gives the cell no points
+            return False
+        return True
+
+
+@pytest.fixture(scope="module")
+def graders():
+    return {}
+
+
+def grader_for(graders: dict, number: str) -> Grader:
+    if number not in graders:
+        graders[number] = Grader(number)
+    return graders[number]
+
+
+def catalogue_of(number: str) -> list[tuple[str, str, object, bool]]:
+    """(exercise name, label, answer, correct?) for every answer of the chapter's catalogue."""
+    wrong = importlib.import_module(f"tests.checks.test_chapter{number}").WRONG_ANSWERS
+    rows = []
+    for exercise in checks_of(number).EXERCISES:
+        key = (number, exercise.name)
+        rows.append((exercise.name, "reference answer", None, True))
+        rows += [(exercise.name, f"correct {i + 1}", answer, True) for i, answer in enumerate(catalogue.CORRECT[key])]
+        mistakes = [answer for checked, answer, _ in wrong if checked is exercise] + catalogue.MISTAKES.get(key, [])
+        rows += [(exercise.name, f"mistake {i + 1}", answer, False) for i, answer in enumerate(mistakes)]
+    return rows
+
+
+CASES = [(number, *row) for number in CHAPTERS for row in catalogue_of(number)]
+
+
+@pytest.mark.parametrize("number", list(CHAPTERS))
+def test_every_exercise_has_a_full_catalogue(number):
+    for exercise in checks_of(number).EXERCISES:
+        rows = [row for row in catalogue_of(number) if row[0] == exercise.name]
+        correct = [row for row in rows if row[3] and row[2] is not None]
+        mistakes = [row for row in rows if not row[3]]
+        assert correct, f"{exercise.name}: no other correct answer in the catalogue"
+        assert len(mistakes) >= 3, f"{exercise.name}: only {len(mistakes)} typical mistakes in the catalogue"
+
+
+@pytest.mark.parametrize("number, name, label, answer, correct", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
+def test_the_self_check_and_the_grader_agree(graders, number, name, label, answer, correct):
+    grader = grader_for(graders, number)
+    answer = grader.namespace[name] if answer is None else answer
+    exercise = next(e for e in checks_of(number).EXERCISES if e.name == name)
+    result = exercise.evaluate(answer)
+    graded = grader.passes(name, answer)
+    assert result.passed == graded, (
+        f"{name}, {label}: check() says {result.status.value} ({result.message}) but the graded tests "
+        f"{'pass' if graded else 'fail'}"
+    )
+    assert result.passed is correct, f"{name}, {label}: expected {'correct' if correct else 'a mistake'}, got " + (
+        result.message
+    )
