@@ -447,17 +447,23 @@ PLAIN_EPOCHS, PLAIN_PATIENCE = 30, 5  # without augmentation it overfits within 
 FIRST_EPOCHS, FIRST_PATIENCE, FIRST_DROPOUT = 60, 10, 0.5  # augmented photos take longer to learn
 
 # %%
-plain_cnn = compile_first_cnn(build_first_cnn())
-if TRAIN_MODELS:
+def train_or_load(model, run_name, train_photos, epochs, patience):
+    """Fit with early stopping and checkpoints, or (TRAIN_MODELS = False) load the course's
+    trained weights; either way return (history, seconds of training)."""
+    if not TRAIN_MODELS:
+        history = trained.load(model, run_name, COURSE_REPOSITORY, COURSE_BRANCH)
+        return history, history.seconds
     started = time.perf_counter()
-    plain_history = plain_cnn.fit(
-        datasets["train"], validation_data=datasets["validation"], epochs=smoke.epochs(PLAIN_EPOCHS),
-        callbacks=training.resumable_callbacks("cats_dogs_plain_cnn", patience=PLAIN_PATIENCE),
+    history = model.fit(
+        train_photos, validation_data=datasets["validation"], epochs=smoke.epochs(epochs),
+        callbacks=training.resumable_callbacks(run_name, patience=patience),
     )
-    plain_seconds = time.perf_counter() - started
-else:
-    plain_history = trained.load(plain_cnn, "cats_dogs_plain_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
-    plain_seconds = plain_history.seconds
+    return history, time.perf_counter() - started
+
+
+plain_cnn = compile_first_cnn(build_first_cnn())
+plain_history, plain_seconds = train_or_load(plain_cnn, "cats_dogs_plain_cnn", datasets["train"], PLAIN_EPOCHS,
+                                             PLAIN_PATIENCE)
 print(f"without augmentation: {len(plain_history.epoch)} epoch(s) in {plain_seconds:.0f} s")
 
 # %%
@@ -475,16 +481,8 @@ plt.show()
 
 # %%
 first_cnn = compile_first_cnn(build_first_cnn(dropout_rate=FIRST_DROPOUT))
-if TRAIN_MODELS:
-    started = time.perf_counter()
-    first_history = first_cnn.fit(
-        train_augmented, validation_data=datasets["validation"], epochs=smoke.epochs(FIRST_EPOCHS),
-        callbacks=training.resumable_callbacks("cats_dogs_first_cnn", patience=FIRST_PATIENCE),
-    )
-    first_seconds = time.perf_counter() - started
-else:
-    first_history = trained.load(first_cnn, "cats_dogs_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
-    first_seconds = first_history.seconds
+first_history, first_seconds = train_or_load(first_cnn, "cats_dogs_first_cnn", train_augmented, FIRST_EPOCHS,
+                                             FIRST_PATIENCE)
 print(f"with augmentation and dropout: {len(first_history.epoch)} epoch(s) in {first_seconds:.0f} s")
 
 # %%

@@ -96,18 +96,18 @@ def lenet5_without_biases():
 # --- Chapter 2 -------------------------------------------------------------------------
 
 
-def first_cifar_cnn_functional(input_shape=(32, 32, 3), num_classes=10):
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
+def first_cifar_cnn_built_in_a_loop(input_shape=(32, 32, 3), num_classes=10):
+    model = keras.Sequential([keras.Input(shape=input_shape)], name="first_cnn")
     for filters in (32, 64):
-        x = layers.Conv2D(filters, (3, 3), activation="relu", padding="valid")(x)
-        x = layers.Conv2D(filters, (3, 3), activation="relu", padding="valid")(x)
-        x = layers.MaxPooling2D(pool_size=(2, 2))(x)
-        x = layers.Dropout(0.25)(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(256, activation="relu")(x)
-    x = layers.Dropout(0.5)(x)
-    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(x))
+        model.add(layers.Conv2D(filters, (3, 3), activation="relu", padding="valid"))
+        model.add(layers.Conv2D(filters, (3, 3), activation="relu", padding="valid"))
+        model.add(layers.MaxPooling2D(pool_size=(2, 2)))
+        model.add(layers.Dropout(0.25))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(256, activation="relu"))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(num_classes, activation="softmax"))
+    return model
 
 
 def first_cifar_cnn_with_same_padding_in_block_two(input_shape=(32, 32, 3), num_classes=10):
@@ -398,7 +398,7 @@ CORRECT = {
     ("01", "lenet5_params"): [lenet5_by_hand],
     ("02", "scale_images"): [lambda x: np.divide(x, 255, dtype=np.float32)],
     ("02", "one_hot"): [lambda labels, num_classes: np.eye(num_classes, dtype="float32")[np.ravel(labels)]],
-    ("02", "build_first_cnn"): [first_cifar_cnn_functional],
+    ("02", "build_first_cnn"): [first_cifar_cnn_built_in_a_loop],
     ("02", "layer_shapes_by_hand"): [hand_shapes_as_lists],
     ("02", "did_it_learn"): [did_it_learn_by_loops],
     ("02", "per_class_accuracy"): [per_class_with_pandas],

@@ -71,6 +71,11 @@ class Grader:
         return True
 
 
+@pytest.fixture(autouse=True)
+def in_a_scratch_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # some test cells write files (Chapter 4's sample submission)
+
+
 @pytest.fixture(scope="module")
 def graders():
     return {}
