@@ -20,8 +20,11 @@
 # you have not finished, with a sentence saying what is missing: finish it, then run on
 # from there.
 #
-# **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*). Training
-# keeps checkpoints, so if Colab disconnects, run the notebook again and it resumes.
+# **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*). On the
+# course's 2-core CPU one epoch over the 2,000 training photos takes about 15 minutes
+# (README, "Benchmarks", 2026-11-22), so a full run would take hours there; it has not been
+# timed, on a CPU or a GPU, because the course machine cannot download ImageNet's weights.
+# Training keeps checkpoints, so if Colab disconnects, run the notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup

@@ -700,7 +700,7 @@ plt.show()
 
 # %%
 last_conv = conv_layers[-1]
-grad_model = keras.Model(inputs=first_cnn.inputs, outputs=[last_conv.output, first_cnn.output])
+grad_model = keras.Model(inputs=first_cnn.inputs, outputs=[last_conv.output, first_cnn.outputs[0]])
 image_batch = tf.convert_to_tensor(x_test_scaled[:1])
 with tf.GradientTape() as tape:
     maps, predictions = grad_model(image_batch, training=False)

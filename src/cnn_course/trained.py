@@ -50,7 +50,8 @@ TRAINED: dict[str, TrainedModel] = {
         history=ModelFile(
             "cats_dogs_plain_cnn.history.json", "7ca4a277c38a345af61208223617a9cd5a2362008d0ababe52d8e639d1f77bc4", 653
         ),
-        description="the first CNN of Chapter 3 without augmentation or dropout, 8 epochs (68.50% on 1,200 held-out photos)",
+        description="the first CNN of Chapter 3 without augmentation or dropout, 8 epochs "
+        "(68.50% on 1,200 held-out photos)",
     ),
     "cats_dogs_first_cnn": TrainedModel(
         weights=ModelFile(
@@ -61,7 +62,8 @@ TRAINED: dict[str, TrainedModel] = {
         history=ModelFile(
             "cats_dogs_first_cnn.history.json", "9a4942ddf46812e8701f26c737989f272e0e44d837f56cee710b2c2ee7555aed", 3038
         ),
-        description="the first CNN of Chapter 3 with augmentation and dropout 0.5, 60 epochs (71.33% on 1,200 held-out photos)",
+        description="the first CNN of Chapter 3 with augmentation and dropout 0.5, 60 "
+        "epochs (71.33% on 1,200 held-out photos)",
     ),
     "cats_dogs_better_cnn": TrainedModel(
         weights=ModelFile(
@@ -74,7 +76,8 @@ TRAINED: dict[str, TrainedModel] = {
             "2cb713d2a861cb65d6cbfc0ea09265cb9481e9ec93a62cf8d784afe371fc8769",
             2240,
         ),
-        description="the better CNN of Chapter 3, 72 epochs on the 2,000 dev training photos (88.92% on 1,200 held-out photos with test-time flips)",
+        description="the better CNN of Chapter 3, 72 epochs on the 2,000 dev training "
+        "photos (88.92% on 1,200 held-out photos with test-time flips)",
     ),
     "cifar10_better_cnn": TrainedModel(
         weights=ModelFile(

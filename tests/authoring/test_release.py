@@ -15,14 +15,18 @@ REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
 def secret_lines() -> set[str]:
-    lines = set()
+    """Lines of the solutions and hidden tests, less those the author hands out on purpose in a
+    scaffold (``#: `` lines in the solution, such as ``layers.Flatten(),``)."""
+    lines, scaffolds = set(), set()
     for chapter in CHAPTERS:
         for _, body in REGION.findall(chapter.source.read_text(encoding="utf-8")):
             for line in body.splitlines():
                 stripped = line.strip()
-                if len(stripped) >= 8 and not stripped.startswith("#"):
+                if stripped.startswith("#: "):
+                    scaffolds.add(stripped[3:].strip())
+                elif len(stripped) >= 8 and not stripped.startswith("#"):
                     lines.add(stripped)
-    return lines
+    return lines - scaffolds
 
 
 def release_files():

@@ -9,6 +9,7 @@ beyond the ones in test_chapterNN.py's ``WRONG_ANSWERS``, which both must refuse
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -189,7 +190,7 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 def count_photos_with_rglob(root):
     counts = {}
-    for split in sorted(p for p in root.iterdir() if p.is_dir()):
+    for split in sorted(p for p in Path(root).iterdir() if p.is_dir()):
         counts[split.name] = {
             folder.name: sum(1 for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
             for folder in sorted(split.iterdir())
@@ -201,7 +202,7 @@ def count_photos_with_rglob(root):
 def count_every_file_lower_case(root):
     return {
         split.name: {folder.name: sum(1 for _ in folder.iterdir()) for folder in split.iterdir()}
-        for split in root.iterdir()
+        for split in Path(root).iterdir()
     }
 
 

@@ -28,7 +28,7 @@ def checks_of(number: str):
     return importlib.import_module(f"cnn_course.checks.chapter{number}")
 
 
-def test_cells(number: str) -> list[tuple[str, str]]:
+def graded_test_cells(number: str) -> list[tuple[str, str]]:
     """(grade id, source) of the chapter's graded test cells, hidden tests included, in order."""
     notebook = jupytext.read(ROOT / "solutions" / f"{CHAPTERS[number]}.py")
     return [
@@ -44,6 +44,27 @@ def _names(source: str, kind) -> set[str]:
     }
 
 
+def _chapter3_photos() -> dict:
+    """Chapter 3's test cells look at the chapter's photos: the smoke stand-ins here."""
+    import os
+
+    from cnn_course import data
+
+    before = os.environ.get("CNN_COURSE_SMOKE")
+    os.environ["CNN_COURSE_SMOKE"] = "1"
+    try:
+        return {"photo_set": data.load_cats_vs_dogs(None, log=lambda *_: None)}
+    finally:
+        if before is None:
+            del os.environ["CNN_COURSE_SMOKE"]
+        else:
+            os.environ["CNN_COURSE_SMOKE"] = before
+
+
+# Variables of the notebook (made by cells that are not tests) that a chapter's test cells use.
+NOTEBOOK_STATE = {"03": _chapter3_photos}
+
+
 class Grader:
     """Runs one exercise's test cell the way nbgrader does, with a given answer in place of the
     reference. Earlier test cells that set names this one uses run first, with the reference
@@ -51,7 +72,8 @@ class Grader:
 
     def __init__(self, number: str):
         self.namespace = chapter_namespace(ROOT, number, solutions=True)
-        self.cells = test_cells(number)
+        self.namespace.update(NOTEBOOK_STATE.get(number, dict)())
+        self.cells = graded_test_cells(number)
 
     def passes(self, exercise_name: str, answer) -> bool:
         index = next(i for i, (grade_id, _) in enumerate(self.cells) if grade_id == f"{exercise_name}_tests")

@@ -80,7 +80,7 @@ def _compiler(
 def _count_lower_case_jpg_only(root):
     return {
         split.name: {folder.name: len(list(folder.glob("*.jpg"))) for folder in split.iterdir()}
-        for split in root.iterdir()
+        for split in Path(root).iterdir()
     }
 
 

@@ -61,7 +61,7 @@ def _check_count(answer: Any) -> None:
     expected = {"train": {"cat": 3, "dog": 2}, "validation": {"cat": 1, "dog": 2}, "test": {"cat": 1, "dog": 1}}
     with tempfile.TemporaryDirectory() as folder:
         _photo_folder(Path(folder), expected)
-        got = call(function, Path(folder))
+        got = call(function, folder)  # a string: `root` may come as a Path or as a str
     if isinstance(got, pd.DataFrame):
         raise Mismatch(
             "count_photos should return a dict of dicts, e.g. {'train': {'cat': 3, 'dog': 2}, ...}, "
