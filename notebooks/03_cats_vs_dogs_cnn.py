@@ -23,7 +23,7 @@
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
 # with `TRAIN_MODELS = False` below, which loads the course's trained models: on the
 # course's 2-core CPU the three training cells took 2, 20 and 23 minutes, and the whole
-# notebook with the trained models loaded took CH3_RUN (2026-11-22; not yet timed on a
+# notebook with the trained models loaded took 48 seconds (`cnn-course run 03`, 2026-11-22; not yet timed on a
 # GPU). Training keeps checkpoints, so if Colab disconnects, run the notebook again and it
 # resumes.
 
