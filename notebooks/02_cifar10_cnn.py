@@ -228,18 +228,19 @@ print("scores + 5 give", (np.exp(class_scores + 5) / np.exp(class_scores + 5).su
 def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
     """The classic first CIFAR-10 CNN (477,994 parameters)."""
     # YOUR CODE HERE
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
+    model = keras.Sequential([
+        keras.Input(shape=____),
         layers.Conv2D(____, 3, activation=____),
         layers.Conv2D(____, 3, activation=____),
         layers.MaxPooling2D(____),
         layers.Dropout(____),
         # ... the second block, with 64 filters ...
-        layers.Flatten(),
+        layers.____(),  # one long vector per image
         layers.Dense(____, activation=____),
         layers.Dropout(____),
         layers.Dense(num_classes, activation=____),
-    ], name="first_cnn")
+    ])
+    return ____
 
 
 # %%

@@ -202,12 +202,13 @@ for images, labels in datasets["train"].take(1):
 def build_augmentation():
     """Rotation up to 30°, shifts of 20%, zoom of 20% and horizontal flips, as Keras layers."""
     # YOUR CODE HERE
-    return keras.Sequential([
+    model = keras.Sequential([
         layers.RandomRotation(____, fill_mode="nearest"),
         layers.RandomTranslation(____, ____, fill_mode="nearest"),
         layers.RandomZoom(____, fill_mode="nearest"),
         layers.RandomFlip(____),
-    ], name="augmentation")
+    ])
+    return ____
 
 
 # %%
@@ -271,17 +272,18 @@ train_augmented = datasets["train"].map(
 def build_first_cnn(input_shape=(150, 150, 3), dropout_rate=0.0):
     """Three conv/pool blocks (32, 64, 64), dropout, Dense 256 and one sigmoid unit: 4,791,809 parameters."""
     # YOUR CODE HERE
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
+    model = keras.Sequential([
+        keras.Input(shape=____),
         layers.Rescaling(____),
         layers.Conv2D(32, 3, activation=____),
         layers.MaxPooling2D(____),
         # ... two more blocks: 64 and 64 filters ...
-        layers.Flatten(),
+        layers.____(),  # one long vector per image
         layers.Dropout(____),
         layers.Dense(____, activation=____),
         layers.Dense(____, activation=____),
-    ], name="first_cnn")
+    ])
+    return ____
 
 
 # %%
@@ -325,7 +327,7 @@ def compile_classifier(model, num_classes):
     # YOUR CODE HERE
     loss = ____ if num_classes == 2 else ____
     model.compile(optimizer=____, loss=loss, metrics=[____])
-    return model
+    return ____
 
 
 # %%

@@ -176,7 +176,7 @@ def build_frozen_model(base):
     """VGG16 frozen, with a new head: Flatten, Dense 256, Dropout 0.4, Dense 1 (sigmoid)."""
     # YOUR CODE HERE
     base.trainable = ____
-    x = layers.Flatten()(base.output)
+    x = layers.Flatten()(____)
     x = layers.Dense(____, activation=____)(x)
     x = ____
     dog_probability = ____
@@ -291,12 +291,12 @@ print(f"{extracted} photos through the base in {extraction_seconds:.1f} s ({extr
 def build_bottleneck_classifier(feature_shape):
     """The head alone, on saved base outputs of ``feature_shape``, compiled and ready to fit."""
     # YOUR CODE HERE
-    head_only = keras.Sequential([
+    classifier = keras.Sequential([
         keras.Input(shape=____),
         # ... the same four head layers as in the frozen model ...
-    ], name="bottleneck_classifier")
-    head_only.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
-    return head_only
+    ])
+    classifier.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
+    return ____
 
 
 # %%

@@ -265,18 +265,19 @@ def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
     ### BEGIN SOLUTION
     # Why: Two 3x3 ReLU convolutions without padding, pooling and dropout, twice; then Flatten,
     # a dense ReLU layer with dropout and a softmax over the classes: the table, top to bottom.
-    #: return keras.Sequential([
-    #:     keras.Input(shape=input_shape),
+    #: model = keras.Sequential([
+    #:     keras.Input(shape=____),
     #:     layers.Conv2D(____, 3, activation=____),
     #:     layers.Conv2D(____, 3, activation=____),
     #:     layers.MaxPooling2D(____),
     #:     layers.Dropout(____),
     #:     # ... the second block, with 64 filters ...
-    #:     layers.Flatten(),
+    #:     layers.____(),  # one long vector per image
     #:     layers.Dense(____, activation=____),
     #:     layers.Dropout(____),
     #:     layers.Dense(num_classes, activation=____),
-    #: ], name="first_cnn")
+    #: ])
+    #: return ____
     return keras.Sequential([
         keras.Input(shape=input_shape),
         layers.Conv2D(32, 3, activation="relu"),

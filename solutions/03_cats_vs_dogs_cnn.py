@@ -244,12 +244,13 @@ def build_augmentation():
     # Why: RandomRotation takes a fraction of a full turn (30/360); translation and zoom take
     # fractions of the size; only horizontal flips, because an upside-down cat is not a photo
     # the model will meet.
-    #: return keras.Sequential([
+    #: model = keras.Sequential([
     #:     layers.RandomRotation(____, fill_mode="nearest"),
     #:     layers.RandomTranslation(____, ____, fill_mode="nearest"),
     #:     layers.RandomZoom(____, fill_mode="nearest"),
     #:     layers.RandomFlip(____),
-    #: ], name="augmentation")
+    #: ])
+    #: return ____
     return keras.Sequential([
         layers.RandomRotation(30 / 360, fill_mode="nearest"),
         layers.RandomTranslation(0.2, 0.2, fill_mode="nearest"),
@@ -333,17 +334,18 @@ def build_first_cnn(input_shape=(150, 150, 3), dropout_rate=0.0):
     # Why: Rescaling first, so the model takes photos as they come; three ReLU conv/pool blocks;
     # the dropout rate from the argument right after Flatten; a dense ReLU layer and one sigmoid
     # unit for two classes.
-    #: return keras.Sequential([
-    #:     keras.Input(shape=input_shape),
+    #: model = keras.Sequential([
+    #:     keras.Input(shape=____),
     #:     layers.Rescaling(____),
     #:     layers.Conv2D(32, 3, activation=____),
     #:     layers.MaxPooling2D(____),
     #:     # ... two more blocks: 64 and 64 filters ...
-    #:     layers.Flatten(),
+    #:     layers.____(),  # one long vector per image
     #:     layers.Dropout(____),
     #:     layers.Dense(____, activation=____),
     #:     layers.Dense(____, activation=____),
-    #: ], name="first_cnn")
+    #: ])
+    #: return ____
     return keras.Sequential([
         keras.Input(shape=input_shape),
         layers.Rescaling(1 / 255),
@@ -415,10 +417,10 @@ def compile_classifier(model, num_classes):
     # default; accuracy is reported, not optimised.
     #: loss = ____ if num_classes == 2 else ____
     #: model.compile(optimizer=____, loss=loss, metrics=[____])
-    #: return model
+    #: return ____
     loss = "binary_crossentropy" if num_classes == 2 else "categorical_crossentropy"
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=loss, metrics=["accuracy"])
-    return model
+    return model  # the same object, now compiled
     ### END SOLUTION
 
 

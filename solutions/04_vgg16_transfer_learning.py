@@ -201,7 +201,7 @@ def build_frozen_model(base):
     # Why: Freezing keeps ImageNet's weights; building the head on base.output and the model
     # from base.input gives one flat model whose VGG16 layers stay reachable by name.
     #: base.trainable = ____
-    #: x = layers.Flatten()(base.output)
+    #: x = layers.Flatten()(____)
     #: x = layers.Dense(____, activation=____)(x)
     #: x = ____
     #: dog_probability = ____
@@ -332,12 +332,12 @@ def build_bottleneck_classifier(feature_shape):
     ### BEGIN SOLUTION
     # Why: The features already went through the base, so the input has their shape and only the
     # head is left to train; one sigmoid unit calls for binary cross-entropy.
-    #: head_only = keras.Sequential([
+    #: classifier = keras.Sequential([
     #:     keras.Input(shape=____),
     #:     # ... the same four head layers as in the frozen model ...
-    #: ], name="bottleneck_classifier")
-    #: head_only.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
-    #: return head_only
+    #: ])
+    #: classifier.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
+    #: return ____
     head_only = keras.Sequential([
         keras.Input(shape=feature_shape),
         layers.Flatten(),

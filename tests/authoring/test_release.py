@@ -15,18 +15,14 @@ REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
 def secret_lines() -> set[str]:
-    """Lines of the solutions and hidden tests, less those the author hands out on purpose in a
-    scaffold (``#: `` lines in the solution, such as ``layers.Flatten(),``)."""
-    lines, scaffolds = set(), set()
+    lines = set()
     for chapter in CHAPTERS:
         for _, body in REGION.findall(chapter.source.read_text(encoding="utf-8")):
             for line in body.splitlines():
                 stripped = line.strip()
-                if stripped.startswith("#: "):
-                    scaffolds.add(stripped[3:].strip())
-                elif len(stripped) >= 8 and not stripped.startswith("#"):
+                if len(stripped) >= 8 and not stripped.startswith("#"):
                     lines.add(stripped)
-    return lines - scaffolds
+    return lines
 
 
 def release_files():
