@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, call_in_place, compare_arrays, require_callable
-from cnn_course.checks.models import SETTING_ADVICE, require_model
+from cnn_course.checks.models import LayerSpec, check_settings, require_model
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
 
@@ -27,12 +27,12 @@ BLOCK5 = 3 * (3 * 3 * 512 * 512 + 512)
 FINE_TUNING_TRAINABLE = FROZEN_TRAINABLE + BLOCK5  # 9,177,089
 # The head the text asks for, as data: the layer class and its settings, in order.
 HEAD_SPEC = (
-    ("Flatten", {}),
-    ("Dense", {"units": 256, "activation": "relu"}),
-    ("Dropout", {"rate": 0.4}),
-    ("Dense", {"units": 1, "activation": "sigmoid"}),
+    LayerSpec("Flatten", ()),
+    LayerSpec("Dense", (256,), {"units": 256, "activation": "relu"}),
+    LayerSpec("Dropout", (256,), {"rate": 0.4}),
+    LayerSpec("Dense", (1,), {"units": 1, "activation": "sigmoid"}),
 )
-HEAD = [kind for kind, _ in HEAD_SPEC]
+HEAD = [spec.kind for spec in HEAD_SPEC]
 
 
 def full_size_base():
@@ -66,14 +66,8 @@ def _check_head(head_layers: list, where: str) -> None:
     kinds = [type(layer).__name__ for layer in head_layers]
     if kinds != HEAD:
         raise Mismatch(f"{where} should end in {', '.join(HEAD)}, got {', '.join(kinds)}.")
-    for position, (layer, (kind, settings)) in enumerate(zip(head_layers, HEAD_SPEC), start=1):
-        config = layer.get_config()
-        for key, expected in settings.items():
-            got = config.get(key)
-            same = np.isclose(got, expected) if isinstance(expected, float) and got is not None else got == expected
-            if not same:
-                advice = SETTING_ADVICE.get(key, "")
-                raise Mismatch(f"head layer {position} ({kind}) should have {key}={expected!r}, got {got!r}. {advice}")
+    for position, (layer, spec) in enumerate(zip(head_layers, HEAD_SPEC), start=1):
+        check_settings(layer, spec, f"head layer {position}")
 
 
 def _check_frozen(answer: Any) -> None:
@@ -147,8 +141,8 @@ def _check_unfreeze(answer: Any) -> None:
     for layer in base.layers:
         layer.trainable = False
     tensor = base.output
-    for kind, settings in HEAD_SPEC:
-        tensor = getattr(keras.layers, kind)(**settings)(tensor)
+    for spec in HEAD_SPEC:
+        tensor = getattr(keras.layers, spec.kind)(**spec.settings)(tensor)
     model = keras.Model(base.input, tensor)
     call(function, model)
     wrong = [

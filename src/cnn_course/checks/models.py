@@ -101,11 +101,15 @@ def check_layers(model: Any, specs: Sequence[LayerSpec], parameters: int, shape_
         shape_advice,
     )
     for index, (layer, spec) in enumerate(zip(model.layers, specs), start=1):
-        config = layer.get_config()
-        for key, expected in spec.settings.items():
-            got = config.get(key)
-            if not _same(expected, got):
-                raise Mismatch(
-                    f"layer {index} ({spec.kind}) should have {key}={expected!r}, got {got!r}. "
-                    + SETTING_ADVICE.get(key, "")
-                )
+        check_settings(layer, spec, f"layer {index}")
+
+
+def check_settings(layer: Any, spec: LayerSpec, label: str) -> None:
+    """Each setting of ``spec`` against ``layer.get_config()``; a difference names the setting and why it matters."""
+    config = layer.get_config()
+    for key, expected in spec.settings.items():
+        got = config.get(key)
+        if not _same(expected, got):
+            raise Mismatch(
+                f"{label} ({spec.kind}) should have {key}={expected!r}, got {got!r}. " + SETTING_ADVICE.get(key, "")
+            )
