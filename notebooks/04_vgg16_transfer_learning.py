@@ -635,5 +635,9 @@ print(f"one certain mistake, unclipped: {log_loss(truth[:1], overconfident):.1f}
 # - A submission file is checked before it is sent, and its probabilities are clipped,
 #   because log loss punishes certainty that is wrong without limit.
 #
-# The README lists the times we measured, and on which hardware; fine-tuned VGG16 is
-# published at about 97–98.5% on cats versus dogs.
+# The README lists the times we measured, and on which hardware. The course has not yet
+# measured this chapter's accuracy with ImageNet's weights (its machine cannot download
+# them). For comparison, two of the write-ups the course grew from: a frozen VGG16 with this
+# head, fed pixels scaled to [0, 1], scored 83% on 200 test photos (NTUOSS workshop, 2018);
+# a classifier on VGG16's bottleneck features, trained on 20,000 photos, reached 90.7%
+# validation accuracy (Ahmed Besbes, 2017). Your run prints its own figures above.
