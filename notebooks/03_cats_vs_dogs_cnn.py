@@ -563,7 +563,7 @@ except photos.PhotoError as error:
 else:
     dog_probability = float(first_cnn.predict(photo_to_batch(my_photo, IMAGE_SIZE), verbose=0)[0, 0])
     verdict = "dog" if dog_probability > 0.5 else "cat"
-    plotting.show_image(my_photo, f"First CNN: {verdict} (probability of dog {dog_probability:.2f})")
+    plotting.show_image(my_photo, f"First CNN: {verdict} (probability of dog {dog_probability:.2f})", pixel_axes=False)
     plt.show()
 
 # %% [markdown]

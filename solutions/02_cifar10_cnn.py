@@ -36,8 +36,10 @@
 # with patience: on the course's 2-core CPU the two training cells took 14 and 41 minutes,
 # so a full run with training takes about an hour there; with `TRAIN_MODELS = False` below,
 # which loads the course's trained models, the whole notebook ran in 2.5 minutes (146 s,
-# `cnn-course run 02`, full CIFAR-10, 2026-11-22; not yet timed on a GPU). Training keeps
-# checkpoints, so if Colab disconnects, run the notebook again and it resumes.
+# `cnn-course run 02`, full CIFAR-10, 2026-11-22; not yet timed on a GPU). The six
+# exercises take a class about an hour (an estimate, not a measurement); their cells run in
+# seconds. Training keeps checkpoints, so if Colab disconnects, run the notebook again and
+# it resumes.
 
 # %% [markdown]
 # ## Setup

@@ -37,7 +37,9 @@
 # course's 2-core CPU one epoch over the 2,000 training photos takes about 15 minutes
 # (README, "Benchmarks", 2026-11-22), so a full run would take hours there; it has not been
 # timed, on a CPU or a GPU, because the course machine cannot download ImageNet's weights.
-# Training keeps checkpoints, so if Colab disconnects, run the notebook again and it resumes.
+# The five exercises take a class about 45 minutes (an estimate, not a measurement); their
+# cells run in seconds. Training keeps checkpoints, so if Colab disconnects, run the
+# notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup
@@ -551,7 +553,11 @@ for index in [*right, *wrong]:
 #
 # Chapter 3's models rescale inside the model, so their saved file takes photos as they
 # come. This chapter's model expects `preprocess_input`'s output, so anyone using its file
-# would have to know that and do it first. Put the preprocessing into the model instead.
+# would have to know that and do it first. (We preprocessed in the input pipeline while
+# training because the bottleneck features of section 5 are the base's outputs on exactly
+# those preprocessed photos, and because the model we train stays VGG16 plus a head: 23
+# layers, as built in exercise 2.) For the file we hand out, put the preprocessing into the
+# model.
 # `preprocess_input` is a per-pixel sum over channels plus a constant: exactly a 1×1
 # convolution (Chapter 1) whose weights pick the channels in BGR order and whose bias
 # subtracts ImageNet's mean colour. Frozen, it is a preprocessing layer that saves with the

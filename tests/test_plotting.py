@@ -45,6 +45,29 @@ def test_every_figure_has_a_title_and_labelled_axes(name, figure):
     plt.close(figure)
 
 
+@pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")
+def test_no_title_overlaps_another(name, figure):
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    titles = [ax.title for ax in figure.axes if ax.get_title()]
+    if figure._suptitle:
+        titles.append(figure._suptitle)
+    boxes = [title.get_window_extent(renderer) for title in titles]
+    for first in range(len(boxes)):
+        for second in range(first + 1, len(boxes)):
+            assert not boxes[first].overlaps(boxes[second]), (
+                f"{name}: '{titles[first].get_text()}' overlaps '{titles[second].get_text()}'"
+            )
+    plt.close(figure)
+
+
+def test_a_photo_shown_for_what_it_is_has_a_title_but_no_pixel_axes():
+    ax = plotting.show_image(IMAGE, "my cat", pixel_axes=False)
+    assert ax.get_title() == "my cat"
+    assert not ax.get_xticks().size and not ax.get_yticks().size and not ax.get_xlabel()
+    plt.close(ax.figure)
+
+
 def test_a_mark_is_drawn_on_both_panels():
     history = {"loss": [2.0, 1.5, 1.2, 1.1], "accuracy": [0.3, 0.5, 0.6, 0.7]}
     figure = plotting.show_history({"run": history}, "two phases", marks={"fine-tuning starts": 2.5})

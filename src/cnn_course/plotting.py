@@ -17,9 +17,12 @@ def label_pixel_axes(ax: plt.Axes) -> None:
 DIVERGING_MAPS = {"coolwarm", "bwr", "seismic", "RdBu", "RdBu_r"}
 
 
-def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: str | None = None) -> plt.Axes:
-    """Draw one image with pixel axes. Grayscale arrays use a gray colour map; a diverging
-    map is centred on 0 so that zero stays neutral and signs read as colours."""
+def show_image(
+    image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: str | None = None, pixel_axes: bool = True
+) -> plt.Axes:
+    """Draw one image, with pixel axes where positions matter (``pixel_axes=False`` for a
+    photo shown for what it is). Grayscale arrays use a gray colour map; a diverging map is
+    centred on 0 so that zero stays neutral and signs read as colours."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     image = np.asarray(image)
@@ -34,7 +37,11 @@ def show_image(image: np.ndarray, title: str, ax: plt.Axes | None = None, cmap: 
     if limits:  # the colour carries the sign: say which colour is which
         ax.figure.colorbar(drawn, ax=ax, shrink=0.8, label="value (blue < 0 < red)")
     ax.set_title(title)
-    label_pixel_axes(ax)
+    if pixel_axes:
+        label_pixel_axes(ax)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
     return ax
 
 

@@ -139,5 +139,6 @@ def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, c
     figures = json.loads(out.read_text())
     assert figures["weights"] == "none" and figures["train_photos_per_epoch"] == 32
     assert figures["frozen"]["seconds_per_epoch"] > 0 and figures["fine_tuning"]["seconds_per_epoch"] > 0
+    assert len(figures["fine_tuning"]["epoch_seconds"]) == 1 and figures["commit"] and figures["date"]
     assert figures["extraction"]["photos"] == 32 + 16 + 16 and figures["extraction"]["photos_per_second"] > 0
     assert "bottleneck extraction:" in capsys.readouterr().out

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import epoch_timer, hardware, write_json
+from cnn_course.benchmarks.common import epoch_timer, hardware, run_stamp, write_json
 
 CHAPTER = "04"
 ALIASES = ("vgg16",)
@@ -22,7 +23,9 @@ def add_arguments(parser) -> None:
         help="'imagenet', a local weights file, or 'none' (random weights, the same speed)",
     )
     parser.add_argument("--batches", type=int, help="use only this many batches of 32 per split")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run; the last one counts")
+    parser.add_argument(
+        "--epochs", type=int, default=2, help="epochs per timed run; the median of all but the first counts"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
 
 
@@ -49,8 +52,9 @@ def vgg16(
     log=print,
 ) -> dict:
     """Chapter 4's speeds: seconds per epoch of the frozen model and of fine-tuning, and the
-    bottleneck extraction rate. Each training figure is the last of ``epochs`` epochs (the first
-    includes building the graph). ``batches`` limits every split to that many batches of 32;
+    bottleneck extraction rate. Each training figure is the median of ``epochs`` epochs less the
+    first, which includes building the graph; every epoch's time is kept, since on a shared
+    CPU they vary. ``batches`` limits every split to that many batches of 32;
     the time per epoch is then also given for the whole training split. The weights do not
     change the speed, so ``weights=None`` measures it without downloading them."""
     import keras
@@ -73,12 +77,18 @@ def vgg16(
     train_photos = sum(int(labels.shape[0]) for _, labels in datasets["train"])
     full_train = int(photo_set.counts.loc["train", "total"])
     log(f"hardware: {hardware()}")
+    log(f"run: {run_stamp()}")
     log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {train_photos} training photos per epoch")
 
     chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "unfreeze_last_block"), tags=("benchmark",))
     base = vgg16_base((150, 150, 3), weights=weights)
     model = chapter["build_frozen_model"](base)
-    figures: dict = {"hardware": hardware(), "weights": weights or "none", "train_photos_per_epoch": train_photos}
+    figures: dict = {
+        "hardware": hardware(),
+        **run_stamp(),
+        "weights": weights or "none",
+        "train_photos_per_epoch": train_photos,
+    }
 
     def timed_fit(name: str, learning_rate: float) -> None:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
@@ -90,12 +100,16 @@ def vgg16(
             callbacks=[epoch_timer(epoch_seconds)],
             verbose=2,
         )
-        seconds = epoch_seconds[-1]
+        seconds = statistics.median(epoch_seconds[1:] or epoch_seconds)
         figures[name] = {
+            "epoch_seconds": [round(value, 1) for value in epoch_seconds],
             "seconds_per_epoch": round(seconds, 1),
             "seconds_per_epoch_full_train_split": round(seconds * full_train / train_photos, 1),
         }
-        log(f"{name}: {seconds:.1f} s per epoch ({train_photos} training photos, with validation)")
+        each = ", ".join(f"{value:.1f}" for value in epoch_seconds)
+        log(
+            f"{name}: {seconds:.1f} s per epoch ({train_photos} training photos, with validation; epochs took {each} s)"
+        )
 
     timed_fit("frozen", 1e-4)
     chapter["unfreeze_last_block"](model)
