@@ -85,9 +85,9 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 # %% [markdown]
 # **Train, or load the course's trained models?** The chapter trains three models; on the
 # course's 2-core CPU they took 2, 20 and 23 minutes (README, "Benchmarks", 2026-11-22); a
-# GPU should need minutes, but that has not been measured yet. With `TRAIN_MODELS = False` the three training cells load the weights of
-# the course's own benchmark run instead (downloaded once, checked against their SHA-256),
-# and the rest of the chapter runs on them.
+# GPU has not been timed yet. With `TRAIN_MODELS = False` the three training cells load the
+# weights of the course's own benchmark run instead (downloaded once, checked against their
+# SHA-256), and the rest of the chapter runs on them.
 
 # %%
 TRAIN_MODELS = True
@@ -742,11 +742,12 @@ print(f"the first CNN trained on {training_rate:.0f} photos per second; "
 # %% [markdown]
 # On a 2-core CPU, training is the slow part: the CPU is busy computing the model, and the
 # pipeline (which shares those cores) only adds its own work to the same queue, so a
-# faster pipeline buys less than its ratio suggests. On a GPU, the model trains on
-# thousands of photos per second while the CPU prepares them: a naive loader leaves the GPU
-# waiting most of the time, and caching, parallel work and prefetching are what keep it
-# busy. (On a GPU the augmentation layers can also move into the model, where they run on
-# the GPU too.)
+# faster pipeline buys less than its ratio suggests. On a GPU the model computes on the
+# GPU while the CPU prepares the photos, so training can go only as fast as the slower of
+# the two: once the GPU takes photos faster than a naive loader delivers them (the course
+# has not yet measured a GPU's rate for this model), the GPU waits, and caching, parallel
+# work and prefetching are what keep it busy. (On a GPU the augmentation layers can also
+# move into the model, where they run on the GPU too.)
 #
 # ## 10. A better model from scratch
 #

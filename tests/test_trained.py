@@ -67,6 +67,14 @@ def test_the_weights_load_and_the_history_comes_back(published, tmp_path, monkey
     assert history.seconds == 12.5 and history.hardware == "a test machine"
 
 
+def test_a_compiled_model_loads_without_a_warning_about_its_optimizer(published, tmp_path, monkeypatch, recwarn):
+    files, _ = published
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="mse")  # as the chapters do before training or loading
+    load(files, tmp_path, monkeypatch, model)
+    assert not [str(warning.message) for warning in recwarn if "optimizer" in str(warning.message)]
+
+
 def test_a_missing_file_says_to_train_instead(published, tmp_path, monkeypatch):
     files, _ = published
     del files["/models/tiny.weights.h5"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +161,11 @@ def load(
     weights = _fetch(entry.weights, base, f"trained weights of {name}", cache_dir, policy, log)
     history_file = _fetch(entry.history, base, f"training history of {name}", cache_dir, policy, log)
     try:
-        model.load_weights(weights)
+        with warnings.catch_warnings():
+            # The files hold the model's weights, not an optimizer's state: a compiled model's
+            # fresh optimizer has nothing to load, and Keras would warn about it every time.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(weights)
     except (ValueError, OSError) as error:
         raise TrainedWeightsError(
             f"the trained weights in {weights} do not fit the model {model.name!r} ({error}). They belong to the "
