@@ -139,6 +139,10 @@ def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, c
     figures = json.loads(out.read_text())
     assert figures["weights"] == "none" and figures["train_photos_per_epoch"] == 32
     assert figures["frozen"]["seconds_per_epoch"] > 0 and figures["fine_tuning"]["seconds_per_epoch"] > 0
-    assert len(figures["fine_tuning"]["epoch_seconds"]) == 1 and figures["commit"] and figures["date"]
+    tuning = figures["fine_tuning"]
+    assert (
+        len(tuning["epoch_seconds"]) == len(tuning["validation_seconds"]) == 1 and figures["commit"] and figures["date"]
+    )
+    assert 0 < tuning["validation_seconds"][0] < tuning["epoch_seconds"][0] < tuning["seconds_per_epoch_full_splits"]
     assert figures["extraction"]["photos"] == 32 + 16 + 16 and figures["extraction"]["photos_per_second"] > 0
     assert "bottleneck extraction:" in capsys.readouterr().out

@@ -84,6 +84,17 @@ def epoch_timer(seconds: list[float]):
     )
 
 
+def validation_timer(seconds: list[float]):
+    """A callback that appends the wall time of each epoch's validation pass to ``seconds``."""
+    import keras
+
+    started = []
+    return keras.callbacks.LambdaCallback(
+        on_test_begin=lambda logs: started.append(time.perf_counter()),
+        on_test_end=lambda logs: seconds.append(time.perf_counter() - started[-1]),
+    )
+
+
 def write_json(path: Path | None, figures: dict) -> None:
     """Keep the figures (with the results as plain dicts) in a JSON file, when asked to."""
     if path:
