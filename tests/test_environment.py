@@ -64,3 +64,19 @@ def test_prepare_installs_missing_packages_only_inside_colab(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", object())
     assert environment.prepare(verbose=False)["colab"] is True
     assert installed == [True]
+
+
+def test_prepare_hides_tensorflows_retracing_notes_and_nothing_else(monkeypatch, caplog):
+    import tensorflow as tf
+
+    monkeypatch.setattr(environment, "gpu_names", lambda: [])
+    environment.prepare(verbose=False)
+    environment.prepare(verbose=False)  # a second setup run adds no second filter
+    logger = tf.get_logger()
+    assert sum(isinstance(f, environment._HideRetracingNotes) for f in logger.filters) == 1
+    with caplog.at_level("WARNING", logger=logger.name):
+        logger.warning(
+            "5 out of the last 8 calls to <function f> triggered tf.function retracing. Tracing is expensive"
+        )
+        logger.warning("a warning a learner should see")
+    assert [record.getMessage() for record in caplog.records] == ["a warning a learner should see"]

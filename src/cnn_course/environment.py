@@ -9,6 +9,7 @@ with a clear message on a Keras older than 3.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import subprocess
 import sys
 import warnings
@@ -76,6 +77,13 @@ def gpu_names() -> list[str]:
     return [device.name for device in tf.config.list_physical_devices("GPU")]
 
 
+class _HideRetracingNotes(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" notes and nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
     """Run the checks every chapter starts with; returns what it found.
 
@@ -89,6 +97,10 @@ def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
     # The chapters' tf.data pipelines shuffle themselves; model.fit's default shuffle=True
     # only makes Keras warn about that on every training cell.
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored")
+    # A notebook that builds several models and predicts on differently shaped batches makes
+    # TensorFlow trace again, which is expected here; its note about it reads like an error.
+    if not any(isinstance(f, _HideRetracingNotes) for f in tf.get_logger().filters):
+        tf.get_logger().addFilter(_HideRetracingNotes())
     gpus = gpu_names()
     report = {
         "python": sys.version.split()[0],
