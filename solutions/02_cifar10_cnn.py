@@ -33,10 +33,12 @@
 # from there.
 #
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
-# with patience: on the course's 2-core CPU the two training cells took 14 and 41 minutes,
-# so a full run with training takes about an hour there; with `TRAIN_MODELS = False` below,
-# which loads the course's trained models, the whole notebook ran in 2.5 minutes (146 s,
-# `cnn-course run 02`, full CIFAR-10, 2026-11-22; not yet timed on a GPU). The six
+# with patience: on a 2-core CPU with AVX-512 and bfloat16 the two training cells took 14
+# and 41 minutes, so a full run with training takes about an hour there; with
+# `TRAIN_MODELS = False` below, which loads the course's trained models, the whole notebook
+# ran in 2.5 minutes there (146 s, 2026-11-22) and in 7 minutes (425 s, 2026-11-30) on a
+# 2-core CPU with AVX2 only, like most laptops (`cnn-course run 02`, full CIFAR-10, README;
+# not yet timed on a GPU). The six
 # exercises take a class about an hour (an estimate, not a measurement); their cells run in
 # seconds. Training keeps checkpoints, so if Colab disconnects, run the notebook again and
 # it resumes.
@@ -84,7 +86,7 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** Training this chapter's two models took
-# 14 and 41 minutes on the course's 2-core CPU (README, "Benchmarks", 2026-11-22); a GPU
+# 14 and 41 minutes on a 2-core CPU with AVX-512 (README, "Benchmarks", 2026-11-22); a GPU
 # should need minutes, but that has not been measured yet. With
 # `TRAIN_MODELS = False` the training cells instead load the weights that the course's own
 # benchmark run produced (downloaded once, checked against their SHA-256), and the rest of
@@ -771,10 +773,10 @@ for index in range(3):
 #    moved one pixel either way, and average the six predictions.
 #
 # **What each ingredient adds.** `cnn-course benchmark ablation` trains this recipe once as
-# it is and once without each ingredient. A full run costs 41 minutes on the course's 2-core
-# CPU, so the ablation was measured at a reduced budget, 10,000 training images and 6
-# epochs per row (README, "Benchmarks", 2026-11-22, no GPU): it shows each ingredient's
-# direction and rough size, not its worth in the full run.
+# it is and once without each ingredient. A full run costs 41 minutes on the course's
+# AVX-512 2-core CPU, so the ablation was measured at a reduced budget, 10,000 training
+# images and 6 epochs per row (README, "Benchmarks", 2026-11-22, no GPU): it shows each
+# ingredient's direction and rough size, not its worth in the full run.
 #
 # | left out | seconds | held-out accuracy | change | with test-time augmentation | change |
 # |---|---|---|---|---|---|
@@ -789,10 +791,13 @@ for index in range(3):
 # Without batch normalisation the high learning rate diverges at once (10% is chance).
 # Label smoothing, the warm-up and weight decay are each worth points even in 6 epochs.
 # Augmentation pays over longer runs, when the model would otherwise learn its training
-# images by heart; bfloat16 makes training 16% faster here.
+# images by heart; bfloat16 makes training 16% faster on that AVX-512 CPU (a CPU without
+# bfloat16 instructions computes in float32).
 #
-# Checking on the validation images costs about a fifth of a training epoch on a CPU, so the
-# run checks every `VALIDATE_EVERY` epochs; the best checkpoint is judged by the training loss.
+# Checking on held-out images costs about a tenth of a training epoch on a CPU (in the
+# benchmark run, validating on 8,334 images made an epoch 150 s instead of about 136 s), so
+# the run checks every `VALIDATE_EVERY` epochs; the best checkpoint is judged by the
+# training loss.
 #
 # This uses the **functional API** (section 3 built the first CNN with `Sequential`): you call
 # each layer on a tensor and get a tensor back, so one function can stack a group of layers
@@ -878,7 +883,7 @@ def predict_with_flips_and_shifts(model, images, batch_size=1024):
 
 BETTER_EPOCHS = 18
 BETTER_BATCH_SIZE = 512
-VALIDATE_EVERY = 6  # epochs between validation passes: each costs as much as 1/5 of a training epoch here
+VALIDATE_EVERY = 6  # epochs between validation passes: each costs about a tenth of a training epoch on a CPU
 
 # %% [markdown]
 # The schedule, drawn before training: a straight climb, then the cosine.
@@ -896,7 +901,7 @@ plotting.line_chart(steps, [float(schedule(step)) for step in steps], "Learning 
 plt.show()
 
 # %% [markdown]
-# Training it: the recipe's 18 epochs took 41 minutes on the course's 2-core CPU and reached
+# Training it: the recipe's 18 epochs took 41 minutes on a 2-core CPU with AVX-512 and reached
 # 90.11% on the held-out split with test-time flips and shifts (88.6% without them; README,
 # "Benchmarks", 2026-11-22); it has not been timed on a GPU yet. With
 # `TRAIN_MODELS = False` the cell loads the weights of that benchmark run instead.

@@ -35,10 +35,11 @@
 #
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
 # with `TRAIN_MODELS = False` below, which loads the course's trained models: on the
-# course's 2-core CPU the three training cells took 2, 20 and 23 minutes, and the whole
-# notebook with the trained models loaded took 48 seconds (`cnn-course run 03`, 2026-11-22; not yet timed on a
-# GPU). Training keeps checkpoints, so if Colab disconnects, run the notebook again and it
-# resumes.
+# course's 2-core CPU with AVX-512 the three training cells took 2, 20 and 23 minutes, and
+# the whole notebook with the trained models loaded took 48 seconds there (2026-11-22) and
+# 80 seconds on a 2-core CPU with AVX2 only (2026-11-30; `cnn-course run 03`, README; not
+# yet timed on a GPU). Training keeps checkpoints, so if Colab disconnects, run the
+# notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup
@@ -84,10 +85,10 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** The chapter trains three models; on the
-# course's 2-core CPU they took 2, 20 and 23 minutes (README, "Benchmarks", 2026-11-22); a
-# GPU has not been timed yet. With `TRAIN_MODELS = False` the three training cells load the
-# weights of the course's own benchmark run instead (downloaded once, checked against their
-# SHA-256), and the rest of the chapter runs on them.
+# course's 2-core CPU with AVX-512 they took 2, 20 and 23 minutes (README, "Benchmarks",
+# 2026-11-22); a GPU has not been timed yet. With `TRAIN_MODELS = False` the three training
+# cells load the weights of the course's own benchmark run instead (downloaded once,
+# checked against their SHA-256), and the rest of the chapter runs on them.
 
 # %%
 TRAIN_MODELS = True
@@ -827,7 +828,7 @@ BETTER_EPOCHS = 72
 VALIDATE_EVERY = 6
 
 # %% [markdown]
-# Training it took 23 minutes on the course's 2-core CPU and reached 88.9% on the 1,200
+# Training it took 23 minutes on a 2-core CPU with AVX-512 and reached 88.9% on the 1,200
 # validation and test photos with test-time flips (an earlier run of the same recipe: 89.8%
 # in 22 minutes; README, "Benchmarks", 2026-11-22); it has not been timed on a GPU yet.
 # With `TRAIN_MODELS = False` the cell loads the weights of that benchmark run instead.

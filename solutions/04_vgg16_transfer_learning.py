@@ -34,13 +34,13 @@
 # from there.
 #
 # **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*). On the
-# course's 2-core CPU one epoch over the 2,000 training and 1,000 validation photos takes
-# about 9 minutes with the base frozen and 7 fine-tuning (README, "Benchmarks", 2026-11-30),
-# so the chapter's up to 35 epochs would take hours there; the whole notebook has not been
-# timed, on a CPU or a GPU, because the course machine cannot download ImageNet's weights.
-# The five exercises take a class about 45 minutes (an estimate, not a measurement); their
-# cells run in seconds. Training keeps checkpoints, so if Colab disconnects, run the
-# notebook again and it resumes.
+# course's 2-core CPU (AVX2) one epoch over the 2,000 training and 1,000 validation photos
+# takes about 9 minutes with the base frozen and 7 fine-tuning (README, "Benchmarks",
+# 2026-11-30), so the chapter's up to 35 epochs would take hours there; the whole notebook
+# has not been timed, on a CPU or a GPU, because the course machine cannot download
+# ImageNet's weights. The five exercises take a class about 45 minutes (an estimate, not a
+# measurement); their cells run in seconds. Training keeps checkpoints, so if Colab
+# disconnects, run the notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cnn_course.authoring.course import chapters, find_root
@@ -91,6 +93,7 @@ def test_run_prints_the_slowest_cells(tmp_path, capsys):
     assert main(["--root", str(ROOT), "run", "1", "--smoke", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "slowest cells:" in out and "executed copy with figures" in out
+    assert f"cores, {time.strftime('%Y-%m-%d', time.gmtime())}" in out, "the time is stated with the machine and date"
 
 
 def test_an_unknown_chapter_is_refused_with_the_list_of_chapters(capsys):

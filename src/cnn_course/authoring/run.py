@@ -8,8 +8,10 @@ edit it, e.g. ``--set TRAIN_MODELS=False`` to run on the course's trained models
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import nbformat
 from cnn_course.authoring.course import find_chapter, load_config
 from cnn_course.authoring.execute import ExecutionReport, execute_notebook
 from cnn_course.authoring.source import read_source
+from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
 
 
@@ -55,6 +58,8 @@ def run_chapter(
     executed = out_dir / f"{chapter.name}{'.smoke' if smoke else ''}.executed.ipynb"
     nbformat.write(report.notebook, executed)
     log(f"finished in {report.seconds:.1f} s; executed copy with figures: {executed}")
+    # A time means little without the machine: CPUs sold under one name differ by times.
+    log(f"on {cpu_description()}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     log("slowest cells:")
     for cell in report.slowest(slowest):
         log(f"  {cell.seconds:7.2f} s  cell {cell.index:3d}  {cell.first_line}")

@@ -58,7 +58,9 @@ def hardware() -> str:
         tf.config.experimental.get_device_details(d).get("device_name", d.name)
         for d in tf.config.list_physical_devices("GPU")
     ]
-    cpu = platform.processor() or platform.machine()
+    from cnn_course.environment import cpu_description
+
+    cpu = cpu_description()
     where = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"
     return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
 
