@@ -25,8 +25,9 @@
 # course's 2-core CPU with AVX-512 the three training cells took 2, 20 and 23 minutes, and
 # the whole notebook with the trained models loaded took 48 seconds there (2026-11-22) and
 # 80 seconds on a 2-core CPU with AVX2 only (2026-11-30; `cnn-course run 03`, README; not
-# yet timed on a GPU). Training keeps checkpoints, so if Colab disconnects, run the
-# notebook again and it resumes.
+# yet timed on a GPU). The seven exercises take a class about an hour (an estimate, not a
+# measurement); their cells run in seconds. Training keeps checkpoints, so if Colab
+# disconnects, run the notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup

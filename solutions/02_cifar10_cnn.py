@@ -86,11 +86,12 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** Training this chapter's two models took
-# 14 and 41 minutes on a 2-core CPU with AVX-512 (README, "Benchmarks", 2026-11-22); a GPU
-# should need minutes, but that has not been measured yet. With
-# `TRAIN_MODELS = False` the training cells instead load the weights that the course's own
-# benchmark run produced (downloaded once, checked against their SHA-256), and the rest of
-# the chapter runs on them.
+# 14 and 41 minutes on a 2-core CPU with AVX-512 (README, "Benchmarks", 2026-11-22). A
+# 2-core CPU with AVX2 only, like most laptops, took 3.2 times as long for the better CNN
+# in a shorter benchmark run (2026-11-30), so expect about two hours there; a GPU has not
+# been timed yet. With `TRAIN_MODELS = False` the training cells instead load the weights
+# that the course's own benchmark run produced (downloaded once, checked against their
+# SHA-256), and the rest of the chapter runs on them.
 
 # %%
 TRAIN_MODELS = True
