@@ -34,6 +34,7 @@ def smoke_run(request, tmp_path_factory):
     chapter = request.param
     out = tmp_path_factory.mktemp(f"run-{chapter.number}")
     models = {f"/models/{path.name}": path.read_bytes() for path in (ROOT / "models").glob("*")}
+    printed: list[str] = []
     with pytest.MonkeyPatch.context() as patch, serve(models) as base:
         patch.setenv("CNN_COURSE_SEED", OTHER_SEED)
         patch.setenv("CNN_COURSE_MODELS_URL", f"{base}/models")
@@ -45,13 +46,13 @@ def smoke_run(request, tmp_path_factory):
             out_dir=out,
             cell_timeout=CELL_TIMEOUT_SECONDS,
             settings={"TRAIN_MODELS": "False"} if has_switch(chapter) else None,
-            log=lambda *_: None,
+            log=printed.append,
         )
-    return chapter, report, (out / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8")
+    return chapter, report, (out / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8"), printed
 
 
 def test_solution_notebook_runs_in_smoke_mode_within_budget(smoke_run):
-    _, report, executed = smoke_run
+    _, report, executed, _ = smoke_run
     assert not report.errors, "; ".join(error.describe() for error in report.errors)
     slow = [
         f"cell {c.index} ({c.seconds:.0f} s): {c.first_line}" for c in report.cells if c.seconds > CELL_BUDGET_SECONDS
@@ -62,6 +63,14 @@ def test_solution_notebook_runs_in_smoke_mode_within_budget(smoke_run):
     assert "Smoke mode is on" in executed
 
 
+def test_the_run_prints_its_time_the_machine_and_the_slowest_cells(smoke_run):
+    printed = "\n".join(smoke_run[3])
+    assert "executed copy with figures" in printed and "slowest cells:" in printed
+    assert f"cores, {time.strftime('%Y-%m-%d', time.gmtime())}" in printed, (
+        "the time is stated with the machine and date"
+    )
+
+
 def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
     executed = smoke_run[2]
     assert f"random seed {OTHER_SEED} " in executed, "the seed reached the notebook"
@@ -69,7 +78,7 @@ def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
 
 
 def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
-    chapter, _, executed = smoke_run
+    chapter, _, executed, _ = smoke_run
     if not has_switch(chapter):
         pytest.skip(f"{chapter.name} has no TRAIN_MODELS switch")
     assert "TRAIN_MODELS = False" in executed
@@ -79,21 +88,6 @@ def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
 def test_a_setting_the_chapter_does_not_have_is_refused(capsys):
     assert main(["--root", str(ROOT), "run", "01", "--set", "NO_SUCH_SETTING=1"]) == 2
     assert "has no setting NO_SUCH_SETTING" in capsys.readouterr().err
-
-
-def test_chapter_1_passes_its_checks_with_a_third_seed(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNN_COURSE_SEED", "1")
-    report = run_chapter(
-        ROOT, "01", smoke=True, out_dir=tmp_path, cell_timeout=CELL_TIMEOUT_SECONDS, log=lambda *_: None
-    )
-    assert not report.errors, "; ".join(error.describe() for error in report.errors)
-
-
-def test_run_prints_the_slowest_cells(tmp_path, capsys):
-    assert main(["--root", str(ROOT), "run", "1", "--smoke", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "slowest cells:" in out and "executed copy with figures" in out
-    assert f"cores, {time.strftime('%Y-%m-%d', time.gmtime())}" in out, "the time is stated with the machine and date"
 
 
 def test_an_unknown_chapter_is_refused_with_the_list_of_chapters(capsys):

@@ -61,14 +61,15 @@ def vgg16(
     import keras
     from keras.applications.vgg16 import preprocess_input
 
-    from cnn_course import pipelines, seeding
+    from cnn_course import pipelines, seeding, smoke
     from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.data import load_cats_vs_dogs
     from cnn_course.transfer import vgg16_base
 
     seeding.set_seed(seed)
     photo_set = load_cats_vs_dogs(source, log=log)
-    datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
+    image_size = smoke.pick((150, 150), (32, 32))  # the chapter's sizes: smoke mode (tests) is tiny
+    datasets, _ = pipelines.folder_datasets(photo_set.root, image_size=image_size, seed=seed)
     if batches:
         datasets = {split: dataset.take(batches) for split, dataset in datasets.items()}
     inputs = {split: pipelines.with_images(dataset, preprocess_input) for split, dataset in datasets.items()}
@@ -84,7 +85,7 @@ def vgg16(
     log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {train_photos} training photos per epoch")
 
     chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "unfreeze_last_block"), tags=("benchmark",))
-    base = vgg16_base((150, 150, 3), weights=weights)
+    base = vgg16_base((*image_size, 3), weights=weights)
     model = chapter["build_frozen_model"](base)
     figures: dict = {
         "hardware": hardware(),
