@@ -10,6 +10,15 @@ from tests.helpers import ROOT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# With N test workers side by side, each worker (and each notebook kernel it starts, which
+# inherits this environment) gets cores / N threads, as `cnn-course grade --jobs` does:
+# otherwise every TensorFlow and OpenMP pool starts a thread per core and they fight over them.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    _threads = str(max(1, (os.cpu_count() or 1) // _workers))
+    for _name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ.setdefault(_name, _threads)
+
 
 @pytest.fixture(scope="session")
 def root():
