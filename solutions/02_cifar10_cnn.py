@@ -37,11 +37,10 @@
 # and 41 minutes, so a full run with training takes about an hour there; with
 # `TRAIN_MODELS = False` below, which loads the course's trained models, the whole notebook
 # ran in 2.5 minutes there (146 s, 2026-11-22) and in 7 minutes (425 s, 2026-11-30) on a
-# 2-core CPU with AVX2 only, like most laptops (`cnn-course run 02`, full CIFAR-10, README;
-# not yet timed on a GPU). The six
-# exercises take a class about an hour (an estimate, not a measurement); their cells run in
-# seconds. Training keeps checkpoints, so if Colab disconnects, run the notebook again and
-# it resumes.
+# 2-core CPU with AVX2 only, as many laptops have (`cnn-course run 02`, full CIFAR-10,
+# README; not yet timed on a GPU). The six exercises take a class about an hour (an
+# estimate, not a measurement); their cells run in seconds. Training keeps checkpoints, so
+# if Colab disconnects, run the notebook again and it resumes.
 
 # %% [markdown]
 # ## Setup
@@ -87,11 +86,11 @@ print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 # %% [markdown]
 # **Train, or load the course's trained models?** Training this chapter's two models took
 # 14 and 41 minutes on a 2-core CPU with AVX-512 (README, "Benchmarks", 2026-11-22). A
-# 2-core CPU with AVX2 only, like most laptops, took 3.2 times as long for the better CNN
-# in a shorter benchmark run (2026-11-30), so expect about two hours there; a GPU has not
-# been timed yet. With `TRAIN_MODELS = False` the training cells instead load the weights
-# that the course's own benchmark run produced (downloaded once, checked against their
-# SHA-256), and the rest of the chapter runs on them.
+# 2-core CPU with AVX2 only, as many laptops have, took 3.2 times as long for the better
+# CNN in a shorter benchmark run (2026-11-30), so expect about two hours there; a GPU has
+# not been timed yet. With `TRAIN_MODELS = False` the training cells instead load the
+# weights that the course's own benchmark run produced (downloaded once, checked against
+# their SHA-256), and the rest of the chapter runs on them.
 
 # %%
 TRAIN_MODELS = True
