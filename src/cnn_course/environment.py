@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import platform
 import subprocess
 import sys
 import warnings
 
 from cnn_course import smoke
+
+# CPU instructions that make bfloat16 fast (recent AMD and Intel server chips).
+BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 # Import name -> pip name for what the notebooks need beyond TensorFlow and Keras.
 RUNTIME_PACKAGES = {
@@ -130,36 +134,31 @@ def cpu_description() -> str:
     """The CPU's name and the vector instructions that set its speed here, e.g.
     "AMD EPYC (x86_64; AVX2, no AVX-512)": two machines both called "2-core AMD EPYC" have
     trained the same model at very different speeds, and bfloat16 is only fast with them."""
-    import platform
-
-    name = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    name = _cpuinfo_field("model name") or platform.processor() or platform.machine()
     flags = _cpu_flags()
     if not flags:
         return f"{name} ({platform.machine()})"
     if "avx512f" in flags:
-        vector = "AVX-512 with bfloat16" if {"avx512_bf16", "amx_bf16"} & flags else "AVX-512, no bfloat16"
+        vector = "AVX-512 with bfloat16" if BFLOAT16_FLAGS & flags else "AVX-512, no bfloat16"
     else:
         vector = "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
     return f"{name} ({platform.machine()}; {vector})"
 
 
-def _cpu_flags() -> set[str]:
+def _cpuinfo_field(field: str) -> str:
+    """The first value of ``field`` in /proc/cpuinfo (Linux), or "" where there is none."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                if line.startswith(field):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return set()
+    return ""
+
+
+def _cpu_flags() -> set[str]:
+    return set(_cpuinfo_field("flags").split())
 
 
 def fast_precision() -> str:
@@ -183,4 +182,4 @@ def fast_precision() -> str:
         if capability >= (7, 0):
             return "mixed_float16"
         return "float32"
-    return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & _cpu_flags() else "float32"
+    return "mixed_bfloat16" if BFLOAT16_FLAGS & _cpu_flags() else "float32"

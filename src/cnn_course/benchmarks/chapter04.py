@@ -56,7 +56,7 @@ def vgg16(
     which includes building the graph: the mean, not the median, because a long run costs the
     sum of its epochs, and on 2 cores consecutive epochs have taken 21 s and 39 s. Every
     epoch's time is kept. ``batches`` limits every split to that many batches of 32; the time
-    per epoch is then also given for the whole training split. The weights do not change the
+    per epoch is then also estimated for the whole training and validation splits. The weights do not change the
     speed, so ``weights=None`` measures it without downloading them."""
     import keras
     from keras.applications.vgg16 import preprocess_input
@@ -110,9 +110,8 @@ def vgg16(
         validating = statistics.mean(validation_seconds[counted])
         # Training and validation scale with different splits (2,000 and 1,000 photos in the
         # course's set), so each part is scaled by its own.
-        full_epoch = (
-            seconds - validating
-        ) * full_train / train_photos + validating * full_validation / validation_photos
+        training = seconds - validating
+        full_epoch = training * full_train / train_photos + validating * full_validation / validation_photos
         figures[name] = {
             "epoch_seconds": [round(value, 1) for value in epoch_seconds],
             "validation_seconds": [round(value, 1) for value in validation_seconds],
