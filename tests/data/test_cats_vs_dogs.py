@@ -231,3 +231,44 @@ def test_while_grading_the_submissions_data_source_is_not_read(tmp_path, monkeyp
     assert photo_set.counts["total"].tolist() == [48, 16, 16], "the stand-in photos, as in smoke mode"
     assert any("is not read" in line for line in said)
     assert photo_set.root.resolve().is_relative_to((tmp_path / "work").resolve())
+
+
+def test_an_archive_as_source_is_laid_out_exactly_as_its_download_and_left_as_it_is(tmp_path):
+    archive = tmp_path / "mine" / "cats_and_dogs_filtered.zip"
+    archive.parent.mkdir()
+    archive.write_bytes(FILTERED)
+    with serve({"/filtered.zip": FILTERED}) as base:
+        downloaded = data.load_cats_vs_dogs(
+            cache_dir=tmp_path / "download",
+            log=quiet,
+            archive=remote(cats_vs_dogs.FILTERED_ARCHIVE, f"{base}/filtered.zip", FILTERED),
+        )
+    local = data.load_cats_vs_dogs(archive, cache_dir=tmp_path / "cache", log=quiet)
+    assert local.counts.equals(downloaded.counts)
+    for split in ("train", "validation", "test"):
+        for name in ("cat", "dog"):
+            assert sorted(p.name for p in (local.root / split / name).iterdir()) == sorted(
+                p.name for p in (downloaded.root / split / name).iterdir()
+            ), f"{split}/{name} holds other photos than the download's"
+    assert archive.read_bytes() == FILTERED, "your own archive is never changed"
+    logged = []
+    again = data.load_cats_vs_dogs(archive, cache_dir=tmp_path / "cache", log=logged.append)
+    assert again.root == local.root and not any("unpacking" in line for line in logged), "unpacked once"
+
+
+def test_the_full_archive_as_source_is_checked_and_split_like_its_download(tmp_path):
+    archive = tmp_path / "kagglecatsanddogs_5340.zip"
+    archive.write_bytes(FULL)
+    photo_set = data.load_cats_vs_dogs(archive, cache_dir=tmp_path / "cache", log=quiet)
+    assert photo_set.counts["total"].sum() == 20 and len(photo_set.report.rejected) == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [(b"not a zip at all", "not a readable zip archive"), (zipped({"photos/a.jpg": jpeg(1)}), "expected cats_and")],
+)
+def test_a_file_that_is_not_one_of_the_archives_is_refused_with_what_was_expected(tmp_path, body, fragment):
+    archive = tmp_path / "photos.zip"
+    archive.write_bytes(body)
+    with pytest.raises(cats_vs_dogs.PhotoSetError, match=fragment):
+        data.load_cats_vs_dogs(archive, cache_dir=tmp_path / "cache", log=quiet)

@@ -9,6 +9,8 @@
   corrupt or not really JPEG), split 80/10/10 per class;
 - any local folder already in the layout (``source=...``); a Google Drive folder is first
   copied to local disk, because reading thousands of photos from Drive is slow;
+- either archive as downloaded (``source="cats_and_dogs_filtered.zip"``), laid out exactly as
+  the download would be, so a copy kept on Drive gives the same photos in the same splits;
 - in smoke mode, a small generated stand-in, with one broken file to show the scan working.
 
 Every photo is checked before training: unusable files are set aside (from a download) or
@@ -144,14 +146,8 @@ def _read_report(root: Path) -> ScanReport:
     return ScanReport(int(first), [tuple(line.split("\t", 1)) for line in rest if line])
 
 
-def _download(
-    full: bool, cache_dir: Path | None, seed: int, policy: DownloadPolicy | None, log, remote: RemoteFile | None = None
-) -> tuple[Path, ScanReport]:
-    cache_dir = Path(cache_dir or default_cache_dir())
-    root = cache_dir / ("cats_vs_dogs_full" if full else "cats_vs_dogs_filtered")
-    if (root / READY_MARKER).is_file():
-        return root, _read_report(root)
-    archive = fetch(remote or (FULL_ARCHIVE if full else FILTERED_ARCHIVE), cache_dir, policy, log=log)
+def _unpack(archive: Path, root: Path, full: bool, seed: int, log) -> ScanReport:
+    """Lay ``archive`` out as ``root/{train,validation,test}/{cat,dog}/``, checked and recorded."""
     shutil.rmtree(root, ignore_errors=True)
     extracted = root.with_name(root.name + "_extracting")
     shutil.rmtree(extracted, ignore_errors=True)
@@ -165,7 +161,47 @@ def _download(
         report = scan(root)  # the filtered subset is clean; checked anyway, as a copy could be damaged
     shutil.rmtree(extracted, ignore_errors=True)
     _write_report(root, report)
-    return root, report
+    return report
+
+
+def _download(
+    full: bool, cache_dir: Path | None, seed: int, policy: DownloadPolicy | None, log, remote: RemoteFile | None = None
+) -> tuple[Path, ScanReport]:
+    cache_dir = Path(cache_dir or default_cache_dir())
+    root = cache_dir / ("cats_vs_dogs_full" if full else "cats_vs_dogs_filtered")
+    if (root / READY_MARKER).is_file():
+        return root, _read_report(root)
+    archive = fetch(remote or (FULL_ARCHIVE if full else FILTERED_ARCHIVE), cache_dir, policy, log=log)
+    return root, _unpack(archive, root, full, seed, log)
+
+
+def _archive_kind(archive: Path) -> bool:
+    """True for the full Kaggle/Microsoft archive, False for the filtered subset; else a readable error."""
+    try:
+        with zipfile.ZipFile(archive) as handle:
+            tops = {name.split("/", 1)[0] for name in handle.namelist()}
+    except (zipfile.BadZipFile, OSError) as error:
+        raise PhotoSetError(f"{archive} is not a readable zip archive ({error}).") from None
+    if "PetImages" in tops:
+        return True
+    if "cats_and_dogs_filtered" in tops:
+        return False
+    raise PhotoSetError(
+        f"{archive} holds {', '.join(sorted(tops)) or 'nothing'}: expected cats_and_dogs_filtered/ (the filtered "
+        "subset) or PetImages/ (the full Kaggle/Microsoft set)."
+    )
+
+
+def _from_archive(archive: Path, cache_dir: Path | None, seed: int, log) -> tuple[Path, ScanReport]:
+    """A copy of either archive (downloaded by hand, or a mirror on Drive), laid out as a download would be.
+
+    The archive itself is only read; the layout goes to the cache, once per archive and seed."""
+    full = _archive_kind(archive)
+    stat = archive.stat()
+    root = Path(cache_dir or default_cache_dir()) / f"cats_vs_dogs_{archive.stem}_{stat.st_size}_seed{seed}"
+    if (root / READY_MARKER).is_file():
+        return root, _read_report(root)
+    return root, _unpack(archive, root, full, seed, log)
 
 
 def _clean_copy(source: Path, report: ScanReport, cache_dir: Path | None) -> Path:
@@ -266,9 +302,13 @@ def load_cats_vs_dogs(
         if not path.exists():
             raise PhotoSetError(
                 f"{path} does not exist. Pass a folder with train/, validation/ and test/, "
-                "each holding cat/ and dog/ (or leave source=None to download the photos)."
+                "each holding cat/ and dog/, or either archive as downloaded "
+                "(or leave source=None to download the photos)."
             )
-        root, report = _local(path, cache_dir, log)
+        if path.is_file():
+            root, report = _from_archive(path, cache_dir, seed, log)
+        else:
+            root, report = _local(path, cache_dir, log)
     counts = check_layout(root, SPLITS, CLASS_NAMES)
     log(report.summary())
     return PhotoSet(root, counts, CLASS_NAMES, report)
