@@ -132,3 +132,81 @@ def test_the_seed_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(seeding.SEED_VARIABLE, "five")
     with pytest.raises(ValueError, match="whole number"):
         seeding.set_seed()
+
+
+def test_train_by_default_trains_in_smoke_runs_and_loads_on_a_cpu(monkeypatch):
+    said = []
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")
+    assert training.train_by_default(log=said.append) is True and "Smoke run" in said[-1]
+    monkeypatch.delenv("CNN_COURSE_SMOKE")
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert training.train_by_default(on_cpu="take the CPU path", log=said.append) is False
+    assert "No GPU: TRAIN_MODELS = False, the chapter will take the CPU path" in said[-1]
+    assert "set TRAIN_MODELS = True" in said[-1]
+
+
+def _tiny_model(units: int = 1):
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_fit_once_trains_once_then_loads_the_finished_run(tmp_path, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setenv("CNN_COURSE_WORK", str(tmp_path / "drive"))
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    fits = []
+
+    def fit(model):
+        def run():
+            fits.append(1)
+            return model.fit(x, y, epochs=2, verbose=0)
+
+        return run
+
+    first = _tiny_model()
+    history = training.fit_once(first, "tiny", fit(first), log=lambda *_: None)
+    assert len(fits) == 1 and history.where == training.THIS_RUNTIME and len(history.epoch) == 2
+    said = []
+    second = _tiny_model()
+    again = training.fit_once(second, "tiny", fit(second), log=said.append)
+    assert len(fits) == 1, "a finished run is loaded, not trained again"
+    assert again.where == training.EARLIER_RUN and again.history == history.history
+    assert "loaded the finished run" in said[0] and "retrain=True" in said[0]
+    for kept, loaded in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(kept, loaded)
+    training.fit_once(_tiny_model(), "tiny", fit(first), retrain=True, log=lambda *_: None)
+    assert len(fits) == 2, "retrain=True trains again"
+    changed = _tiny_model(units=2)
+    training.fit_once(changed, "tiny", fit(changed), log=said.append)
+    assert len(fits) == 3 and "does not fit this model" in said[-1], "a changed model is trained, with a note"
+
+
+def test_keep_work_on_drive_mounts_in_colab_and_does_nothing_elsewhere(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from cnn_course import locations
+
+    monkeypatch.delenv("CNN_COURSE_WORK", raising=False)
+    monkeypatch.setattr(locations, "DRIVE_MOUNT", tmp_path / "drive")
+    monkeypatch.setattr(locations, "DRIVE_ROOT", tmp_path / "drive" / "MyDrive")
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    said = []
+    assert locations.keep_work_on_drive(log=said.append) == locations.work_folder()
+    assert "Not in Colab" in said[-1] and not (tmp_path / "drive").exists()
+    mounted = []
+    drive = types.SimpleNamespace(
+        mount=lambda path: (mounted.append(path), (tmp_path / "drive" / "MyDrive").mkdir(parents=True))
+    )
+    colab = types.ModuleType("google.colab")
+    colab.drive = drive
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    folder = locations.keep_work_on_drive(log=said.append)
+    assert mounted == [str(tmp_path / "drive")] and folder == tmp_path / "drive" / "MyDrive" / "cnn-course"
+    assert folder.is_dir() and "Google Drive" in said[-1]
+    locations.keep_work_on_drive(log=said.append)
+    assert len(mounted) == 1, "a mounted Drive is not mounted twice"

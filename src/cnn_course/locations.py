@@ -4,6 +4,7 @@ where chapters write the files they make."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -47,4 +48,23 @@ def work_folder() -> Path:
     else:
         return Path(".")
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep_work_on_drive(log=print) -> Path:
+    """In Colab, mount Google Drive so the work folder is ``<Drive>/cnn-course``: checkpoints,
+    finished models, features and results then outlive a recycled runtime. Elsewhere nothing
+    is mounted: the notebook's own disk keeps them already. Returns the work folder."""
+    if "google.colab" not in sys.modules:
+        log(f"Not in Colab: nothing to mount; your work is kept in {work_folder().resolve()}.")
+        return work_folder()
+    if not DRIVE_ROOT.is_dir():
+        from google.colab import drive  # only exists in Colab
+
+        drive.mount(str(DRIVE_MOUNT))  # Colab asks you to allow access
+    folder = work_folder()
+    log(
+        f"Your work is kept on Google Drive in {folder}. After a disconnect, run this cell again and "
+        "finished training is loaded, unfinished training resumes."
+    )
     return folder

@@ -24,6 +24,8 @@ from cnn_course.data.downloads import DownloadError, DownloadPolicy, RemoteFile,
 from cnn_course.errors import CourseError
 
 MODELS_URL_VARIABLE = "CNN_COURSE_MODELS_URL"
+# How a chapter labels the training time of loaded weights: never as the learner's own.
+COURSE_RUN = "the course's benchmark run on a CPU"
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,12 @@ class TrainedWeightsError(CourseError):
 class TrainedHistory:
     """What ``model.fit`` would have returned, as recorded by the run that trained the weights:
     ``history`` (metric -> value per epoch) and ``epoch`` like Keras's History, plus the
-    ``seconds`` that training took and the ``hardware`` it ran on."""
+    ``seconds`` that training took and ``where`` it ran, in words for the learner."""
 
     history: dict[str, list[float]]
     epoch: list[int]
     seconds: float
-    hardware: str
+    where: str
 
 
 def models_url(repository: str, branch: str) -> str:
@@ -175,4 +177,4 @@ def load(
     history = {key: [float(v) for v in values] for key, values in record["history"].items()}
     epochs = len(next(iter(history.values()), []))
     log(f"loaded the course's trained weights for {model.name}: {entry.description}")
-    return TrainedHistory(history, list(range(epochs)), float(record["seconds"]), str(record["hardware"]))
+    return TrainedHistory(history, list(range(epochs)), float(record["seconds"]), COURSE_RUN)

@@ -1,19 +1,52 @@
-"""Training that survives a Colab disconnect.
+"""Training that fits the runtime and survives a Colab disconnect.
 
-Every long training cell passes ``resumable_callbacks(run_name)`` to ``model.fit``. They
-keep a backup of the model and optimizer after each epoch (``BackupAndRestore``) and the
-best model so far as a ``.keras`` file, in ``checkpoints/`` inside the work folder
-(:func:`cnn_course.locations.work_folder`: on Google Drive when it is mounted in Colab, so a
-new runtime finds it; a temporary folder while grading; else beside the notebook).
-Run the same cell again after a disconnect and training continues from the last finished
-epoch.
+- :func:`train_by_default` decides a chapter's ``TRAIN_MODELS`` switch: train where a GPU
+  makes it quick, load the course's trained models on a CPU, and say which and how to change it.
+- Every long training cell passes ``resumable_callbacks(run_name)`` to ``model.fit``. They
+  keep a backup of the model and optimizer after each epoch (``BackupAndRestore``) and the
+  best model so far as a ``.keras`` file, in ``checkpoints/`` inside the work folder
+  (:func:`cnn_course.locations.work_folder`: on Google Drive when the chapter's "keep your
+  work" cell mounted it in Colab, so a new runtime finds it; a temporary folder while grading;
+  else beside the notebook). Run the same cell again after a disconnect and training
+  continues from the last finished epoch.
+- :func:`fit_once` keeps a finished run's weights and history there too, so running a
+  finished training cell again loads the result instead of training it all over.
 """
 
 from __future__ import annotations
 
+import json
+import time
+import warnings
 from pathlib import Path
 
+from cnn_course import smoke
 from cnn_course.locations import work_folder
+from cnn_course.trained import TrainedHistory
+
+THIS_RUNTIME = "this runtime"
+EARLIER_RUN = "an earlier run in this work folder"
+
+
+def train_by_default(on_cpu: str = "load the course's trained models", log=print) -> bool:
+    """The default of a chapter's ``TRAIN_MODELS``: True where training is quick (a GPU, or a
+    smoke run or grading, whose training takes seconds), else False; prints which and why.
+
+    ``on_cpu`` says what the chapter does with ``TRAIN_MODELS = False``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        log(f"A GPU is attached: TRAIN_MODELS = True, the chapter trains its models. (Set it to False to {on_cpu}.)")
+        return True
+    if smoke.is_quick():
+        log("Smoke run or grading: TRAIN_MODELS = True, training takes seconds on small data.")
+        return True
+    log(
+        f"No GPU: TRAIN_MODELS = False, the chapter will {on_cpu}. To train on this CPU anyway, "
+        "set TRAIN_MODELS = True in this cell (the chapter's opening says how long that takes)."
+    )
+    return False
 
 
 def checkpoint_root() -> Path:
@@ -44,6 +77,48 @@ def resumable_callbacks(
     if patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True))
     return callbacks
+
+
+def _finished_files(run_name: str) -> tuple[Path, Path]:
+    # Smoke runs train on tiny data: their result must never stand in for a real run's.
+    stem = "finished-smoke" if smoke.is_quick() else "finished"
+    folder = checkpoint_dir(run_name)
+    return folder / f"{stem}.weights.h5", folder / f"{stem}.json"
+
+
+def fit_once(model, run_name: str, fit, retrain: bool = False, log=print) -> TrainedHistory:
+    """Call ``fit()`` (the chapter's own ``model.fit(...)``) and keep the result; when this work
+    folder already holds a finished run called ``run_name``, load it into ``model`` instead.
+
+    Returns the run's history with the seconds it took and where it ran (``.where``).
+    ``retrain=True`` trains again whatever is kept. Weights that no longer fit the model (its
+    code was changed) are ignored with a note, and the model is trained."""
+    weights, record = _finished_files(run_name)
+    if weights.is_file() and record.is_file() and not retrain:
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+                model.load_weights(weights)
+            kept = json.loads(record.read_text(encoding="utf-8"))
+        except (ValueError, OSError, KeyError) as error:
+            log(
+                f"{run_name}: the finished run in {weights.parent} does not fit this model ({error}); training it again"
+            )
+        else:
+            history = {key: [float(v) for v in values] for key, values in kept["history"].items()}
+            epochs = len(next(iter(history.values()), []))
+            log(
+                f"{run_name}: loaded the finished run kept in {weights.parent} ({epochs} epochs, trained in "
+                f"{kept['seconds']:.0f} s) instead of training again; to train again, pass retrain=True"
+            )
+            return TrainedHistory(history, list(range(epochs)), float(kept["seconds"]), EARLIER_RUN)
+    started = time.perf_counter()
+    result = fit()
+    seconds = time.perf_counter() - started
+    history = {key: [float(v) for v in values] for key, values in result.history.items()}
+    model.save_weights(weights)
+    record.write_text(json.dumps({"history": history, "seconds": round(seconds, 1)}, indent=1), encoding="utf-8")
+    return TrainedHistory(history, list(result.epoch), seconds, THIS_RUNTIME)
 
 
 def trainable_count(model) -> int:
