@@ -33,14 +33,11 @@
 # you have not finished, with a sentence saying what is missing: finish it, then run on
 # from there.
 #
-# **Runs on:** a GPU runtime (in Colab: *Runtime > Change runtime type > GPU*), or a CPU
-# with `TRAIN_MODELS = False` below, which loads the course's trained models: on the
-# course's 2-core CPU with AVX-512 the three training cells took 2, 20 and 23 minutes, and
-# the whole notebook with the trained models loaded took 48 seconds there (2026-11-22) and
-# 80 seconds on a 2-core CPU with AVX2 only (2026-11-30; `cnn-course run 03`, README; not
-# yet timed on a GPU). The seven exercises take a class about an hour (an estimate, not a
-# measurement); their cells run in seconds. Training keeps checkpoints, so if Colab
-# disconnects, run the notebook again and it resumes.
+# **How long it takes.** Without a GPU the chapter loads the course's trained models and
+# runs in about {CH3_LOADED} on a 2-core CPU. Training the three models yourself adds
+# about {CH3_TRAIN} on such a CPU; on a GPU (the default there) training is much quicker
+# but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The seven exercises take about an
+# hour (an estimate). The setup cell prints what your runtime has.
 
 # %% [markdown]
 # ## Setup
@@ -65,6 +62,21 @@ from cnn_course.environment import prepare
 
 environment = prepare()
 
+# %% [markdown]
+# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
+# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints, finished models and this
+# chapter's results (Chapter 4 compares them) on your Google Drive; Colab asks for
+# permission once. After a disconnect, run the notebook again: finished training is
+# loaded, unfinished training resumes. Elsewhere this cell changes nothing.
+
+# %%
+from cnn_course import locations
+
+KEEP_WORK_ON_DRIVE = False
+if KEEP_WORK_ON_DRIVE:
+    locations.keep_work_on_drive()
+print(f"work folder (checkpoints, finished models, results): {locations.work_folder().resolve()}")
+
 # %%
 import time
 from pathlib import Path
@@ -85,14 +97,16 @@ SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
 
 # %% [markdown]
-# **Train, or load the course's trained models?** The chapter trains three models; on the
-# course's 2-core CPU with AVX-512 they took 2, 20 and 23 minutes (README, "Benchmarks",
-# 2026-11-22); a GPU has not been timed yet. With `TRAIN_MODELS = False` the three training
-# cells load the weights of the course's own benchmark run instead (downloaded once,
-# checked against their SHA-256), and the rest of the chapter runs on them.
+# **Train, or load the course's trained models?** With a GPU the chapter trains its three
+# models; without one it loads the weights of the course's own benchmark run (downloaded
+# once, checked against their SHA-256), trained on this chapter's training photos only, so
+# your validation and test photos stay unseen. The cell says which it chose; change
+# `TRAIN_MODELS` to choose yourself. A model you trained is kept in the work folder, and
+# running its cell again loads it: set `RETRAIN = True` to train it again.
 
 # %%
-TRAIN_MODELS = True
+TRAIN_MODELS = training.train_by_default()
+RETRAIN = False
 
 # %% [markdown]
 # ## 1. The photos
@@ -104,12 +118,13 @@ TRAIN_MODELS = True
 # that are empty, broken or not really images are skipped, counted and listed.
 #
 # To use the full Kaggle/Microsoft set (25,000 photos, some of them corrupt), set
-# `FULL_SET = True`. To use your own photos, point `DATA_SOURCE` at a folder with
-# `train/`, `validation/` and `test/`, each holding `cat/` and `dog/` (a Google Drive folder
-# is copied to local disk first, because reading many small files from Drive is slow).
+# `FULL_SET = True`; the next section says how much memory it needs. To use your own
+# photos, point `DATA_SOURCE` at a folder with `train/`, `validation/` and `test/`, each
+# holding `cat/` and `dog/` (a Google Drive folder is copied to local disk first, because
+# reading many small files from Drive is slow), or at a copy of the downloaded archive.
 
 # %%
-DATA_SOURCE = None  # e.g. "/content/drive/MyDrive/cats_vs_dogs"
+DATA_SOURCE = None  # e.g. "/content/drive/MyDrive/cats_vs_dogs" or ".../cats_and_dogs_filtered.zip"
 FULL_SET = False
 
 photo_set = data.load_cats_vs_dogs(DATA_SOURCE, full=FULL_SET)
@@ -219,6 +234,11 @@ def photo_dataset(folder, shuffle):
     return photos.batch(BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
 
 
+# Cached photos are decoded float32: 150 × 150 × 3 × 4 bytes = 270 kB each, in memory.
+cache_gb = int(photo_set.counts["total"].sum()) * IMAGE_SIZE[0] * IMAGE_SIZE[1] * 3 * 4 / 1e9
+print(f"the cache will hold {cache_gb:.1f} GB of decoded photos" + (
+    " (a free Colab runtime has about 12 GB of memory; section 9 caches the training photos a second time)"
+    if cache_gb > 2 else ""))
 datasets = {split: photo_dataset(photo_set.root / split, shuffle=split == "train")
             for split in ("train", "validation", "test")}
 for images, labels in datasets["train"].take(1):
@@ -414,8 +434,8 @@ build_first_cnn().summary()
 def compile_classifier(model, num_classes):
     """Adam (learning rate 0.001), the loss that fits the output layer, and accuracy."""
     ### BEGIN SOLUTION
-    # Why: The loss must fit the output: one sigmoid unit with 0/1 labels is binary cross-
-    # entropy, a softmax with one-hot labels categorical cross-entropy. Adam at 0.001 is a safe
+    # Why: The loss must fit the output: one sigmoid unit with 0/1 labels is binary
+    # cross-entropy, a softmax with one-hot labels categorical cross-entropy. Adam at 0.001 is a safe
     # default; accuracy is reported, not optimised.
     #: loss = ____ if num_classes == 2 else ____
     #: model.compile(optimizer=____, loss=loss, metrics=[____])
@@ -443,8 +463,9 @@ ex.compile_classifier.check(compile_classifier)
 # improving (and restore the best weights), keep the best model as a `.keras` file, and let
 # the run resume after a disconnect.
 #
-# Does augmentation help? Rather than take it on trust, train the same CNN twice: once on
-# the photos as they are with no dropout, once on augmented photos with dropout 0.5.
+# Does augmentation help? Rather than take it on trust, train the same CNN twice, both
+# times with dropout 0.5, changing one thing only: first on the photos as they are, then
+# on augmented photos.
 
 # %% tags=["benchmark"]
 def compile_first_cnn(model):
@@ -457,23 +478,20 @@ FIRST_EPOCHS, FIRST_PATIENCE = 100, 15  # augmented photos take longer to learn
 
 # %%
 def train_or_load(model, run_name, train_photos, epochs, patience):
-    """Fit with early stopping and checkpoints, or (TRAIN_MODELS = False) load the course's
-    trained weights; either way return (history, seconds of training)."""
+    """Fit with early stopping and checkpoints (or load the run this work folder kept), or,
+    with TRAIN_MODELS = False, load the course's trained weights; return the history."""
     if not TRAIN_MODELS:
-        history = trained.load(model, run_name, COURSE_REPOSITORY, COURSE_BRANCH)
-        return history, history.seconds
-    started = time.perf_counter()
-    history = model.fit(
+        return trained.load(model, run_name, COURSE_REPOSITORY, COURSE_BRANCH)
+    return training.fit_once(model, run_name, lambda: model.fit(
         train_photos, validation_data=datasets["validation"], epochs=smoke.epochs(epochs),
         callbacks=training.resumable_callbacks(run_name, patience=patience),
-    )
-    return history, time.perf_counter() - started
+    ), retrain=RETRAIN)
 
 
 plain_cnn = compile_first_cnn(build_first_cnn(dropout_rate=FIRST_DROPOUT))
-plain_history, plain_seconds = train_or_load(plain_cnn, "cats_dogs_plain_cnn", datasets["train"], PLAIN_EPOCHS,
-                                             PLAIN_PATIENCE)
-print(f"without augmentation: {len(plain_history.epoch)} epoch(s) in {plain_seconds:.0f} s")
+plain_history = train_or_load(plain_cnn, "cats_dogs_plain_cnn", datasets["train"], PLAIN_EPOCHS, PLAIN_PATIENCE)
+print(f"without augmentation: {len(plain_history.epoch)} epoch(s) in {plain_history.seconds:.0f} s, "
+      f"on {plain_history.where}")
 
 # %%
 plotting.show_history({"no augmentation": plain_history.history},
@@ -483,35 +501,38 @@ plt.show()
 # %% [markdown]
 # The signs of **overfitting**: the training loss keeps falling while the validation loss
 # turns up after a few epochs, and training accuracy races ahead of validation accuracy.
-# The model is learning the 2,000 training photos, not cats and dogs. Early stopping ended
-# the run and restored the weights of the best epoch.
+# The model is learning the 2,000 training photos, not cats and dogs; dropout alone does
+# not stop it. Early stopping ended the run and restored the weights of the best epoch.
 #
-# Now the same CNN with dropout, trained on augmented photos:
+# Now the same CNN, with the same dropout, trained on augmented photos:
 
 # %%
 first_cnn = compile_first_cnn(build_first_cnn(dropout_rate=FIRST_DROPOUT))
-first_history, first_seconds = train_or_load(first_cnn, "cats_dogs_first_cnn", train_augmented, FIRST_EPOCHS,
-                                             FIRST_PATIENCE)
-print(f"with augmentation and dropout: {len(first_history.epoch)} epoch(s) in {first_seconds:.0f} s")
+first_history = train_or_load(first_cnn, "cats_dogs_first_cnn", train_augmented, FIRST_EPOCHS, FIRST_PATIENCE)
+first_seconds = first_history.seconds
+print(f"with augmentation: {len(first_history.epoch)} epoch(s) in {first_seconds:.0f} s, on {first_history.where}")
 
 # %%
 plotting.show_history({"no augmentation": plain_history.history,
-                       "augmentation and dropout": first_history.history},
+                       "augmentation": first_history.history},
                       "First CNN with and without augmentation: loss and accuracy per epoch")
 plt.show()
 
 # %% [markdown]
 # With augmentation, training and validation curves stay close: the model sees a new
-# version of each photo every epoch, so learning them by heart is harder, and dropout keeps
-# the dense layer from relying on a few features. Each epoch teaches less, so the run needs
-# many more of them. In the course's benchmark run (README, 2026-11-22, 1,200 validation
-# and test photos), the CNN without augmentation stopped after 8 epochs at 68.5% with 93%
-# on its training photos; with augmentation and dropout it reached 71.3% after all 60
-# epochs, training and validation accuracy within 2 points, and was still improving.
+# version of each photo every epoch, so learning them by heart is harder. Each epoch
+# teaches less, so the run needs many more of them. {CH3_AUGMENT}
+#
+# **Why is the training loss often *above* the validation loss here?** Two reasons, both
+# about how the training loss is measured: it is computed on augmented photos (turned,
+# shifted, zoomed: harder than the plain validation photos) with dropout switched on, and
+# it is averaged over the epoch while the model was still improving. The validation loss
+# is measured at the end of the epoch, on plain photos, with every unit switched on.
 #
 # ## 7. Testing it
 #
-# The test photos are used once, now. We collect them in arrays (the test dataset is not
+# The test photos have not been used for training or for choosing anything: they are
+# used now, to measure. We collect them in arrays (the test dataset is not
 # shuffled, so photos and labels stay in order) and ask the model for its scores: the
 # probability of *dog* for each photo.
 
@@ -600,8 +621,7 @@ first_predictions = scores_to_labels(first_scores)
 first_accuracy, first_table = prediction_summary(test_labels, first_predictions, class_names)
 plain_accuracy, _ = prediction_summary(test_labels, scores_to_labels(plain_cnn.predict(test_images, verbose=0)),
                                        class_names)
-print(f"first CNN on the test photos: {plain_accuracy:.1%} without augmentation, "
-      f"{first_accuracy:.1%} with augmentation and dropout")
+print(f"first CNN on the test photos: {plain_accuracy:.1%} without augmentation, {first_accuracy:.1%} with it")
 first_table
 
 # %% [markdown]
@@ -684,6 +704,8 @@ ex.photo_to_batch.check(photo_to_batch)
 # %% [markdown]
 # Put a file path or a web address of a photo in `MY_PHOTO` (in Colab, upload a file with
 # the folder icon on the left). Left as `None`, it takes a photo from the test folder.
+# The first CNN is wrong about one photo in four or so; section 10 asks the better model
+# about the same photo.
 
 # %%
 MY_PHOTO = None  # e.g. "my_cat.jpg" or "https://example.org/dog.jpg"
@@ -739,8 +761,8 @@ plt.show()
 
 # %%
 training_rate = len(first_history.epoch) * int(photo_set.counts.loc["train", "total"]) / first_seconds
-print(f"the first CNN trained on {training_rate:.0f} photos per second; "
-      f"the naive loader delivers {naive_rate:.0f}, tf.data {same_work_rate:.0f} (cached: {cached_rate:.0f})")
+print(f"the first CNN trained on {training_rate:.0f} photos per second (on {first_history.where}); "
+      f"here the naive loader delivers {naive_rate:.0f}, tf.data {same_work_rate:.0f} (cached: {cached_rate:.0f})")
 
 # %% [markdown]
 # On a 2-core CPU, training is the slow part: the CPU is busy computing the model, and the
@@ -755,22 +777,20 @@ print(f"the first CNN trained on {training_rate:.0f} photos per second; "
 # ## 10. A better model from scratch
 #
 # The first CNN has almost all its parameters in one dense layer and needs many epochs on
-# photos it slowly learns by heart. The better model borrows Chapter 2's fast recipe and
-# adapts it to 2,000 photos:
+# photos it slowly learns by heart. The better model is **Chapter 2's recipe, adapted**:
+# the same pool-early groups with batch normalisation, label smoothing, a warm-up then
+# cosine schedule, weight decay, 16-bit maths where fast and test-time flips. What changes
+# for 2,000 large photos instead of 50,000 tiny ones:
 #
-# 1. **A smaller input**: `Resizing` to 112×112 inside the model. The animals are still
-#    clear, and every layer after it works on 44% fewer pixels than at 150×150 (112² / 150²
-#    ≈ 0.56), which buys epochs.
-# 2. **Pool early**: a first convolution of 32 filters, then three groups of 64, 128 and
-#    256 (convolution → max pooling → batch normalisation → GELU → a second convolution),
-#    as in Chapter 2. Global average pooling replaces Flatten and the big dense layer:
-#    1.2 million parameters instead of 4.8 million.
-# 3. **Augmentation** from section 3 on every training photo, plus **dropout** (0.3)
-#    before the output and **label smoothing** (0.1).
-# 4. **AdamW** (Adam with decoupled weight decay) and a **warm-up then cosine** schedule
-#    over 72 epochs: 2,000 photos are few, so the model needs many passes, each one cheap.
-# 5. **Mixed precision** where this machine has it (`fast_precision()`, Chapter 2), and
-#    **test-time flips**: each photo and its mirror image, averaged.
+# 1. **A smaller working size**: `Resizing` to 112×112 inside the model. The animals are
+#    still clear, and every layer after it works on 44% fewer pixels than at 150×150.
+# 2. **One more group, global average pooling**: a first convolution of 32 filters, then
+#    groups of 64, 128 and 256; global average pooling replaces Flatten and the big dense
+#    layer: 1.2 million parameters instead of 4.8 million.
+# 3. **Stronger regularisation for few photos**: section 3's augmentation (rotations and
+#    zoom too), dropout 0.3 before the output, label smoothing 0.1.
+# 4. **AdamW** instead of Nesterov SGD (less sensitive to its learning rate on a small
+#    set), over 72 epochs: 2,000 photos are few, so the model needs many cheap passes.
 #
 # With so many epochs, validating after every one adds up, so it validates every sixth
 # epoch (`validation_freq`); the curves show those points.
@@ -830,10 +850,7 @@ BETTER_EPOCHS = 72
 VALIDATE_EVERY = 6
 
 # %% [markdown]
-# Training it took 23 minutes on a 2-core CPU with AVX-512 and reached 88.9% on the 1,200
-# validation and test photos with test-time flips (an earlier run of the same recipe: 89.8%
-# in 22 minutes; README, "Benchmarks", 2026-11-22); it has not been timed on a GPU yet.
-# With `TRAIN_MODELS = False` the cell loads the weights of that benchmark run instead.
+# {CH3_BETTER} With `TRAIN_MODELS = False` the cell loads the weights of that run instead.
 
 # %%
 better_epochs = smoke.epochs(BETTER_EPOCHS)
@@ -843,17 +860,15 @@ better_cnn = compile_better_cnn(build_better_cnn(precision=precision), total_ste
 print(f"better CNN: {better_cnn.count_params():,} parameters (first CNN: {first_cnn.count_params():,}), "
       f"computing in {precision}")
 if TRAIN_MODELS:
-    started = time.perf_counter()
-    better_history = better_cnn.fit(
+    better_history = training.fit_once(better_cnn, "cats_dogs_better_cnn", lambda: better_cnn.fit(
         train_augmented, validation_data=datasets["validation"], epochs=better_epochs,
         validation_freq=smoke.pick(VALIDATE_EVERY, 1),
         callbacks=training.resumable_callbacks("cats_dogs_better_cnn", monitor="loss"),
-    )
-    better_seconds = time.perf_counter() - started
+    ), retrain=RETRAIN)
 else:
     better_history = trained.load(better_cnn, "cats_dogs_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
-    better_seconds = better_history.seconds
-print(f"trained for {len(better_history.epoch)} epoch(s) in {better_seconds:.0f} s")
+better_seconds = better_history.seconds
+print(f"trained for {len(better_history.epoch)} epoch(s) in {better_seconds:.0f} s, on {better_history.where}")
 
 # %%
 plotting.show_history({"first CNN": first_history.history, "better CNN": better_history.history},
@@ -871,10 +886,12 @@ better_accuracy, better_table = prediction_summary(test_labels, scores_to_labels
 results = [
     {"chapter": 3, "model": "first CNN (from scratch)", "test accuracy": first_accuracy,
      "parameters": first_cnn.count_params(), "trainable": training.trainable_count(first_cnn),
-     "epochs": len(first_history.epoch), "training time (s)": round(first_seconds, 1)},
+     "epochs": len(first_history.epoch), "training time (s)": round(first_seconds, 1),
+     "trained on": first_history.where},
     {"chapter": 3, "model": "better CNN (from scratch)", "test accuracy": better_accuracy,
      "parameters": better_cnn.count_params(), "trainable": training.trainable_count(better_cnn),
-     "epochs": len(better_history.epoch), "training time (s)": round(better_seconds, 1)},
+     "epochs": len(better_history.epoch), "training time (s)": round(better_seconds, 1),
+     "trained on": better_history.where},
 ]
 comparison = pd.DataFrame(results).set_index("model")
 comparison.style.format({"test accuracy": "{:.1%}", "parameters": "{:,}", "trainable": "{:,}"})
@@ -883,6 +900,18 @@ comparison.style.format({"test accuracy": "{:.1%}", "parameters": "{:,}", "train
 plotting.show_confusion_matrix(test_labels, scores_to_labels(better_scores), class_names,
                                "Better CNN: confusion matrix on the test photos")
 plt.show()
+
+# %% [markdown]
+# Your photo of section 8 again, now asked of both models:
+
+# %%
+if "my_photo" in globals():
+    my_batch = photo_to_batch(my_photo, IMAGE_SIZE)
+    first_says = float(first_cnn.predict(my_batch, verbose=0)[0, 0])
+    better_says = float(scores_with_flips(better_cnn, my_batch)[0])
+    plotting.show_image(my_photo, f"Probability of dog: first CNN {first_says:.2f}, better CNN {better_says:.2f}",
+                        pixel_axes=False)
+    plt.show()
 
 # %% [markdown]
 # Chapter 4 compares these two models with transfer learning. The results are saved
@@ -900,16 +929,16 @@ print("saved to", training.save_results("03", results))
 # - `image_dataset_from_directory`, then cache, shuffle, batch and prefetch (in that
 #   order), and `.map` for augmentation: faster than a photo-by-photo Python loader, which
 #   matters when the model waits for photos (a GPU), less when the CPU is busy training.
-# - Without augmentation the first CNN overfits within a few epochs; with augmentation and
-#   dropout it trains longer and ends better.
+# - Without augmentation the first CNN overfits within a few epochs, dropout or not; with
+#   augmentation it trains longer and ends better.
 # - Augmentation layers make 2,000 photos go further; they are active only in training.
 # - One sigmoid unit and binary cross-entropy handle two classes; a threshold turns scores
 #   into labels, and a crosstab, a classification report and the photos it got wrong show
 #   what the model does.
 # - A smaller working size, pooling early, batch normalisation, global average pooling,
 #   dropout, label smoothing, AdamW with a warm-up and cosine schedule, mixed precision and
-#   test-time flips make a better model from the same photos. The README lists the
-#   accuracies and times we measured, and on which hardware.
+#   test-time flips make a better model from the same photos
+#   ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
 #
 # **Next:** Chapter 4 starts from VGG16, a network already trained on 1.2 million photos,
 # and reaches far higher accuracy with the same 2,000 photos.

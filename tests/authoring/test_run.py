@@ -20,13 +20,17 @@ CELL_TIMEOUT_SECONDS = 180  # a hanging cell fails its test in minutes, not afte
 # One smoke run per chapter, shared by every test below. It differs from the run that grading
 # the solutions makes (tests/grading) in two ways, so together they cover both: another seed,
 # and the trained-model switch turned to loading (from the repository's models/ folder, served
-# on 127.0.0.1) in the chapters that have one.
+# on 127.0.0.1) in the chapters that have one, and to the CPU path in Chapter 4.
 OTHER_SEED = "2024"
-SWITCH = "TRAIN_MODELS = True"
+SWITCH = "TRAIN_MODELS = training.train_by_default("
 
 
 def has_switch(chapter) -> bool:
     return SWITCH in chapter.source.read_text(encoding="utf-8")
+
+
+def loads_course_models(chapter) -> bool:
+    return "trained.load(" in chapter.source.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module", params=chapters(ROOT), ids=lambda c: c.name)
@@ -79,10 +83,19 @@ def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
 
 def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
     chapter, _, executed, _ = smoke_run
-    if not has_switch(chapter):
-        pytest.skip(f"{chapter.name} has no TRAIN_MODELS switch")
+    if not loads_course_models(chapter):
+        pytest.skip(f"{chapter.name} has no trained models of the course's to load")
     assert "TRAIN_MODELS = False" in executed
     assert executed.count("loaded the course's trained weights") >= 2, "both models come from models/"
+    assert "the course's benchmark run on a CPU" in executed, "loaded times are labelled as the course's"
+
+
+def test_every_chapter_that_trains_long_decides_by_the_runtime_and_says_so(smoke_run):
+    chapter, _, executed, _ = smoke_run
+    if chapter.number == "01":
+        pytest.skip("Chapter 1 trains nothing")
+    assert has_switch(chapter), f"{chapter.name} has no TRAIN_MODELS = training.train_by_default(...) switch"
+    assert "KEEP_WORK_ON_DRIVE = False" in executed and "work folder" in executed
 
 
 def test_a_setting_the_chapter_does_not_have_is_refused(capsys):
