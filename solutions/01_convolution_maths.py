@@ -19,10 +19,10 @@
 # **You will write:** the output-size formula, 2-D convolution, a multi-channel convolution
 # layer with bias, ReLU, max pooling, and parameter counts up to LeNet-5.
 #
-# **Runs on:** a CPU is enough; nothing is downloaded. The whole notebook ran in 12 seconds
-# on a 2-core CPU with AVX-512 (2026-11-22) and in 18 seconds on one with AVX2 only
-# (2026-11-30; `cnn-course run 01`, README); the exercises take a class about 90 minutes
-# (an estimate, not a measurement).
+# **How long it takes.** A CPU is enough and nothing is downloaded: the whole notebook
+# runs in under half a minute on a 2-core CPU
+# ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
+# The exercises take about 90 minutes (an estimate).
 #
 # **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
 # `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.

@@ -94,3 +94,11 @@ def test_prepare_hides_tensorflows_retracing_notes_and_nothing_else(monkeypatch,
 def test_the_cpu_is_described_by_the_instructions_that_set_its_speed(monkeypatch, flags, vector):
     monkeypatch.setattr(environment, "_cpu_flags", lambda: flags)
     assert environment.cpu_description().endswith(f"; {vector})")
+
+
+def test_the_setup_line_names_cores_memory_and_the_gpu():
+    from cnn_course import environment
+
+    line = environment.runtime_summary([])
+    assert line.startswith("Your runtime: ") and "CPU cores" in line and line.endswith("no GPU")
+    assert environment.runtime_summary(["Tesla T4"]).endswith("GPU: Tesla T4")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import platform
 import subprocess
 import sys
@@ -31,7 +32,8 @@ RUNTIME_PACKAGES = {
 }
 
 GPU_ADVICE = (
-    "No GPU is attached, so training will run on the CPU and be much slower.\n"
+    "No GPU is attached: where training would take long on a CPU, the chapter takes its CPU path "
+    "(TRAIN_MODELS below says which). To train in full on a GPU:\n"
     "  In Colab: Runtime > Change runtime type > Hardware accelerator: a GPU (e.g. T4), "
     "then run the notebook again from the top.\n"
     "  On your own machine: create the conda environment in environment-gpu.yml."
@@ -76,9 +78,34 @@ def require_keras3(version: str) -> None:
 
 
 def gpu_names() -> list[str]:
+    """The attached GPUs by model name where TensorFlow knows it (e.g. "Tesla T4"), else by device name."""
     import tensorflow as tf
 
-    return [device.name for device in tf.config.list_physical_devices("GPU")]
+    names = []
+    for device in tf.config.list_physical_devices("GPU"):
+        try:
+            names.append(tf.config.experimental.get_device_details(device).get("device_name") or device.name)
+        except (ValueError, RuntimeError):
+            names.append(device.name)
+    return names
+
+
+def memory_gb() -> float | None:
+    """The machine's memory in GB, where the system says (Linux, macOS); else None."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def runtime_summary(gpus: list[str]) -> str:
+    """One line a learner can compare with a chapter's times: cores, memory, GPU."""
+    memory = memory_gb()
+    parts = [f"{os.cpu_count() or '?'} CPU cores"]
+    if memory:
+        parts.append(f"{memory:.0f} GB of memory")
+    parts.append(f"GPU: {', '.join(gpus)}" if gpus else "no GPU")
+    return "Your runtime: " + ", ".join(parts)
 
 
 class _HideRetracingNotes(logging.Filter):
@@ -120,12 +147,9 @@ def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
         print(f"Running in {where}: Python {report['python']}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
         if installed:
             print("Installed what was missing:", ", ".join(installed))
-        if gpus:
-            print(f"GPU: {', '.join(gpus)}")
-        elif gpu_needed:
-            print("WARNING: " + GPU_ADVICE)
-        else:
-            print("No GPU attached; this chapter does not need one.")
+        print(runtime_summary(gpus))
+        if not gpus:
+            print(("WARNING: " + GPU_ADVICE) if gpu_needed else "No GPU attached; this chapter does not need one.")
         print(report["mode"])
     return report
 

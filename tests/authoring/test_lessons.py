@@ -1,0 +1,47 @@
+"""The chapters read as lessons, not as a log of the course's machine; the README is a front page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cnn_course.authoring.course import chapters, find_root
+
+ROOT = find_root()
+# Words about the development machine's CPU, and dates: they belong in docs/benchmarks.md.
+DIARY = re.compile(r"AVX|bfloat16|\b20\d\d-\d\d-\d\d\b|\b\d{1,2} (?:Nov|Dec|Jan)[a-z]* 20\d\d\b")
+
+
+def markdown_of(chapter) -> list[str]:
+    notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    return ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_no_chapter_talks_about_the_course_machine_or_dates(chapter):
+    found = sorted({match.group(0) for text in markdown_of(chapter) for match in DIARY.finditer(text)})
+    assert not found, f"{chapter.name} says {found}: move such details to docs/benchmarks.md"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_every_chapter_opening_says_how_long_it_takes_and_links_the_measurements(chapter):
+    opening = markdown_of(chapter)[0]
+    assert "**How long it takes.**" in opening
+    assert "docs/benchmarks.md" in opening
+    assert "{" not in opening, "a figure was left unfilled"
+
+
+def test_the_diary_pattern_finds_what_it_must():
+    assert DIARY.search("on a 2-core CPU with AVX-512 (2026-11-22)")
+    assert DIARY.search("computes in mixed_bfloat16")
+    assert not DIARY.search("about 3 minutes on a 2-core CPU")
+
+
+def test_the_readme_is_a_front_page_that_links_the_measurements():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    assert "docs/benchmarks.md" in readme and "{" not in readme.replace("{badges}", "")
+    assert (ROOT / "docs" / "benchmarks.md").is_file()
+    assert not DIARY.search(readme), "dates and CPU details live in docs/benchmarks.md"
