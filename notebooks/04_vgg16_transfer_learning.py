@@ -51,22 +51,6 @@ from cnn_course.environment import prepare
 
 environment = prepare()
 
-# %% [markdown]
-# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
-# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints, finished models and the
-# saved VGG16 outputs on your Google Drive (Colab asks for permission once); Chapter 3's
-# results are found there too, if you kept them there. After a disconnect, run the notebook
-# again: finished training is loaded, unfinished training resumes. Elsewhere this cell
-# changes nothing.
-
-# %%
-from cnn_course import locations
-
-KEEP_WORK_ON_DRIVE = False
-if KEEP_WORK_ON_DRIVE:
-    locations.keep_work_on_drive()
-print(f"work folder (checkpoints, finished models, features): {locations.work_folder().resolve()}")
-
 # %%
 import csv
 import shutil
@@ -87,6 +71,20 @@ from cnn_course.data.photo_folders import photos_in
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
+
+# %% [markdown]
+# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
+# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints, finished models and the
+# saved VGG16 outputs on your Google Drive (Colab asks for permission once); Chapter 3's
+# results are found there too, if you kept them there. After a disconnect, run the notebook
+# again: finished training is loaded, unfinished training resumes. Elsewhere this cell
+# changes nothing.
+
+# %%
+KEEP_WORK_ON_DRIVE = False
+if KEEP_WORK_ON_DRIVE:
+    locations.keep_work_on_drive()
+print(f"work folder (checkpoints, finished models, features): {locations.work_folder().resolve()}")
 
 # %% [markdown]
 # **The full chapter, or the CPU path?** With a GPU, `TRAIN_MODELS` is True and every
@@ -133,6 +131,10 @@ WEIGHTS_FILE = None  # e.g. "/content/drive/MyDrive/vgg16_weights_tf_dim_orderin
 IMAGE_SIZE = smoke.pick((150, 150), (32, 32))
 photo_set = data.load_cats_vs_dogs(DATA_SOURCE, full=FULL_SET)
 class_names = list(photo_set.class_names)
+# The pipeline caches decoded float32 photos in memory, as in Chapter 3.
+cache_gb = int(photo_set.counts["total"].sum()) * IMAGE_SIZE[0] * IMAGE_SIZE[1] * 3 * 4 / 1e9
+if cache_gb > 2:
+    print(f"the cache will hold {cache_gb:.1f} GB of decoded photos (a free Colab runtime has about 12 GB of memory)")
 datasets, _ = pipelines.folder_datasets(photo_set.root, image_size=IMAGE_SIZE, batch_size=32, seed=SEED)
 photo_set.counts
 
@@ -542,17 +544,20 @@ print(f"fine-tuned VGG16: test accuracy {fine_accuracy:.1%} (the head alone: {fr
 total = fine_tuned_model.count_params()
 chapter4 = [
     {"chapter": 4, "model": "VGG16 frozen + head", "test accuracy": frozen_accuracy, "parameters": total,
-     "trainable": trainable_before, "epochs": frozen_epochs, "training time (s)": round(frozen_seconds, 1)},
+     "trainable": trainable_before, "epochs": frozen_epochs, "training time (s)": round(frozen_seconds, 1),
+     "trained on": frozen_history.where},
     {"chapter": 4, "model": "VGG16 bottleneck + classifier", "test accuracy": classifier_accuracy,
      "parameters": base.count_params() + classifier.count_params(), "trainable": classifier.count_params(),
-     "epochs": len(classifier_history.epoch), "training time (s)": round(extraction_seconds + classifier_seconds, 1)},
+     "epochs": len(classifier_history.epoch), "training time (s)": round(extraction_seconds + classifier_seconds, 1),
+     "trained on": "this runtime"},
     {"chapter": 4, "model": "VGG16 fine-tuned (block 5)", "test accuracy": fine_accuracy, "parameters": total,
      "trainable": trainable_after, "epochs": frozen_epochs + fine_epochs,
-     "training time (s)": round(frozen_seconds + fine_seconds, 1)},
+     "training time (s)": round(frozen_seconds + fine_seconds, 1), "trained on": fine_history.where},
 ]
 chapter3 = training.load_results("03")
 if not chapter3:
-    print("Chapter 3's results are not here: run Chapter 3 first (in Colab, with Drive mounted) to compare with it.")
+    print("Chapter 3's results are not in this work folder: run Chapter 3 first (in Colab, with KEEP_WORK_ON_DRIVE = True "
+          "in both chapters) to compare with it.")
 all_models = pd.DataFrame(chapter3 + chapter4).set_index("model")
 all_models.style.format({"test accuracy": "{:.1%}", "parameters": "{:,}", "trainable": "{:,}",
                          "training time (s)": "{:,.0f}"})

@@ -61,21 +61,6 @@ from cnn_course.environment import prepare
 
 environment = prepare()
 
-# %% [markdown]
-# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
-# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints and finished models on your
-# Google Drive (Colab asks for permission once): after a disconnect, run the notebook again
-# and finished training is loaded, unfinished training resumes. Elsewhere this cell changes
-# nothing; your disk keeps them.
-
-# %%
-from cnn_course import locations
-
-KEEP_WORK_ON_DRIVE = False
-if KEEP_WORK_ON_DRIVE:
-    locations.keep_work_on_drive()
-print(f"work folder (checkpoints, finished models): {locations.work_folder().resolve()}")
-
 # %%
 import time
 
@@ -93,6 +78,19 @@ from cnn_course.environment import fast_precision
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
+
+# %% [markdown]
+# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
+# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints and finished models on your
+# Google Drive (Colab asks for permission once): after a disconnect, run the notebook again
+# and finished training is loaded, unfinished training resumes. Elsewhere this cell changes
+# nothing; your disk keeps them.
+
+# %%
+KEEP_WORK_ON_DRIVE = False
+if KEEP_WORK_ON_DRIVE:
+    locations.keep_work_on_drive()
+print(f"work folder (checkpoints, finished models): {locations.work_folder().resolve()}")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** With a GPU the chapter trains its two

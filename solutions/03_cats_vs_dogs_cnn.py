@@ -62,21 +62,6 @@ from cnn_course.environment import prepare
 
 environment = prepare()
 
-# %% [markdown]
-# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
-# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints, finished models and this
-# chapter's results (Chapter 4 compares them) on your Google Drive; Colab asks for
-# permission once. After a disconnect, run the notebook again: finished training is
-# loaded, unfinished training resumes. Elsewhere this cell changes nothing.
-
-# %%
-from cnn_course import locations
-
-KEEP_WORK_ON_DRIVE = False
-if KEEP_WORK_ON_DRIVE:
-    locations.keep_work_on_drive()
-print(f"work folder (checkpoints, finished models, results): {locations.work_folder().resolve()}")
-
 # %%
 import time
 from pathlib import Path
@@ -89,12 +74,25 @@ import tensorflow as tf
 from keras import layers
 from sklearn.metrics import classification_report
 
-from cnn_course import data, photos, pipelines, plotting, seeding, smoke, trained, training
+from cnn_course import data, locations, photos, pipelines, plotting, seeding, smoke, trained, training
 from cnn_course.checks import chapter03 as ex
 from cnn_course.environment import fast_precision
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
+
+# %% [markdown]
+# **Keep your work (optional, Colab).** A Colab runtime forgets its files when it is
+# recycled. Set `KEEP_WORK_ON_DRIVE = True` to keep checkpoints, finished models and this
+# chapter's results (Chapter 4 compares them) on your Google Drive; Colab asks for
+# permission once. After a disconnect, run the notebook again: finished training is
+# loaded, unfinished training resumes. Elsewhere this cell changes nothing.
+
+# %%
+KEEP_WORK_ON_DRIVE = False
+if KEEP_WORK_ON_DRIVE:
+    locations.keep_work_on_drive()
+print(f"work folder (checkpoints, finished models, results): {locations.work_folder().resolve()}")
 
 # %% [markdown]
 # **Train, or load the course's trained models?** With a GPU the chapter trains its three

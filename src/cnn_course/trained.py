@@ -42,7 +42,7 @@ class TrainedModel:
     description: str
 
 
-# Written by the benchmark runs recorded in the README (`cnn-course benchmark NN --save-weights models`).
+# Written by the benchmark runs recorded in docs/benchmarks.md (`cnn-course benchmark NN --save-weights models`).
 TRAINED: dict[str, TrainedModel] = {
     "cats_dogs_plain_cnn": TrainedModel(
         weights=ModelFile(
