@@ -129,3 +129,11 @@ def test_instructor_guide_uses_only_commands_and_options_that_exist():
         assert option in options, f"the guide mentions {option}, which no command takes"
     for heading in ("Build the release", "Distribute", "Collect", "Grade", "needs manual grading", "Return feedback"):
         assert heading in guide
+
+
+def test_the_package_metadata_is_what_a_pypi_page_needs():
+    project = pyproject()["project"]
+    assert project["license"] == "MIT", "an SPDX expression, not the deprecated table"
+    assert {"Homepage", "Source", "Issues"} <= set(project["urls"])
+    assert any(c.startswith("Programming Language :: Python :: 3.") for c in project["classifiers"])
+    assert project["description"] and project["requires-python"]

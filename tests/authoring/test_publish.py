@@ -84,6 +84,7 @@ def test_setup_cells_badges_and_settings_name_the_public_repository(tree):
     assert "colab.research.google.com/github/a-school/cnn-students/blob/spring/notebooks/" in readme
     pyproject = (tree / "pyproject.toml").read_text(encoding="utf-8")
     assert f'repository = "{PUBLIC}"' in pyproject and "public_repository" not in pyproject
+    assert "cnn-course/cnn-course" not in pyproject, "the package's URLs name the public repository"
 
 
 def test_solution_says_that_solutions_are_off_in_the_student_tree(tree):

@@ -69,6 +69,9 @@ def _prepare(out: Path, root: Path) -> None:
 
 
 def _public_pyproject(text: str, config: CourseConfig) -> str:
+    private = re.search(r'^repository = "(.*)"$', text, flags=re.M)
+    if private:  # the package's URLs (homepage, issues) name the public repository too
+        text = text.replace(private.group(1).rstrip("/"), config.repository)
     text = re.sub(r'^repository = ".*"$', f'repository = "{config.repository}"', text, flags=re.M)
     text = re.sub(r'^branch = ".*"$', f'branch = "{config.branch}"', text, flags=re.M)
     text = re.sub(r"^# A graded class keeps this repository private.*\n(#.*\n)*?(?=# public_)", "", text, flags=re.M)
