@@ -210,3 +210,11 @@ def test_keep_work_on_drive_mounts_in_colab_and_does_nothing_elsewhere(tmp_path,
     assert folder.is_dir() and "Google Drive" in said[-1]
     locations.keep_work_on_drive(log=said.append)
     assert len(mounted) == 1, "a mounted Drive is not mounted twice"
+
+
+def test_a_chapter_s_results_go_to_the_work_folder_where_the_next_chapter_finds_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_WORK", str(tmp_path / "MyDrive" / "cnn-course"))
+    rows = [{"model": "first CNN", "test accuracy": 0.7}]
+    path = training.save_results("03", rows)
+    assert path.parent == tmp_path / "MyDrive" / "cnn-course" / "results"
+    assert training.load_results("03") == rows and training.load_results("02") == []
