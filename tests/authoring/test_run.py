@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -33,30 +34,39 @@ def loads_course_models(chapter) -> bool:
     return "trained.load(" in chapter.source.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module", params=chapters(ROOT), ids=lambda c: c.name)
-def smoke_run(request, tmp_path_factory):
-    chapter = request.param
-    out = tmp_path_factory.mktemp(f"run-{chapter.number}")
+def run_smoke(chapter, out, drive, log):
+    """One smoke run as the tests make it: another seed, the course's models from 127.0.0.1, and
+    the work folder on a fake Drive (what keep_work_on_drive gives in Colab)."""
     models = {f"/models/{path.name}": path.read_bytes() for path in (ROOT / "models").glob("*")}
-    printed: list[str] = []
     with pytest.MonkeyPatch.context() as patch, serve(models) as base:
         patch.setenv("CNN_COURSE_SEED", OTHER_SEED)
         patch.setenv("CNN_COURSE_MODELS_URL", f"{base}/models")
         patch.setenv("CNN_COURSE_CACHE", str(out / "cache"))
-        report = run_chapter(
+        patch.setenv("CNN_COURSE_WORK", str(drive))
+        return run_chapter(
             ROOT,
             chapter.number,
             smoke=True,
             out_dir=out,
             cell_timeout=CELL_TIMEOUT_SECONDS,
             settings={"TRAIN_MODELS": "False"} if has_switch(chapter) else None,
-            log=printed.append,
+            log=log,
         )
-    return chapter, report, (out / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8"), printed
+
+
+@pytest.fixture(scope="module", params=chapters(ROOT), ids=lambda c: c.name)
+def smoke_run(request, tmp_path_factory):
+    chapter = request.param
+    out = tmp_path_factory.mktemp(f"run-{chapter.number}")
+    drive = out / "drive" / "MyDrive" / "cnn-course"
+    printed: list[str] = []
+    report = run_smoke(chapter, out, drive, printed.append)
+    executed = (out / f"{chapter.name}.smoke.executed.ipynb").read_text(encoding="utf-8")
+    return chapter, report, executed, printed, drive
 
 
 def test_solution_notebook_runs_in_smoke_mode_within_budget(smoke_run):
-    _, report, executed, _ = smoke_run
+    _, report, executed, _, _ = smoke_run
     assert not report.errors, "; ".join(error.describe() for error in report.errors)
     slow = [
         f"cell {c.index} ({c.seconds:.0f} s): {c.first_line}" for c in report.cells if c.seconds > CELL_BUDGET_SECONDS
@@ -82,7 +92,7 @@ def test_the_seed_reaches_the_notebook_and_its_checks_still_pass(smoke_run):
 
 
 def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
-    chapter, _, executed, _ = smoke_run
+    chapter, _, executed, _, _ = smoke_run
     if not loads_course_models(chapter):
         pytest.skip(f"{chapter.name} has no trained models of the course's to load")
     assert "TRAIN_MODELS = False" in executed
@@ -91,7 +101,7 @@ def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
 
 
 def test_every_chapter_that_trains_long_decides_by_the_runtime_and_says_so(smoke_run):
-    chapter, _, executed, _ = smoke_run
+    chapter, _, executed, _, _ = smoke_run
     if chapter.number == "01":
         pytest.skip("Chapter 1 trains nothing")
     assert has_switch(chapter), f"{chapter.name} has no TRAIN_MODELS = training.train_by_default(...) switch"
@@ -119,3 +129,31 @@ def test_a_hanging_cell_is_stopped_and_reported_and_the_rest_still_runs(tmp_path
     report = execute_notebook(notebook, tmp_path, cell_timeout=3)
     assert [error.index for error in report.errors] == [0]
     assert "after the hang" in str(report.notebook.cells[1].outputs)
+
+
+# A recycled runtime loses nothing: run again with the work folder on the same (fake) Drive,
+# and every finished training run is loaded, not trained again. Chapter 4 shows it: its
+# smoke run is the quickest with training runs in it (the frozen model, then fine-tuning).
+RESUME_CHAPTER, RESUME_RUNS = "04", ["vgg16_fine_tuned_cpu_path", "vgg16_frozen_cpu_path"]
+
+
+def test_finished_training_and_features_are_kept_on_the_drive(smoke_run):
+    chapter, _, executed, _, drive = smoke_run
+    if chapter.number != RESUME_CHAPTER:
+        pytest.skip(f"Chapter {RESUME_CHAPTER} shows it")
+    kept = sorted(path.parent.name for path in drive.glob("checkpoints/*/finished-smoke.weights.h5"))
+    assert kept == RESUME_RUNS
+    assert (drive / "features-smoke" / "train_features.npy").is_file(), "the bottleneck features are kept too"
+    assert executed.count("on this runtime") >= len(RESUME_RUNS), "each training cell says it trained here"
+
+
+def test_a_second_run_on_the_same_drive_trains_nothing_and_says_so(smoke_run, tmp_path):
+    chapter, _, _, _, drive = smoke_run
+    if chapter.number != RESUME_CHAPTER:
+        pytest.skip(f"Chapter {RESUME_CHAPTER} shows it")
+    report = run_smoke(chapter, tmp_path, drive, lambda *_: None)
+    assert not report.errors, "; ".join(error.describe() for error in report.errors)
+    again = json.dumps([cell.get("outputs", []) for cell in report.notebook.cells])
+    assert "on this runtime" not in again, "a finished run was trained again"
+    assert again.count("loaded the finished run kept in") == len(RESUME_RUNS)
+    assert again.count("an earlier run in this work folder") >= len(RESUME_RUNS)
