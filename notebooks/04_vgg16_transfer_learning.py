@@ -24,7 +24,7 @@
 # With a GPU the chapter trains everything in full (not yet timed). Without one it takes
 # its CPU path: the classifier on saved VGG16 outputs trains in full, and the two runs that
 # push photos through all of VGG16 at every step are cut short to show the method; the
-# whole chapter then runs in about 20 minutes on a 2-core CPU ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
+# whole chapter then runs in about 15 minutes on a 2-core CPU ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
 # The five exercises take about 45 minutes (an estimate). The setup cell prints what your
 # runtime has.
 
