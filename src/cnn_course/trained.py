@@ -120,6 +120,21 @@ class TrainedHistory:
     where: str
 
 
+def load_weights_quietly(model, path: Path) -> None:
+    """``model.load_weights(path)`` for a file of weights only: a compiled model's fresh optimizer
+    has no state in it to load, and Keras would warn about that every time."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(path)
+
+
+def history_from_record(record: dict, where: str) -> TrainedHistory:
+    """A kept run's ``{"history": {metric: values}, "seconds": s}`` as a :class:`TrainedHistory`."""
+    history = {key: [float(v) for v in values] for key, values in record["history"].items()}
+    epochs = len(next(iter(history.values()), []))
+    return TrainedHistory(history, list(range(epochs)), float(record["seconds"]), where)
+
+
 def models_url(repository: str, branch: str) -> str:
     """Where the repository's ``models/`` folder is served (GitHub's raw files), unless
     ``CNN_COURSE_MODELS_URL`` names another place."""
@@ -163,18 +178,12 @@ def load(
     weights = _fetch(entry.weights, base, f"trained weights of {name}", cache_dir, policy, log)
     history_file = _fetch(entry.history, base, f"training history of {name}", cache_dir, policy, log)
     try:
-        with warnings.catch_warnings():
-            # The files hold the model's weights, not an optimizer's state: a compiled model's
-            # fresh optimizer has nothing to load, and Keras would warn about it every time.
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            model.load_weights(weights)
+        load_weights_quietly(model, weights)
     except (ValueError, OSError) as error:
         raise TrainedWeightsError(
             f"the trained weights in {weights} do not fit the model {model.name!r} ({error}). They belong to the "
             "chapter's own code: if you changed the model, set TRAIN_MODELS = True and train it."
         ) from None
-    record = json.loads(history_file.read_text(encoding="utf-8"))
-    history = {key: [float(v) for v in values] for key, values in record["history"].items()}
-    epochs = len(next(iter(history.values()), []))
+    history = history_from_record(json.loads(history_file.read_text(encoding="utf-8")), COURSE_RUN)
     log(f"loaded the course's trained weights for {model.name}: {entry.description}")
-    return TrainedHistory(history, list(range(epochs)), float(record["seconds"]), COURSE_RUN)
+    return history

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from pathlib import Path
 
 from cnn_course import smoke
+from cnn_course.environment import gpu_names
 from cnn_course.locations import work_folder
-from cnn_course.trained import TrainedHistory
+from cnn_course.trained import TrainedHistory, history_from_record, load_weights_quietly
 
 THIS_RUNTIME = "this runtime"
 EARLIER_RUN = "an earlier run in this work folder"
@@ -33,10 +33,7 @@ def train_by_default(on_cpu: str = "load the course's trained models", log=print
     smoke run or grading, whose training takes seconds), else False; prints which and why.
 
     ``on_cpu`` says what the chapter does with ``TRAIN_MODELS = False``."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
+    if gpu_names():
         log(f"A GPU is attached: TRAIN_MODELS = True, the chapter trains its models. (Set it to False to {on_cpu}.)")
         return True
     if smoke.is_quick():
@@ -96,22 +93,18 @@ def fit_once(model, run_name: str, fit, retrain: bool = False, log=print) -> Tra
     weights, record = _finished_files(run_name)
     if weights.is_file() and record.is_file() and not retrain:
         try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-                model.load_weights(weights)
-            kept = json.loads(record.read_text(encoding="utf-8"))
+            load_weights_quietly(model, weights)
+            kept = history_from_record(json.loads(record.read_text(encoding="utf-8")), EARLIER_RUN)
         except (ValueError, OSError, KeyError) as error:
             log(
                 f"{run_name}: the finished run in {weights.parent} does not fit this model ({error}); training it again"
             )
         else:
-            history = {key: [float(v) for v in values] for key, values in kept["history"].items()}
-            epochs = len(next(iter(history.values()), []))
             log(
-                f"{run_name}: loaded the finished run kept in {weights.parent} ({epochs} epochs, trained in "
-                f"{kept['seconds']:.0f} s) instead of training again; to train again, pass retrain=True"
+                f"{run_name}: loaded the finished run kept in {weights.parent} ({len(kept.epoch)} epochs, trained "
+                f"in {kept.seconds:.0f} s) instead of training again; to train again, pass retrain=True"
             )
-            return TrainedHistory(history, list(range(epochs)), float(kept["seconds"]), EARLIER_RUN)
+            return kept
     started = time.perf_counter()
     result = fit()
     seconds = time.perf_counter() - started
