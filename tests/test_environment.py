@@ -5,18 +5,62 @@ import pytest
 
 from cnn_course import environment
 
+FLOOR = environment.MINIMUM_VERSIONS
 
-@pytest.mark.parametrize("version", ["2.15.0", "2.4.3", "1.2.2"])
-def test_keras_older_than_3_stops_with_a_message_that_says_what_to_do(version):
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("keras", "2.15.0"), ("keras", "3.0.5"), ("tensorflow", "2.15.1"), ("tensorflow", "2.16.0"), ("numpy", "1.23.4")],
+)
+def test_below_the_floor_the_setup_stops_with_one_sentence_that_says_what_to_do(name, version):
+    installed = {**FLOOR, name: version}
     with pytest.raises(environment.EnvironmentProblem) as problem:
-        environment.require_keras3(version)
+        environment.require_versions(installed)
     message = str(problem.value)
-    assert version in message and "Keras 3" in message and "pip install -U tensorflow" in message
+    assert f" {version}" in message  # what is installed
+    assert all(f"{minimum}" in message for minimum in FLOOR.values())  # what the course needs
+    assert "Runtime > Change runtime type" in message and "pip install -U" in message  # what to do
+    assert message.count(". ") == 0 and message.endswith(".")  # one sentence
+    # In Jupyter the sentence is all a learner sees: no traceback through the course's code.
+    assert problem.value._render_traceback_() == [f"EnvironmentProblem: {message}"]
 
 
-@pytest.mark.parametrize("version", ["3.0.0", "3.15.1", "4.0.0.dev1"])
-def test_keras_3_and_later_pass(version):
-    environment.require_keras3(version)
+@pytest.mark.parametrize("versions", [FLOOR, {"tensorflow": "2.21.0", "keras": "3.15.1", "numpy": "2.4.6"}])
+def test_the_floor_and_anything_newer_pass(versions):
+    environment.require_versions(dict(versions))
+
+
+@pytest.mark.parametrize(
+    ("version", "numbers"),
+    [
+        ("2.16.2", (2, 16, 2)),
+        ("2.16.0rc1", (2, 16, 0)),
+        ("3.10", (3, 10)),
+        ("4.0.0.dev1", (4, 0, 0)),
+        ("1.26.4+cpu", (1, 26, 4)),
+    ],
+)
+def test_versions_compare_by_their_numbers(version, numbers):
+    assert environment.version_tuple(version) == numbers
+
+
+def test_the_setup_cell_refuses_an_old_keras(monkeypatch):
+    import keras
+
+    monkeypatch.setattr(keras, "__version__", "3.0.5")
+    with pytest.raises(environment.EnvironmentProblem, match=r"Keras 3\.0\.5"):
+        environment.prepare(verbose=False)
+
+
+def test_the_floor_is_what_pyproject_declares_and_ci_installs(root):
+    import tomllib
+
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    for name, version in FLOOR.items():
+        assert f"{name}>={version}" in declared, f"pyproject.toml should declare {name}>={version}"
+    pins = dict(line.split("==") for line in (root / ".ci" / "floor.txt").read_text().split() if "==" in line)
+    for name, version in FLOOR.items():
+        assert pins[name] == version, f".ci/floor.txt pins {name}=={pins[name]}, the floor is {version}"
 
 
 def test_only_missing_packages_are_installed_and_never_tensorflow(monkeypatch):

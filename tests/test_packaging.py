@@ -90,7 +90,10 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     assert commands == ["make course", "make test"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     ci_commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith("#")]
-    assert ci_commands[-1] == "make test"
+    assert "make test" in ci_commands, "CI runs the README's test command"
+    rows = [command.split()[1] for command in ci_commands if command.startswith(".ci/versions ")]
+    assert rows == ["floor", "colab"], "then the two version rows"
+    assert all((ROOT / ".ci" / f"{row}.txt").is_file() for row in rows)
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(
         r"^test: install\n\t\$\(BIN\)/ruff check \.\n\t\$\(BIN\)/ruff format --check \.\n"

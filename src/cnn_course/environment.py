@@ -17,6 +17,7 @@ import sys
 import warnings
 
 from cnn_course import smoke
+from cnn_course.errors import CourseError
 
 # CPU instructions that make bfloat16 fast (recent AMD and Intel server chips).
 BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}
@@ -40,7 +41,14 @@ GPU_ADVICE = (
 )
 
 
-class EnvironmentProblem(RuntimeError):
+# The oldest versions with which every chapter runs, found by bisection (docs/benchmarks.md,
+# "Version floor"): Keras 3.2.1 cannot reload Chapter 4's saved model, TensorFlow 2.15.1 fails
+# Chapter 2's RandomTranslation, and TensorFlow 2.16 allows no NumPy older than 1.23.5.
+# pyproject.toml declares the same; the "floor" row of .ci/run installs exactly these.
+MINIMUM_VERSIONS = {"tensorflow": "2.16.1", "keras": "3.3.0", "numpy": "1.23.5"}
+
+
+class EnvironmentProblem(CourseError, RuntimeError):
     """The environment cannot run the course; the message says how to fix it."""
 
 
@@ -61,20 +69,48 @@ def install_missing(packages: dict[str, str] = RUNTIME_PACKAGES) -> list[str]:
     return missing
 
 
-def keras_major(version: str) -> int:
-    return int(version.split(".")[0])
+def version_tuple(version: str) -> tuple[int, ...]:
+    """The leading numbers of a version string: "2.16.0rc1" -> (2, 16, 0), "3.1.1" -> (3, 1, 1)."""
+    numbers = []
+    for part in version.split("."):
+        digits = ""
+        for character in part:
+            if not character.isdigit():
+                break
+            digits += character
+        if not digits:
+            break
+        numbers.append(int(digits))
+        if len(digits) < len(part):  # "0rc1": a pre-release of 0; nothing after it counts
+            break
+    return tuple(numbers)
 
 
-def require_keras3(version: str) -> None:
-    """Raise :class:`EnvironmentProblem` unless ``version`` is Keras 3 or newer."""
-    if keras_major(version) < 3:
-        raise EnvironmentProblem(
-            f"This course needs Keras 3, but Keras {version} is installed. "
-            "Keras 2 lacks the APIs the notebooks use (keras.Input, .keras files, "
-            "preprocessing layers). In Colab, choose Runtime > Disconnect and delete runtime "
-            "to get a fresh, current runtime; locally, run `pip install -U tensorflow` "
-            "(TensorFlow 2.16 and later ship Keras 3)."
-        )
+def too_old(installed: dict[str, str], minimum: dict[str, str] = MINIMUM_VERSIONS) -> dict[str, str]:
+    """The packages of ``installed`` (name -> version) that are older than ``minimum`` asks."""
+    return {
+        name: version
+        for name, version in installed.items()
+        if name in minimum and version_tuple(version) < version_tuple(minimum[name])
+    }
+
+
+def require_versions(installed: dict[str, str], minimum: dict[str, str] = MINIMUM_VERSIONS) -> None:
+    """Raise :class:`EnvironmentProblem`, in one sentence that says what to do, when a package of
+    ``installed`` (name -> version, e.g. ``{"keras": keras.__version__}``) is older than ``minimum``."""
+    old = too_old(installed, minimum)
+    if not old:
+        return
+    display = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
+    have = ", ".join(f"{display.get(name, name)} {version}" for name, version in old.items())
+    needs = [f"{display.get(name, name)} {version}" for name, version in minimum.items()]
+    need = ", ".join(needs[:-1]) + " and " + needs[-1] if len(needs) > 1 else needs[0]
+    pins = " ".join(f'"{name}>={version}"' for name, version in minimum.items())
+    raise EnvironmentProblem(
+        f"This runtime has {have}, but the course needs {need} or newer: in Colab, choose "
+        "Runtime > Change runtime type, set the runtime version to Latest and run the notebook "
+        f"again from the top; on your own machine, run pip install -U {pins} and restart the kernel."
+    )
 
 
 def gpu_names() -> list[str]:
@@ -122,9 +158,10 @@ def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
     """
     installed = install_missing() if in_colab() else []
     import keras
+    import numpy
     import tensorflow as tf
 
-    require_keras3(keras.__version__)
+    require_versions({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__})
     # The chapters' tf.data pipelines shuffle themselves; model.fit's default shuffle=True
     # only makes Keras warn about that on every training cell.
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored")
