@@ -78,6 +78,7 @@ def command_grade(args: argparse.Namespace) -> int:
         roster=args.roster,
         wide_csv=args.wide,
         show_hidden=args.show_hidden_tests,
+        allow_in_repository=args.allow_in_repository,
     )
     return 0
 
@@ -191,6 +192,12 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the hidden tests' source in the feedback pages (default: students see only the "
         "tests they were handed and each failed check's message)",
+    )
+    grade.add_argument(
+        "--allow-in-repository",
+        action="store_true",
+        help="write grades and feedback inside a git repository even where .gitignore does not cover them "
+        "(default: refuse, so a commit cannot publish students' grades)",
     )
     grade.set_defaults(handler=command_grade)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -124,3 +125,65 @@ def test_the_time_per_notebook_is_printed(course, tmp_path, capsys):
     (tmp_path / "subs" / "alice.ipynb").write_text(json.dumps(answered(course)))
     main(["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"), "--jobs", "1"])
     assert "s per notebook" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def duplicates_class(course, tmp_path_factory):
+    """Three students who each handed in Chapter 1 twice: Canvas numbering, file times, a tie."""
+    folder = tmp_path_factory.mktemp("duplicates")
+    complete = json.dumps(answered(course))
+    half_done = json.dumps(answered(course, square="def square(x):\n    return 0\n"))
+    archive = folder / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        # Canvas: the same file uploaded again comes back as ...-1 with a larger file id. The
+        # half-done first upload sorts first by name; the complete second one must count.
+        bundle.writestr("smithalice_12345_67890_01_doubling.ipynb", half_done)
+        bundle.writestr("smithalice_12345_67990_01_doubling-1.ipynb", complete)
+        bundle.writestr("jonesbob_22222_33333_01_doubling.ipynb", complete)
+    canvas_out = folder / "canvas" / "grades.csv"
+    main(["--root", str(course), "grade", str(archive), "--out", str(canvas_out), "--id-pattern", "canvas",
+          "--wide", str(folder / "canvas" / "gradebook.csv")])  # fmt: skip
+    # Not a platform's numbering: the newest file counts, and two of the same time tie.
+    plain = folder / "plain"
+    for student, files in {"carol": [("a.ipynb", complete, 1_000), ("b.ipynb", half_done, 2_000)],
+                           "dan": [("a.ipynb", complete, 1_000), ("b.ipynb", half_done, 1_000)]}.items():  # fmt: skip
+        (plain / student).mkdir(parents=True)
+        for name, text, stamp in files:
+            (plain / student / name).write_text(text)
+            os.utime(plain / student / name, (stamp, stamp))
+    plain_out = folder / "plain-out" / "grades.csv"
+    main(["--root", str(course), "grade", str(plain), "--out", str(plain_out),
+          "--wide", str(folder / "plain-out" / "gradebook.csv")])  # fmt: skip
+    return folder, read(canvas_out), read(plain_out)
+
+
+def test_every_duplicate_is_graded_and_the_latest_canvas_upload_counts(duplicates_class):
+    folder, rows, _ = duplicates_class
+    alice = {row["file"]: row for row in rows if row["student_id"] == "12345"}
+    first, second = (
+        alice["smithalice_12345_67890_01_doubling.ipynb"],
+        alice["smithalice_12345_67990_01_doubling-1.ipynb"],
+    )
+    assert (first["score"], second["score"]) == ("1", "2"), "each file keeps its own score"
+    assert first["status"] == "not counted" and "67990_01_doubling-1.ipynb counts instead" in first["reason"]
+    assert second["status"] == "graded" and "counts: the latest upload of 2 notebooks" in second["reason"]
+    gradebook = {row["student_id"]: row for row in read(folder / "canvas" / "gradebook.csv")}
+    assert gradebook["12345"]["total"] == "2" and gradebook["22222"]["total"] == "2"
+    # Each file has its own feedback page, and the page names the file it grades.
+    pages = {row["file"]: (folder / "canvas" / row["feedback"]).read_text(encoding="utf-8") for row in alice.values()}
+    assert len({row["feedback"] for row in alice.values()}) == 2
+    for name, page in pages.items():
+        assert f"Graded file: <code>{name}</code>" in page
+
+
+def test_without_a_platform_s_numbering_the_newest_file_counts_and_a_tie_asks_a_person(duplicates_class):
+    folder, _, rows = duplicates_class
+    carol = {row["file"]: row for row in rows if row["student_id"] == "carol"}
+    assert carol["carol/b.ipynb"]["status"] == "graded" and "the newest file" in carol["carol/b.ipynb"]["reason"]
+    assert carol["carol/a.ipynb"]["status"] == "not counted"
+    dan = [row for row in rows if row["student_id"] == "dan"]
+    assert len(dan) == 2 and all(row["status"] == "needs manual grading" for row in dan)
+    assert all("choose one" in row["reason"] for row in dan) and {row["score"] for row in dan} == {"1", "2"}
+    gradebook = {row["student_id"]: row for row in read(folder / "plain-out" / "gradebook.csv")}
+    assert gradebook["carol"]["total"] == "1", "the newest file counts even when it scores less"
+    assert gradebook["dan"]["total"] == "" and gradebook["dan"]["status"] == "needs manual grading"

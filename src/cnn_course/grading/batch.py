@@ -31,7 +31,15 @@ from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.feedback import feedback_page, handed_out_tests
 from cnn_course.grading.inspection import Inspection, inspect, load
 from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, unpack, unwrap
-from cnn_course.grading.report import MANUAL, MISSING, GradeRow, format_table, write_csv, write_wide_csv
+from cnn_course.grading.report import (
+    MANUAL,
+    MISSING,
+    GradeRow,
+    choose_counted,
+    format_table,
+    write_csv,
+    write_wide_csv,
+)
 from cnn_course.grading.sandbox import guarded_kernels, take_blocked
 
 
@@ -110,6 +118,7 @@ def _grade_one(
     cell_timeout: int,
     handed_out: dict[str, str],
     show_hidden: bool,
+    page_name: str,
 ) -> None:
     target = course / "submitted" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +132,7 @@ def _grade_one(
     autograded = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
     read_outcome(autograded, row, cell_timeout)
     page = feedback_page(json.loads(autograded.read_text(encoding="utf-8")), row, handed_out, show_hidden)
-    destination = feedback_dir / row.student_id / f"{chapter.name}.html"
+    destination = feedback_dir / row.student_id / page_name
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(page, encoding="utf-8")
     row.feedback = str(destination)
@@ -163,7 +172,7 @@ def grade_submissions(
     }
     rows: list[GradeRow] = []
     released: set[str] = set()
-    seen: set[tuple[str, str]] = set()
+    pages: dict[tuple[str, str], int] = {}  # notebooks graded so far per (student, chapter)
     with (
         guarded_kernels() as blocked_log,
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
@@ -175,12 +184,9 @@ def grade_submissions(
             try:
                 notebook = load(submission.path)
                 row.chapter = identify(notebook, known_ids, wanted)
-                if (row.student_id, row.chapter) in seen:
-                    raise CourseError(
-                        f"a second notebook of {row.chapter} from {row.student_id}: "
-                        "only the first was graded; decide which one counts"
-                    )
-                seen.add((row.student_id, row.chapter))
+                # Every notebook is graded; a student's second of the same chapter gets its own page.
+                count = pages[(row.student_id, row.chapter)] = pages.get((row.student_id, row.chapter), 0) + 1
+                page_name = f"{row.chapter}.html" if count == 1 else f"{row.chapter}-{count}.html"
                 inspection = inspect(notebook, sources[row.chapter])
                 for text in inspection.notes:
                     row.note(text)
@@ -199,6 +205,7 @@ def grade_submissions(
                     cell_timeout,
                     handed_out[row.chapter],
                     show_hidden,
+                    page_name,
                 )
                 if inspection.review:
                     row.flag(inspection.review)
@@ -253,14 +260,24 @@ def grade_path(
     roster: Path | None = None,
     wide_csv: Path | None = None,
     show_hidden: bool = False,
+    allow_in_repository: bool = False,
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
+    from cnn_course.grading.privacy import refuse_student_data_in_git
     from cnn_course.grading.summary import write_summary
 
     submissions = Path(submissions)
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.resolve().parent / "feedback"
+    written = {
+        "the grades CSV": out_csv,
+        "the class summary": out_csv.parent / f"{out_csv.stem}_summary.png",
+        "the feedback folder": feedback_dir / "student" / "chapter.html",
+    }
+    if wide_csv:
+        written["the gradebook table"] = Path(wide_csv)
+    refuse_student_data_in_git(written, allow=allow_in_repository)
     roster_ids = read_roster(roster) if roster else None
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnn-course-intake-") as unpacked:
@@ -291,13 +308,14 @@ def grade_path(
         GradeRow(student_id=s.student_id, chapter="?", file=s.name, status=MANUAL, reason=s.why, late=s.late)
         for s in strays
     ]
+    choose_counted(rows, {submission.name: submission for submission in found})
     if roster_ids is not None:
         rows += roster_rows(rows, roster_ids, find_chapter(root, chapter).name if chapter else "?")
     write_csv(rows, out_csv)
     if wide_csv:
         write_wide_csv(rows, Path(wide_csv))
     log(format_table(rows))
-    summary = write_summary(rows, out_csv.resolve().parent, stem=out_csv.stem)
+    summary = write_summary([row for row in rows if row.counts], out_csv.resolve().parent, stem=out_csv.stem)
     log(summary.text)
     if found:
         log(

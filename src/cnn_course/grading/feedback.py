@@ -47,7 +47,8 @@ def summary_block(row: GradeRow) -> str:
     return (
         f'<div style="border:2px solid #0969da;padding:1em;margin:1em 0">'
         f"<h2>{html.escape(row.student_id)} — {html.escape(row.chapter)}: {values['score']} / "
-        f"{values['max_score']}</h2>{notes}<ul>{''.join(items)}</ul>"
+        f"{values['max_score']}</h2><p>Graded file: <code>{html.escape(row.file)}</code></p>"
+        f"{notes}<ul>{''.join(items)}</ul>"
         f"<p>Your notebook as it ran while being graded follows.</p></div>"
     )
 

@@ -4,15 +4,19 @@ One notebook per student (``alice.ipynb``), one folder per student
 (``alice/01_convolution_maths.ipynb``), or file and folder names that carry the student id,
 read with a pattern (``--id-pattern``): a regular expression, or the name of a learning
 platform's download format (:data:`ID_PATTERNS`). A pattern's group ``student`` is the id;
-an optional group ``late`` marks a late submission when it matched anything. In a zip, a
-single wrapper folder around everything (``Submissions/alice.ipynb ...``) is looked through.
+an optional group ``late`` marks a late submission when it matched anything, and an optional
+group ``upload`` orders a student's submissions (Canvas: the file id, which grows with each
+upload). In a zip, a single wrapper folder around everything (``Submissions/alice.ipynb ...``)
+is looked through, and each file keeps the time the zip records for it.
 Everything that is not a notebook, or has no id, is a stray and still gets a row.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +30,9 @@ DEFAULT_ID_PATTERN = r"^(?P<student>[A-Za-z0-9][A-Za-z0-9_.@-]*)$"
 ID_PATTERNS = {
     # Canvas, "Download Submissions": smithalice_12345_67890_01_convolution_maths.ipynb, or
     # smithalice_LATE_12345_67890_... when late. 12345 is the Canvas user id that the
-    # gradebook import matches on; 67890 is the file's id.
-    "canvas": r"^(?P<name>[^_]+)_(?P<late>LATE_)?(?P<student>\d+)_\d+_",
+    # gradebook import matches on; 67890 is the file's id, larger for a later upload. A file
+    # uploaded twice under the same name comes back as ..._maths-1.ipynb.
+    "canvas": r"^(?P<name>[^_]+)_(?P<late>LATE_)?(?P<student>\d+)_(?P<upload>\d+)_",
     # Moodle, "Download all submissions": one folder per student, named
     # "Alice Smith_12345_assignsubmission_file_"; 12345 is the participant id that Moodle's
     # grading worksheet lists as "Participant 12345".
@@ -43,6 +48,12 @@ class Submission:
     path: Path
     name: str  # the file's path as handed in, for the CSV and messages
     late: bool = False
+    upload: tuple[int, int] | None = None  # the platform's upload order (file id, copy number), where it has one
+    modified: float = 0.0  # the file's time (in a zip, the time the zip records)
+
+
+# "name-1.ipynb": the platform's copy number of a file uploaded again under the same name.
+_COPY_NUMBER = re.compile(r"-(\d+)$")
 
 
 @dataclass
@@ -115,7 +126,11 @@ def collect(folder: Path, pattern_text: str = DEFAULT_ID_PATTERN) -> tuple[list[
                 Stray(clean_id(name), str(relative), f"no student id in {name!r} (id pattern {pattern_text})")
             )
         else:
-            found.append(Submission(clean_id(student), path, str(relative), late))
+            upload = None
+            if match and "upload" in pattern.groupindex and match.group("upload"):
+                copy = _COPY_NUMBER.search(path.stem)
+                upload = (int(match.group("upload")), int(copy.group(1)) if copy else 0)
+            found.append(Submission(clean_id(student), path, str(relative), late, upload, path.stat().st_mtime))
     return found, strays
 
 
@@ -153,6 +168,12 @@ def unpack(archive: Path, into: Path) -> Path:
                         f"{archive}: member {member.filename!r} points outside the archive; not extracted"
                     )
             bundle.extractall(into)
+            # extractall stamps every file with the time of extraction; a file's own time is
+            # how a student's later upload is told from an earlier one.
+            for member in bundle.infolist():
+                if not member.is_dir():
+                    stamp = time.mktime((*member.date_time, 0, 0, -1))
+                    os.utime(into / member.filename, (stamp, stamp))
     except zipfile.BadZipFile:
         raise CourseError(f"{archive} is not a readable zip file") from None
     return into

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 GRADED = "graded"
 MANUAL = "needs manual grading"
 MISSING = "missing"
+NOT_COUNTED = "not counted"  # graded, but another notebook of the same student and chapter counts
 CSV_COLUMNS = ["student_id", "chapter", "score", "max_score", "percent", "late", "status", "reason", "feedback", "file"]
 
 
@@ -25,6 +27,7 @@ class GradeRow:
     feedback: str = ""
     late: bool = False
     seconds: float = 0.0  # time spent grading this notebook
+    counts: bool = True  # False: another notebook of this student and chapter counts, or a person must choose
     exercises: dict[str, tuple[float, float]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -60,6 +63,42 @@ class GradeRow:
         }
 
 
+def choose_counted(rows: list[GradeRow], submissions: dict[str, object]) -> None:
+    """Where a student handed in several notebooks of one chapter, every one keeps its row and
+    score and one counts: the latest upload where the platform numbers them (Canvas), else the
+    newest file. When no rule tells them apart, none counts and the rows say "choose one".
+
+    ``submissions`` maps each row's file name to its :class:`~cnn_course.grading.intake.Submission`.
+    """
+    groups: dict[tuple[str, str], list[GradeRow]] = defaultdict(list)
+    for row in rows:
+        if row.file in submissions and row.chapter != "?":
+            groups[(row.student_id, row.chapter)].append(row)
+    for (_, chapter), group in groups.items():
+        if len(group) < 2:
+            continue
+        handed_in = [submissions[row.file] for row in group]
+        if all(submission.upload for submission in handed_in):
+            keys, rule = [submission.upload for submission in handed_in], "the latest upload"
+        else:
+            keys, rule = [submission.modified for submission in handed_in], "the newest file"
+        files = ", ".join(row.file for row in group)
+        latest = max(keys)
+        if keys.count(latest) > 1:
+            for row in group:
+                row.counts = False
+                row.flag(f"choose one: {len(group)} notebooks of {chapter} ({files}), none of them the latest")
+            continue
+        winner = group[keys.index(latest)]
+        for row in group:
+            if row is winner:
+                row.note(f"counts: {rule} of {len(group)} notebooks of {chapter} ({files})")
+            else:
+                row.counts = False
+                row.status = NOT_COUNTED
+                row.note(f"{winner.file} counts instead, as {rule}")
+
+
 def _number(value: float | None) -> object:
     return "" if value is None else (int(value) if float(value).is_integer() else round(value, 3))
 
@@ -92,6 +131,11 @@ def write_wide_csv(rows: list[GradeRow], path: Path) -> None:
     header += ["late", "status"]
     table: dict[str, dict[str, object]] = {}
     for row in rows:
+        if not row.counts:  # another notebook of the same chapter counts, or a person chooses
+            line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
+            if row.status == MANUAL:
+                line["status"] = MANUAL
+            continue
         line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
         if row.late:
             line["late"] = "yes"
