@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +24,8 @@ PUBLIC = "https://github.com/a-school/cnn-students"
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     out = tmp_path_factory.mktemp("public") / "students"
-    (out / ".git").mkdir(parents=True)  # a clone of the public repository: its history stays
-    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    # A clone of the public repository, on the branch the release names: its history stays.
+    subprocess.run(["git", "init", "--quiet", "--initial-branch=spring", str(out)], check=True)
     assert main(["--root", str(ROOT), "publish", str(out), "--repository", PUBLIC, "--branch", "spring"]) == 0
     return out
 
@@ -70,7 +72,8 @@ def test_no_answer_and_no_hidden_test_reaches_the_student_tree(tree):
 def test_the_tree_has_what_students_need_and_nothing_else(tree):
     top = {path.name for path in tree.iterdir()}
     assert {"notebooks", "src", "models", "README.md", "LICENSE", "pyproject.toml", MARKER, ".git"} <= top
-    assert not {"solutions", "tests", "docs", ".ci"} & top
+    assert not {"solutions", "tests", ".ci"} & top
+    assert [p.name for p in (tree / "docs").iterdir()] == ["benchmarks.md"], "no instructor guide"
     assert not (tree / "src" / "cnn_course" / "checks" / "answers").exists()
     assert (tree / "src" / "cnn_course" / "checks" / "chapter01.py").is_file(), "self-checks and hints stay"
     assert (tree / ".git" / "HEAD").is_file()
@@ -109,7 +112,7 @@ def test_solution_shows_the_reference_answer_in_the_open_course():
 
 def test_publishing_again_replaces_the_files(tree):
     (tree / "notebooks" / "stale.ipynb").write_text("{}")
-    publish(ROOT, tree, repository=PUBLIC, log=lambda *_: None)
+    publish(ROOT, tree, repository=PUBLIC, branch="spring", log=lambda *_: None)
     assert not (tree / "notebooks" / "stale.ipynb").exists() and (tree / ".git" / "HEAD").is_file()
 
 
@@ -127,3 +130,76 @@ def test_publish_without_a_public_address_says_where_to_set_it(tmp_path, capsys)
     assert main(["--root", str(ROOT), "publish", str(tmp_path / "out")]) == 2
     assert "public_repository" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_students_readme_makefile_and_gitignore_are_theirs(tree):
+    readme = (tree / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 100 and "## On your own machine" in readme and "## Help" in readme
+    for instructor_word in ("make test", "solutions/", "instructor-guide", "cnn-course grade", "nbgrader autograde"):
+        assert instructor_word not in readme, f"the students' README mentions {instructor_word!r}"
+    makefile = (tree / "Makefile").read_text(encoding="utf-8")
+    assert "course:" in makefile and "test:" not in makefile and "pytest" not in makefile
+    ignored = (tree / ".gitignore").read_text(encoding="utf-8").split()
+    assert {".venv/", "build/", "*.egg-info/", "checkpoints/"} <= set(ignored)
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def test_every_link_in_the_student_tree_leads_somewhere_in_it(tree):
+    """Relative links, and links into the public repository or its Colab pages, must name a file
+    of the tree; other sites cannot be checked offline."""
+    own = [
+        "https://github.com/a-school/cnn-students/blob/spring/",
+        "https://colab.research.google.com/github/a-school/cnn-students/blob/spring/",
+    ]
+    checked, broken = 0, []
+    for path, text in text_files(tree):
+        if path.suffix not in (".md", ".ipynb"):
+            continue
+        for target in LINK.findall(text.replace('\\"', '"')):
+            target = target.split("#")[0]
+            if not target or target.startswith(("mailto:",)):
+                continue
+            if target.startswith(tuple(own)):
+                local = tree / target.split("/blob/spring/", 1)[1]
+            elif "://" in target:
+                continue
+            else:
+                local = (path.parent / target).resolve()
+            checked += 1
+            if not local.exists():
+                broken.append(f"{path.relative_to(tree)} -> {target}")
+    assert checked >= 10, "the check found links to follow"
+    assert not broken, f"broken links in the student tree: {broken}"
+
+
+def test_the_published_tree_pushes_to_its_repository_on_the_branch_the_badges_name(tmp_path, capsys):
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    out = tmp_path / "students"
+    assert main(["--root", str(ROOT), "publish", str(out), "--repository", PUBLIC]) == 0
+    printed = capsys.readouterr().out
+    commands = printed[printed.index(f"cd {out}") :].strip().splitlines()
+    assert commands[-2:] == [f"git remote add origin {PUBLIC}.git", "git push -u origin main"]
+    identity = ["-c", "user.name=Instructor", "-c", "user.email=instructor@example.org"]
+    for command in commands[1:]:  # as printed, with the local bare repository for GitHub's address
+        words = shlex.split(command.replace(f"{PUBLIC}.git", str(bare)))
+        subprocess.run(["git", *identity, *words[1:]], cwd=out, check=True, capture_output=True)
+    branches = subprocess.run(["git", "--git-dir", str(bare), "branch"], capture_output=True, text=True).stdout
+    assert branches.split() == ["main"], "the branch the badges and setup cells name"
+    notebook = subprocess.run(
+        ["git", "--git-dir", str(bare), "show", "main:notebooks/01_convolution_maths.ipynb"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f'COURSE_REPOSITORY = \\"{PUBLIC}\\"' in notebook and 'COURSE_BRANCH = \\"main\\"' in notebook
+
+
+def test_a_clone_on_another_branch_than_the_badges_name_is_refused(tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "init", "--quiet", "--initial-branch=master", str(clone)], check=True)
+    with pytest.raises(CourseError, match=r"on branch 'master'.*checkout -B main"):
+        publish(ROOT, clone, repository=PUBLIC, branch="main", log=lambda *_: None)
+    assert [p.name for p in clone.iterdir()] == [".git"], "nothing was written"

@@ -13,7 +13,6 @@ from cnn_course.cli import main
 from cnn_course.grading.privacy import committable
 from tests.helpers import ROOT, answered, mini_course
 
-
 in_git = pytest.mark.skipif(not (ROOT / ".git").exists(), reason="the course folder is not a git clone here")
 
 

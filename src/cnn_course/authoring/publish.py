@@ -9,17 +9,25 @@ the students open in Colab. The tree holds:
   command's ``--repository`` and ``--branch``);
 - ``src/cnn_course/``: the helper package with its self-checks and hints but without the
   reference answers, so ``solution()`` says that solutions are turned off;
-- ``models/`` (the trained-model switch downloads from there), ``README.md``, ``LICENSE``,
-  ``Makefile`` and a ``pyproject.toml`` that names the public repository.
+- ``models/`` (the trained-model switch downloads from there), ``docs/benchmarks.md`` (the
+  measured times the chapters quote), ``LICENSE``, ``environment-gpu.yml`` and a
+  ``pyproject.toml`` that names the public repository;
+- the students' own ``README.md`` (the course, the chapters with their Colab badges, Colab,
+  working locally, help; none of the instructor's tools), a ``Makefile`` whose one command
+  opens the notebooks, and a ``.gitignore``.
 
-Not copied: ``solutions/``, ``tests/``, ``docs/`` and CI files. Publishing again replaces the
-tree's files and keeps its ``.git``, so the instructor commits and pushes the update.
+Not copied: ``solutions/``, ``tests/``, the instructor's guides and CI files. The tree is a
+git repository on the branch its badges name (``git init`` makes it one where it is not;
+a clone on another branch is refused), and the command prints the lines that commit it and
+push it to the public repository. Publishing again replaces the tree's files and keeps its
+``.git``.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +38,69 @@ from cnn_course.authoring.source import notebook_text, read_source
 from cnn_course.errors import CourseError
 
 MARKER = ".cnn-course-published"
-COPIED = ("README.md", "LICENSE", "Makefile", "environment-gpu.yml")
+COPIED = ("LICENSE", "environment-gpu.yml", "docs/benchmarks.md")
+# The course README's sections that speak to learners, in the students' README.
+README_SECTIONS = ("The chapters", "In Colab", "Licence and data")
+
+STUDENT_MAKEFILE = """\
+# `make course` installs the course helper and JupyterLab into .venv/ and opens the notebooks.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: course install
+
+# Jupyter refuses to run as root without --allow-root (containers, some cloud machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+course: install
+\t$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+\t$(PYTHON) -m venv $(VENV)
+\t$(BIN)/python -m pip install --quiet --upgrade pip
+\t$(BIN)/python -m pip install --quiet -e . jupyterlab
+\ttouch $@
+"""
+
+STUDENT_GITIGNORE = """\
+# What installing and running the course writes here: never part of the course.
+.venv/
+__pycache__/
+*.egg-info/
+build/
+dist/
+.ipynb_checkpoints/
+checkpoints/
+results/
+features/
+runs/
+data/
+*.keras
+"""
+
+STUDENT_LOCAL = """\
+## On your own machine
+
+With Python 3.11 or newer and `make` (Linux or macOS), from a clone of this repository:
+
+```bash
+make course    # installs the course helper and JupyterLab into .venv/, then opens the notebooks
+```
+
+Without `make`: `python3 -m venv .venv`, then `.venv/bin/pip install -e . jupyterlab` and
+`.venv/bin/jupyter lab notebooks/`. For an NVIDIA GPU, create the conda environment in
+`environment-gpu.yml` instead.
+
+## Help
+
+Every exercise ends with a self-check: run it, and it says "Correct" or what is still wrong.
+`ex.NAME.hint()` gives the hints one at a time, from a nudge to the method. Measured run
+times are in [docs/benchmarks.md](docs/benchmarks.md). For anything else, ask your
+instructor.
+"""
 _SKIPPED_NAMES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 
@@ -78,11 +148,64 @@ def _public_pyproject(text: str, config: CourseConfig) -> str:
     return re.sub(r"^#? ?public_(repository|branch) = .*\n", "", text, flags=re.M)
 
 
+def student_readme(course_readme: str, badges: str) -> str:
+    """The students' README: the course README's opening and its sections for learners (the
+    chapters with the public badges, Colab, the licence), then working locally and help."""
+    opening, *rest = re.split(r"^## ", course_readme, flags=re.M)
+    sections = {part.split("\n", 1)[0].strip(): "## " + part for part in rest}
+    missing = [title for title in README_SECTIONS if title not in sections]
+    if missing:
+        raise CourseError(f"README.md has no section(s) {missing} for the students' README")
+    chosen = [sections[title].rstrip() + "\n" for title in README_SECTIONS[:-1]]
+    text = "\n".join([opening.rstrip() + "\n", *chosen, STUDENT_LOCAL, sections[README_SECTIONS[-1]].rstrip() + "\n"])
+    return stamp_readme(text, badges)
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60)
+    except OSError:
+        raise CourseError("publish needs git to make the student tree a repository: install git") from None
+
+
+def _check_branch(out: Path, branch: str) -> None:
+    """A clone of the public repository must be on the branch the badges and setup cells name."""
+    if not (out / ".git").exists():
+        return
+    current = _git(out, "symbolic-ref", "--short", "HEAD").stdout.strip()
+    if current and current != branch:
+        raise CourseError(
+            f"{out} is on branch {current!r}, but the badges and setup cells will name {branch!r}: "
+            f"switch the clone with `git -C {out} checkout -B {branch}`, or publish for that branch with "
+            f"--branch {current}"
+        )
+
+
+def _init_repository(out: Path, branch: str) -> None:
+    if (out / ".git").exists():
+        return
+    made = _git(out, "init", "--quiet", f"--initial-branch={branch}")
+    if made.returncode != 0:
+        raise CourseError(f"git init in {out} failed: {made.stderr.strip()}")
+
+
+def push_instructions(out: Path, config: CourseConfig) -> str:
+    """The exact commands that commit the tree and push it to the public repository."""
+    has_origin = (out / ".git").exists() and _git(out, "remote", "get-url", "origin").returncode == 0
+    lines = [f"cd {out}", "git add -A", 'git commit -m "Student release"']
+    if not has_origin:
+        lines.append(f"git remote add origin {config.repository}.git")
+    lines.append(f"git push -u origin {config.branch}")
+    return "\n".join(lines)
+
+
 def publish(root: Path, out: Path, repository: str | None = None, branch: str | None = None, log=print) -> list[Path]:
     """Write the student tree into ``out``; returns the files written."""
     root, out = Path(root), Path(out)
     config = public_config(root, repository, branch)
+    _check_branch(out, config.branch)
     _prepare(out, root)
+    _init_repository(out, config.branch)
     written: list[Path] = []
 
     def write(relative: str, text: str) -> None:
@@ -119,13 +242,17 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
 
     for name in COPIED:
         if (root / name).is_file():
-            text = (root / name).read_text(encoding="utf-8")
-            write(name, stamp_readme(text, badges_block(titles, config)) if name == "README.md" else text)
+            write(name, (root / name).read_text(encoding="utf-8"))
+    write("README.md", student_readme((root / "README.md").read_text(encoding="utf-8"), badges_block(titles, config)))
+    write("Makefile", STUDENT_MAKEFILE)
+    write(".gitignore", STUDENT_GITIGNORE)
     write("pyproject.toml", _public_pyproject((root / "pyproject.toml").read_text(encoding="utf-8"), config))
     write(
         MARKER,
         "Written by `cnn-course publish` from the instructor's private course repository.\n"
         "Do not edit here: change the course, then publish again.\n",
     )
-    log(f"wrote {len(written)} files to {out}: commit them and push to {config.repository}")
+    log(f"wrote {len(written)} files to {out}, a git repository on branch {config.branch}.")
+    log(f"Commit them and push to {config.repository} (a private or public repository you created):")
+    log(push_instructions(out, config))
     return written
