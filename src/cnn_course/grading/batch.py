@@ -31,6 +31,7 @@ from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.feedback import feedback_page, handed_out_tests
 from cnn_course.grading.inspection import Inspection, inspect, load
 from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, unpack, unwrap
+from cnn_course.grading.quiet import quiet_kernel_logs
 from cnn_course.grading.report import (
     MANUAL,
     MISSING,
@@ -302,7 +303,8 @@ def grade_path(
         settings = dict(
             root=root, feedback_dir=feedback_dir, cell_timeout=cell_timeout, chapter=chapter, show_hidden=show_hidden
         )
-        rows = grade_in_parallel(found, jobs, **settings) if found else []
+        with quiet_kernel_logs():
+            rows = grade_in_parallel(found, jobs, **settings) if found else []
     seconds = time.perf_counter() - started
     rows += [
         GradeRow(student_id=s.student_id, chapter="?", file=s.name, status=MANUAL, reason=s.why, late=s.late)
