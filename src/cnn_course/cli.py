@@ -79,6 +79,9 @@ def command_grade(args: argparse.Namespace) -> int:
         wide_csv=args.wide,
         show_hidden=args.show_hidden_tests,
         allow_in_repository=args.allow_in_repository,
+        late_penalty=args.late_penalty,
+        gradebook=args.gradebook,
+        gradebook_column=args.gradebook_column,
     )
     return 0
 
@@ -113,7 +116,7 @@ def _add_benchmarks(commands) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     from cnn_course.grading import DEFAULT_CELL_TIMEOUT
-    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
+    from cnn_course.grading.intake import DEFAULT_ID_PATTERN, roster_columns_text
 
     parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
@@ -181,8 +184,9 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--roster",
         type=Path,
-        help="a CSV of the class (a column student_id, id or the first column): every student gets a row, "
-        "'missing' where nothing came",
+        help="a CSV of the class, its id column one of "
+        + roster_columns_text().replace("`", "")
+        + ": every student gets a row, 'missing' where nothing came",
     )
     grade.add_argument(
         "--wide", type=Path, metavar="CSV", help="also write one row per student, one column per graded cell"
@@ -192,6 +196,25 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the hidden tests' source in the feedback pages (default: students see only the "
         "tests they were handed and each failed check's message)",
+    )
+    grade.add_argument(
+        "--gradebook",
+        type=Path,
+        metavar="CSV",
+        help="write the --roster file, a Canvas gradebook export or a Moodle grading worksheet, with the "
+        "scores filled in, ready to import",
+    )
+    grade.add_argument(
+        "--gradebook-column",
+        metavar="NAME",
+        help="the Canvas assignment column to fill (part of its header; default: a new column named after the chapter)",
+    )
+    grade.add_argument(
+        "--late-penalty",
+        type=float,
+        default=0.0,
+        metavar="PERCENT",
+        help="a late notebook loses this percent of its score (default: 0); the feedback page says so",
     )
     grade.add_argument(
         "--allow-in-repository",

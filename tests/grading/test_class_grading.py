@@ -139,10 +139,21 @@ def duplicates_class(course, tmp_path_factory):
         # half-done first upload sorts first by name; the complete second one must count.
         bundle.writestr("smithalice_12345_67890_01_doubling.ipynb", half_done)
         bundle.writestr("smithalice_12345_67990_01_doubling-1.ipynb", complete)
-        bundle.writestr("jonesbob_22222_33333_01_doubling.ipynb", complete)
+        bundle.writestr("jonesbob_LATE_22222_33333_01_doubling.ipynb", complete)
+    # Canvas's gradebook export as the roster: a Points Possible row, an assignment column, a
+    # student who handed in nothing.
+    (folder / "canvas_export.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Chapter 1: Doubling (4711),Quiz (4712)\n"
+        "    Points Possible,,,,,,10\n"
+        '"Smith, Alice",12345,s1,alice,A,,7\n'
+        '"Jones, Bob",22222,s2,bob,A,,8\n'
+        '"Park, Dan",88888,s4,dan,A,,9\n'
+    )
     canvas_out = folder / "canvas" / "grades.csv"
     main(["--root", str(course), "grade", str(archive), "--out", str(canvas_out), "--id-pattern", "canvas",
-          "--wide", str(folder / "canvas" / "gradebook.csv")])  # fmt: skip
+          "--wide", str(folder / "canvas" / "gradebook.csv"), "--roster", str(folder / "canvas_export.csv"),
+          "--gradebook", str(folder / "canvas" / "import.csv"), "--gradebook-column", "Chapter 1",
+          "--late-penalty", "10"])  # fmt: skip
     # Not a platform's numbering: the newest file counts, and two of the same time tie.
     plain = folder / "plain"
     for student, files in {"carol": [("a.ipynb", complete, 1_000), ("b.ipynb", half_done, 2_000)],
@@ -154,6 +165,18 @@ def duplicates_class(course, tmp_path_factory):
     plain_out = folder / "plain-out" / "grades.csv"
     main(["--root", str(course), "grade", str(plain), "--out", str(plain_out),
           "--wide", str(folder / "plain-out" / "gradebook.csv")])  # fmt: skip
+    # Moodle: one folder per participant, and the assignment's grading worksheet as the roster.
+    moodle = folder / "moodle"
+    (moodle / "Erin Lee_31_assignsubmission_file_").mkdir(parents=True)
+    (moodle / "Erin Lee_31_assignsubmission_file_" / "01_doubling.ipynb").write_text(half_done)
+    (folder / "worksheet.csv").write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed\n"
+        "Participant 31,Erin Lee,erin@example.org,Submitted for grading,,2.00,Yes\n"
+        "Participant 32,Finn Ray,finn@example.org,No submission,,2.00,Yes\n"
+    )
+    main(["--root", str(course), "grade", str(moodle), "--out", str(folder / "moodle-out" / "grades.csv"),
+          "--id-pattern", "moodle", "--roster", str(folder / "worksheet.csv"),
+          "--gradebook", str(folder / "moodle-out" / "import.csv")])  # fmt: skip
     return folder, read(canvas_out), read(plain_out)
 
 
@@ -168,7 +191,7 @@ def test_every_duplicate_is_graded_and_the_latest_canvas_upload_counts(duplicate
     assert first["status"] == "not counted" and "67990_01_doubling-1.ipynb counts instead" in first["reason"]
     assert second["status"] == "graded" and "counts: the latest upload of 2 notebooks" in second["reason"]
     gradebook = {row["student_id"]: row for row in read(folder / "canvas" / "gradebook.csv")}
-    assert gradebook["12345"]["total"] == "2" and gradebook["22222"]["total"] == "2"
+    assert gradebook["12345"]["total"] == "2" and gradebook["22222"]["total"] == "1.8"
     # Each file has its own feedback page, and the page names the file it grades.
     pages = {row["file"]: (folder / "canvas" / row["feedback"]).read_text(encoding="utf-8") for row in alice.values()}
     assert len({row["feedback"] for row in alice.values()}) == 2
@@ -187,3 +210,37 @@ def test_without_a_platform_s_numbering_the_newest_file_counts_and_a_tie_asks_a_
     gradebook = {row["student_id"]: row for row in read(folder / "plain-out" / "gradebook.csv")}
     assert gradebook["carol"]["total"] == "1", "the newest file counts even when it scores less"
     assert gradebook["dan"]["total"] == "" and gradebook["dan"]["status"] == "needs manual grading"
+
+
+def test_the_canvas_export_comes_back_filled_in_its_own_order_with_names_and_the_late_penalty(duplicates_class):
+    folder, rows, _ = duplicates_class
+    with open(folder / "canvas" / "import.csv", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == [
+        "Student",
+        "ID",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+        "Chapter 1: Doubling (4711)",
+        "Quiz (4712)",
+    ]
+    by_name = {row[0].strip(): row for row in table[1:]}
+    assert list(by_name) == ["Points Possible", "Smith, Alice", "Jones, Bob", "Park, Dan"], "the export's order"
+    assert by_name["Points Possible"][5] == "2"
+    assert by_name["Smith, Alice"][5] == "2", "the latest upload counts"
+    assert by_name["Jones, Bob"][5] == "1.8", "late: 10% off 2 points"
+    assert by_name["Park, Dan"][5] == "0", "nothing handed in"
+    assert [row[6] for row in table[2:]] == ["7", "8", "9"], "other assignments untouched"
+    bob = next(row for row in rows if row["student_id"] == "22222")
+    assert (bob["score"], bob["score_before_penalty"], bob["late"]) == ("1.8", "2", "yes")
+    page = (folder / "canvas" / bob["feedback"]).read_text(encoding="utf-8")
+    assert "late: 10% deducted (2 before)" in page and ": 1.8 / 2" in page
+
+
+def test_the_moodle_worksheet_comes_back_with_its_grade_column_filled(duplicates_class):
+    folder = duplicates_class[0]
+    with open(folder / "moodle-out" / "import.csv", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert [(row["Identifier"], row["Grade"]) for row in table] == [("Participant 31", "1"), ("Participant 32", "0")]
+    assert table[0]["Full name"] == "Erin Lee" and table[0]["Maximum Grade"] == "2.00"

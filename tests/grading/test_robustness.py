@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import os
 import random
 import string
 import zipfile
@@ -298,8 +299,10 @@ def test_a_platform_zip_grades_in_one_command_and_lists_what_it_skips(course, tm
     assert rows[("jonesbob", "01_doubling")]["score"] == "1"
     assert rows[("carol", "01_doubling")]["score"] == "2"
     assert rows[("dave", "02_tripling")]["score"] == "1"
+    # One notebook of another chapter in a batch of Chapter 1: graded as its own chapter, and flagged.
+    assert "a notebook of 02_tripling in a batch of 01_doubling" in rows[("dave", "02_tripling")]["reason"]
     strays = {row["file"]: row for row in rows.values() if row["status"] == "needs manual grading"}
-    assert set(strays) == {"12345_no_name.ipynb", "instructions.pdf"}
+    assert set(strays) == {"12345_no_name.ipynb", "instructions.pdf", "dave/02_tripling.ipynb"}
     assert "no student id in '12345_no_name'" in strays["12345_no_name.ipynb"]["reason"]
     assert "not graded: instructions.pdf: not a notebook" in printed
 
@@ -311,16 +314,17 @@ def test_a_zip_member_escaping_the_folder_is_refused(course, tmp_path, capsys):
     assert not (tmp_path.parent / "escaped.ipynb").exists()
 
 
-def test_a_second_notebook_of_the_same_chapter_is_flagged(course, tmp_path):
+def test_a_second_notebook_of_the_same_chapter_is_graded_too_and_the_newest_counts(course, tmp_path):
     folder = tmp_path / "subs"
     (folder / "erin").mkdir(parents=True)
-    (folder / "erin" / "01_doubling.ipynb").write_text(json.dumps(answered(course)))
-    (folder / "erin" / "01_doubling_final.ipynb").write_text(json.dumps(answered(course)))
+    for name, stamp in (("01_doubling.ipynb", 2_000), ("01_doubling_final.ipynb", 1_000)):
+        (folder / "erin" / name).write_text(json.dumps(answered(course)))
+        os.utime(folder / "erin" / name, (stamp, stamp))
     out = tmp_path / "g.csv"
     main(["--root", str(course), "grade", str(folder), "--out", str(out)])
     with open(out, newline="") as handle:
-        statuses = sorted(row["status"] for row in csv.DictReader(handle))
-    assert statuses == ["graded", "needs manual grading"]
+        statuses = {row["file"]: (row["status"], row["score"]) for row in csv.DictReader(handle)}
+    assert statuses == {"erin/01_doubling.ipynb": ("graded", "2"), "erin/01_doubling_final.ipynb": ("not counted", "2")}
 
 
 def test_an_id_pattern_without_a_student_group_is_refused(course, tmp_path, capsys):

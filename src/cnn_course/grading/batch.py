@@ -79,27 +79,53 @@ def _last_error_line(log: str) -> str:
     return (errors or lines or ["nbgrader autograde failed without a message"])[-1][:300]
 
 
+def cell_label(cells: list[dict], index: int) -> str:
+    """A cell as a person finds it in Jupyter or Colab: its grade id, or its first line and the
+    section it sits in (cell numbers are not shown there)."""
+    cell = cells[index]
+    if grade_id(cell):
+        return grade_id(cell)
+    source = "".join(cell.get("source", ""))
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "(empty)")
+    first = first if len(first) <= 50 else first[:47] + "..."
+    heading = next(
+        (
+            line.lstrip("#").strip()
+            for earlier in reversed(cells[:index])
+            if earlier.get("cell_type") == "markdown"
+            for line in "".join(earlier.get("source", "")).splitlines()
+            if line.startswith("#")
+        ),
+        None,
+    )
+    return f"the cell '{first}'" + (f" in '{heading}'" if heading else "")
+
+
 def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
     """Failed checks, timeouts and errors in ungraded cells, from the executed notebook."""
     notebook = json.loads(autograded.read_text(encoding="utf-8"))
+    cells = notebook["cells"]
     timed_out, ungraded_errors, shortcuts = [], [], []
-    for index, cell in enumerate(notebook["cells"]):
-        name = grade_id(cell) or f"cell {index}"
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            ename, evalue = output.get("ename", ""), output.get("evalue", "")
-            if ename == "CellTimeoutError":
-                timed_out.append(name)
-            if nbgrader_meta(cell).get("grade"):
-                row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
-                if "needs manual grading" in evalue:  # the answer used the course's checking code
-                    shortcuts.append(name)
-            else:
-                ungraded_errors.append(f"{name} ({ename})")
+    for index, cell in enumerate(cells):
+        errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+        if not errors:
+            continue
+        name = cell_label(cells, index)
+        row.cells[name] = index + 1  # the feedback page's anchor (#cell-N, counted from 1)
+        # A stopped cell shows KeyboardInterrupt and then CellTimeoutError: one entry, as a timeout.
+        if any(output.get("ename") == "CellTimeoutError" for output in errors):
+            timed_out.append(name)
+            errors = [output for output in errors if output.get("ename") == "CellTimeoutError"]
+        ename, evalue = errors[-1].get("ename", ""), errors[-1].get("evalue", "")
+        if nbgrader_meta(cell).get("grade"):
+            row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
+            if "needs manual grading" in evalue:  # the answer used the course's checking code
+                shortcuts.append(name)
+        elif name not in timed_out:
+            ungraded_errors.append(f"{name} ({ename})")
     if shortcuts:
         # Scored 0 by the test; a person decides whether it was a shortcut or a mistake.
-        row.flag(f"needs manual grading: {', '.join(shortcuts)} used the course's checking code")
+        row.flag(f"{', '.join(shortcuts)} used the course's checking code")
     if timed_out:
         row.note(f"stopped after {cell_timeout} s (infinite loop?): {', '.join(timed_out)}")
     if ungraded_errors:
@@ -120,6 +146,7 @@ def _grade_one(
     handed_out: dict[str, str],
     show_hidden: bool,
     page_name: str,
+    late_penalty: float = 0.0,
 ) -> None:
     target = course / "submitted" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,11 +154,14 @@ def _grade_one(
     result = api.autograde(chapter.assignment, row.student_id)
     if not result.get("success"):
         raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
-    row.score, row.max_score, row.exercises = _scores(
-        course, api.coursedir.course_id, chapter.assignment, row.student_id
-    )
+    row.score, row.max_score, exercises = _scores(course, api.coursedir.course_id, chapter.assignment, row.student_id)
     autograded = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    # In the order of the notebook, as the class summary and the gradebook list them.
+    order = [grade_id(cell) for cell in json.loads(autograded.read_text(encoding="utf-8"))["cells"]]
+    row.exercises = dict(sorted(exercises.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0))
     read_outcome(autograded, row, cell_timeout)
+    if row.late and late_penalty and row.score is not None:
+        row.penalize(late_penalty)
     page = feedback_page(json.loads(autograded.read_text(encoding="utf-8")), row, handed_out, show_hidden)
     destination = feedback_dir / row.student_id / page_name
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +177,7 @@ def grade_submissions(
     chapter: str | None = None,
     show_hidden: bool = False,
     kernel_threads: int | None = None,
+    late_penalty: float = 0.0,
 ) -> list[GradeRow]:
     """Grade ``submissions`` one after the other in this process (a worker of :func:`grade_path`).
 
@@ -156,7 +187,9 @@ def grade_submissions(
         threads = str(kernel_threads)
         names = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
         with temporary_environment(dict.fromkeys(names, threads)):
-            return grade_submissions(submissions, root, feedback_dir, cell_timeout, chapter, show_hidden)
+            return grade_submissions(
+                submissions, root, feedback_dir, cell_timeout, chapter, show_hidden, late_penalty=late_penalty
+            )
     config = load_config(root)
     course_chapters = {c.name: c for c in chapters(root)}
     wanted = find_chapter(root, chapter).name if chapter else None
@@ -207,6 +240,7 @@ def grade_submissions(
                     handed_out[row.chapter],
                     show_hidden,
                     page_name,
+                    late_penalty,
                 )
                 if inspection.review:
                     row.flag(inspection.review)
@@ -262,6 +296,9 @@ def grade_path(
     wide_csv: Path | None = None,
     show_hidden: bool = False,
     allow_in_repository: bool = False,
+    late_penalty: float = 0.0,
+    gradebook: Path | None = None,
+    gradebook_column: str | None = None,
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
@@ -278,6 +315,14 @@ def grade_path(
     }
     if wide_csv:
         written["the gradebook table"] = Path(wide_csv)
+    if gradebook:
+        if not roster:
+            raise CourseError("--gradebook fills in a platform's export: pass that export as --roster")
+        written["the gradebook to import"] = Path(gradebook)
+    if not 0 <= late_penalty <= 100:
+        raise CourseError(
+            f"--late-penalty {late_penalty:g}: give the percent of the score a late notebook loses, 0 to 100"
+        )
     refuse_student_data_in_git(written, allow=allow_in_repository)
     roster_ids = read_roster(roster) if roster else None
     started = time.perf_counter()
@@ -301,7 +346,12 @@ def grade_path(
             f"each cell limited to {cell_timeout} s"
         )
         settings = dict(
-            root=root, feedback_dir=feedback_dir, cell_timeout=cell_timeout, chapter=chapter, show_hidden=show_hidden
+            root=root,
+            feedback_dir=feedback_dir,
+            cell_timeout=cell_timeout,
+            chapter=chapter,
+            show_hidden=show_hidden,
+            late_penalty=late_penalty,
         )
         with quiet_kernel_logs():
             rows = grade_in_parallel(found, jobs, **settings) if found else []
@@ -311,11 +361,17 @@ def grade_path(
         for s in strays
     ]
     choose_counted(rows, {submission.name: submission for submission in found})
+    batch_chapter = find_chapter(root, chapter).name if chapter else flag_odd_chapters(rows)
     if roster_ids is not None:
-        rows += roster_rows(rows, roster_ids, find_chapter(root, chapter).name if chapter else "?")
+        rows += roster_rows(rows, roster_ids, batch_chapter or "?")
     write_csv(rows, out_csv)
     if wide_csv:
         write_wide_csv(rows, Path(wide_csv))
+    if gradebook:
+        from cnn_course.grading.gradebooks import write_gradebook
+
+        filled = write_gradebook(Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course")
+        log(f"wrote {gradebook}: the export {roster} with the column {filled!r} filled in, ready to import")
     log(format_table(rows))
     summary = write_summary([row for row in rows if row.counts], out_csv.resolve().parent, stem=out_csv.stem)
     log(summary.text)
@@ -327,6 +383,23 @@ def grade_path(
     wide = f", the gradebook table {wide_csv}" if wide_csv else ""
     log(f"wrote {out_csv}{wide}, the feedback in {feedback_dir}, and the class summary {summary.plot}")
     return rows
+
+
+def flag_odd_chapters(rows: list[GradeRow]) -> str | None:
+    """The chapter most notebooks of the batch belong to; a notebook of another chapter among
+    them (graded as that chapter, so it scores) is flagged for a person to look at."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.chapter != "?":
+            counts[row.chapter] = counts.get(row.chapter, 0) + 1
+    if not counts:
+        return None
+    main_chapter = max(counts, key=counts.get)
+    if len(counts) > 1 and counts[main_chapter] > sum(counts.values()) / 2:
+        for row in rows:
+            if row.chapter not in ("?", main_chapter):
+                row.flag(f"a notebook of {row.chapter} in a batch of {main_chapter}: was the right chapter handed in?")
+    return main_chapter if len(counts) == 1 or counts[main_chapter] > sum(counts.values()) / 2 else None
 
 
 def roster_rows(rows: list[GradeRow], roster_ids: list[str], chapter: str) -> list[GradeRow]:

@@ -43,6 +43,9 @@ def summary_block(row: GradeRow) -> str:
         mark = "&#10003;" if score == max_score else "&#10007;"
         items.append(f"<li>{mark} <b>{html.escape(name)}</b>: {score:g} / {max_score:g}{detail}</li>")
     notes = f"<p><b>Notes:</b> {html.escape(row.reason)}</p>" if row.reason else ""
+    if row.cells:
+        links = ", ".join(f"<a href='#cell-{number}'>{html.escape(name)}</a>" for name, number in row.cells.items())
+        notes += f"<p><b>Cells to look at:</b> {links}</p>"
     values = row.as_csv()
     return (
         f'<div style="border:2px solid #0969da;padding:1em;margin:1em 0">'
@@ -120,13 +123,13 @@ def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], s
     (:func:`handed_out_tests`): what the page shows in place of the test that ran."""
     images = _Images()
     cells = []
-    for cell in autograded.get("cells", []):
+    for number, cell in enumerate(autograded.get("cells", []), start=1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         meta = nbgrader_meta(cell)
         is_test = bool(meta.get("grade")) and not meta.get("solution")
         if cell.get("cell_type") == "markdown":
-            cells.append(f"<div class='cell'>{_markdown(source)}</div>")
+            cells.append(f"<div class='cell' id='cell-{number}'>{_markdown(source)}</div>")
             continue
         if cell.get("cell_type") != "code":
             continue
@@ -134,7 +137,8 @@ def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], s
             source = handed_out.get(grade_id(cell), "")
         label = f"<div class='tag'>{html.escape(grade_id(cell))}</div>" if grade_id(cell) else ""
         cells.append(
-            f"<div class='cell'>{label}<pre>{html.escape(source)}</pre>{_outputs(cell, is_test, images)}</div>"
+            f"<div class='cell' id='cell-{number}'>{label}<pre>{html.escape(source)}</pre>"
+            f"{_outputs(cell, is_test, images)}</div>"
         )
     title = html.escape(f"{row.student_id} — {row.chapter}")
     return (

@@ -12,7 +12,19 @@ GRADED = "graded"
 MANUAL = "needs manual grading"
 MISSING = "missing"
 NOT_COUNTED = "not counted"  # graded, but another notebook of the same student and chapter counts
-CSV_COLUMNS = ["student_id", "chapter", "score", "max_score", "percent", "late", "status", "reason", "feedback", "file"]
+CSV_COLUMNS = [
+    "student_id",
+    "chapter",
+    "score",
+    "max_score",
+    "percent",
+    "late",
+    "status",
+    "reason",
+    "feedback",
+    "file",
+    "score_before_penalty",
+]
 
 
 @dataclass
@@ -30,6 +42,8 @@ class GradeRow:
     counts: bool = True  # False: another notebook of this student and chapter counts, or a person must choose
     exercises: dict[str, tuple[float, float]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, int] = field(default_factory=dict)  # cells named in the notes -> their number (from 1)
+    score_before_penalty: float | None = None  # set when a late penalty was applied
 
     @property
     def percent(self) -> float | None:
@@ -40,6 +54,12 @@ class GradeRow:
     def flag(self, reason: str) -> None:
         self.status = MANUAL
         self.reason = "; ".join(part for part in (reason, self.reason) if part)
+
+    def penalize(self, percent: float) -> None:
+        """Apply a late penalty: the score loses ``percent`` of itself; the row says so."""
+        self.score_before_penalty = self.score
+        self.score = round(self.score * (1 - percent / 100), 3)
+        self.note(f"late: {percent:g}% deducted ({_number(self.score_before_penalty)} before)")
 
     def note(self, text: str) -> None:
         self.reason = "; ".join(part for part in (self.reason, text) if part)
@@ -60,6 +80,7 @@ class GradeRow:
             "reason": self.reason,
             "feedback": feedback,
             "file": self.file,
+            "score_before_penalty": _number(self.score_before_penalty),
         }
 
 
