@@ -1,0 +1,53 @@
+"""The instructor guide's plain-nbgrader route, followed as written, gives the scores that
+``cnn-course grade`` gives on the same Canvas zip."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from cnn_course.authoring.build import build
+from cnn_course.cli import main
+from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
+
+
+def guide_steps() -> str:
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    section = guide.split("## 9. Plain nbgrader", 1)[1]
+    return re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_guide_s_plain_nbgrader_steps_grade_as_cnn_course_grade_does(tmp_path):
+    course = mini_course(tmp_path / "course", SETUP, SOLUTION, TESTS, SQUARE)
+    build(course, execute=False, log=lambda *_: None)
+    (course / "docs").mkdir()
+    shutil.copyfile(ROOT / "docs" / "nbgrader_config.py", course / "docs" / "nbgrader_config.py")
+    home = tmp_path / "home"
+    (home / "grading" / "ch01").mkdir(parents=True)
+    archive = home / "grading" / "ch01" / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("smithalice_12345_67890_01_doubling.ipynb", json.dumps(answered(course)))
+        wrong = answered(course, square="def square(x):\n    return 2 * x\n")
+        bundle.writestr("jonesbob_LATE_22222_33333_01_doubling.ipynb", json.dumps(wrong))
+
+    steps = guide_steps().replace("01_convolution_maths", "01_doubling")
+    environment = {**os.environ, "HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", steps], cwd=course, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(home / "nbgrader-ch01" / "grades.csv", newline="") as handle:
+        plain = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+
+    out = tmp_path / "grades.csv"
+    assert main(["--root", str(course), "grade", str(archive), "--out", str(out), "--id-pattern", "canvas"]) == 0
+    with open(out, newline="") as handle:
+        ours = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert plain == ours == {"12345": 2.0, "22222": 1.0}
