@@ -203,3 +203,12 @@ def test_a_clone_on_another_branch_than_the_badges_name_is_refused(tmp_path):
     with pytest.raises(CourseError, match=r"on branch 'master'.*checkout -B main"):
         publish(ROOT, clone, repository=PUBLIC, branch="main", log=lambda *_: None)
     assert [p.name for p in clone.iterdir()] == [".git"], "nothing was written"
+
+
+def test_the_published_self_checks_hold_no_reference_implementation(tree):
+    """A student reads the helper in the tree: Chapter 1's checks compare with stored results,
+    and no tool that computes a convolution, a layer or a pooling in one line is there."""
+    checks = (tree / "src" / "cnn_course" / "checks" / "chapter01.py").read_text(encoding="utf-8")
+    for tool in ("correlate2d", "einsum", "block_reduce", "sliding_window_view", "def _convolve", "LENET5_EXPECTED"):
+        assert tool not in checks, f"the published checks hold {tool}"
+    assert (tree / "src" / "cnn_course" / "checks" / "expected" / "chapter01.json").is_file()

@@ -111,28 +111,33 @@ def test_grade_passes_quietly_or_stops_with_the_self_check_s_sentence():
 
 
 SHORTCUT_SOURCES = {
-    "an imported reference": "from cnn_course.checks.chapter01 import _output_size_by_formula as answer",
+    # The helper holds no reference to import: a shortcut reads its stored results instead.
+    "an imported lookup": (
+        "from cnn_course.checks.chapter01 import expected\n"
+        "def answer(size, kernel_size, padding=0, stride=1):\n"
+        "    return expected()['conv_output_size'][0]\n"
+    ),
     "the checks module in the notebook": (
         "from cnn_course.checks import chapter01 as ex\n"
         "def answer(size, kernel_size, padding=0, stride=1):\n"
-        "    return ex._output_size_by_formula(size, kernel_size, padding, stride)\n"
+        "    return ex.expected()['conv_output_size'][0]\n"
     ),
     "an import inside the function": (
         "def answer(size, kernel_size, padding=0, stride=1):\n"
-        "    from cnn_course.checks.chapter01 import _output_size_by_formula\n"
-        "    return _output_size_by_formula(size, kernel_size, padding, stride)\n"
+        "    from cnn_course.checks.chapter01 import expected\n"
+        "    return expected()['conv_output_size'][0]\n"
     ),
     "through a helper of the notebook": (
         "import cnn_course.checks.chapter01 as reference\n"
         "def helper(*args):\n"
-        "    return reference._output_size_by_formula(*args)\n"
+        "    return reference.expected()['conv_output_size'][0]\n"
         "def answer(size, kernel_size, padding=0, stride=1):\n"
         "    return helper(size, kernel_size, padding, stride)\n"
     ),
     "from the package": (
         "def answer(size, kernel_size, padding=0, stride=1):\n"
         "    from cnn_course import checks\n"
-        "    return checks.chapter01._output_size_by_formula(size, kernel_size, padding, stride)\n"
+        "    return checks.chapter01.expected()['conv_output_size'][0]\n"
     ),
 }
 

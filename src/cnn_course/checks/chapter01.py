@@ -1,18 +1,22 @@
 """Self-checks for Chapter 1, convolution maths.
 
-The expected answers are computed differently from the way the notebook teaches (window
-views and einsum instead of loops, counting positions instead of a formula), so reading
-this file gives a learner no shortcut through the exercises.
+What this file can reveal: the inputs of each check (fixed arrays, built from their own seeds)
+and, in ``expected/chapter01.json``, the results a right answer gives on exactly those
+inputs, plus hashes of the LeNet-5 counts. What it cannot: a way to compute any answer.
+It holds no reference implementation; the results were computed by the course's tests
+(``tests/checks/expected.py``, which checks that they are current), and the hidden tests
+that grade a class use other inputs.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import correlate2d
-from skimage.measure import block_reduce
 
 from cnn_course.checks.core import (
     Exercise,
@@ -25,44 +29,71 @@ from cnn_course.checks.core import (
     require_callable,
 )
 
-_rng = np.random.default_rng(20240101)
+EXPECTED_FILE = Path(__file__).with_name("expected") / "chapter01.json"
 
 
-def _random(*shape: int) -> np.ndarray:
-    return _rng.normal(size=shape).astype(np.float32)
+def fixed_array(seed: int, *shape: int) -> np.ndarray:
+    """The same array every time: the inputs whose results are stored."""
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
 
 
-# --- reference answers ------------------------------------------------------------------
+@functools.cache
+def expected() -> dict[str, Any]:
+    with open(EXPECTED_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
-def _output_size_by_formula(size: int, kernel_size: int, padding: int = 0, stride: int = 1) -> int:
-    return len(range(0, size + 2 * padding - kernel_size + 1, stride))
+def layer_hash(layer: str, count: Any) -> str:
+    return hashlib.sha256(f"{layer}={count}".encode()).hexdigest()
 
 
-def _convolve2d_by_scipy(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
-    # SciPy's cross-correlation (what deep learning calls convolution), then every stride-th position.
-    framed = np.pad(np.asarray(image, dtype=np.float64), pad_width=padding, mode="constant")
-    return correlate2d(framed, np.asarray(kernel, dtype=np.float64), mode="valid")[::stride, ::stride]
+# --- the inputs of every check (their results: expected/chapter01.json) ----------------
+
+OUTPUT_SIZE_CASES = [
+    ((32, 3), {}),
+    ((5, 3), {"padding": 1}),
+    ((7, 3), {"stride": 2}),
+    ((224, 7), {"padding": 3, "stride": 2}),
+    ((150, 3), {}),
+    ((6, 2), {"stride": 2}),
+    ((10, 4), {"padding": 1, "stride": 3}),
+]
 
 
-def _conv_layer_by_einsum(image: np.ndarray, filters: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    kh, kw = filters.shape[:2]
-    windows = sliding_window_view(np.asarray(image, dtype=np.float64), (kh, kw), axis=(0, 1))
-    return np.einsum("ijcab,abcf->ijf", windows, filters) + bias
+def convolve2d_cases() -> list[tuple[tuple, dict]]:
+    return [
+        ((np.arange(16, dtype=np.float32).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])), {}),
+        ((fixed_array(101, 7, 9), fixed_array(102, 3, 3)), {}),
+        ((fixed_array(103, 6, 5), fixed_array(104, 2, 3)), {}),
+        ((fixed_array(105, 8, 8), fixed_array(106, 3, 3)), {"stride": 2}),
+        ((fixed_array(107, 5, 5), fixed_array(108, 3, 3)), {"padding": 1}),
+        ((fixed_array(109, 9, 7), fixed_array(110, 3, 3)), {"padding": 2, "stride": 3}),
+    ]
 
 
-def _relu_by_numpy(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0, x, 0.0)
+def conv_layer_cases() -> list[tuple]:
+    return [
+        (fixed_array(201, 32, 32, 3), fixed_array(202, 3, 3, 3, 1), fixed_array(203, 1)),
+        (fixed_array(204, 8, 10, 3), fixed_array(205, 3, 3, 3, 4), fixed_array(206, 4)),
+        (fixed_array(207, 6, 6, 2), fixed_array(208, 2, 3, 2, 5), np.zeros(5, np.float32)),
+    ]
 
 
-def _max_pool_by_skimage(x: np.ndarray, size: int = 2) -> np.ndarray:
-    # scikit-image's block reduction over whole windows; a partial window at the edge is dropped.
-    rows, columns = (x.shape[0] // size) * size, (x.shape[1] // size) * size
-    window = (size, size) + (1,) * (x.ndim - 2)
-    return block_reduce(x[:rows, :columns], block_size=window, func=np.max)
+def relu_cases() -> list[np.ndarray]:
+    return [np.array([-2.0, -0.5, 0.0, 0.5, 3.0]), fixed_array(301, 4, 5), fixed_array(302, 3, 3, 2)]
 
 
-LENET5_EXPECTED = {"C1": 156, "S2": 0, "C3": 2416, "S4": 0, "C5": 48120, "F6": 10164, "output": 850}
+def max_pool_cases() -> list[np.ndarray]:
+    return [
+        np.arange(16, dtype=np.float32).reshape(4, 4),
+        fixed_array(401, 6, 8),
+        fixed_array(402, 5, 7),
+        fixed_array(403, 4, 6, 3),
+        fixed_array(404, 9, 9),
+    ]
+
+
+LENET5_LAYERS = ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
 
 
 # --- checkers ---------------------------------------------------------------------------
@@ -73,8 +104,8 @@ def _number_cases(name: str, cases: list[tuple[tuple, dict, float]], rtol: float
 
     def checker(answer: Any) -> None:
         function = require_callable(answer, name)
-        for args, kwargs, expected in cases:
-            compare_numbers(call(function, *args, **kwargs), expected, describe_call(name, args, kwargs), rtol=rtol)
+        for args, kwargs, result in cases:
+            compare_numbers(call(function, *args, **kwargs), result, describe_call(name, args, kwargs), rtol=rtol)
 
     return checker
 
@@ -88,46 +119,33 @@ _OUTPUT_SIZE_CASES = [
     ((6, 2), {"stride": 2}),
     ((10, 4), {"padding": 1, "stride": 3}),
 ]
-_check_output_size = _number_cases(
-    "conv_output_size",
-    [(args, kwargs, _output_size_by_formula(*args, **kwargs)) for args, kwargs in _OUTPUT_SIZE_CASES],
-)
+
+
+def _check_output_size(answer: Any) -> None:
+    results = expected()["conv_output_size"]
+    cases = [(args, kwargs, result) for (args, kwargs), result in zip(OUTPUT_SIZE_CASES, results)]
+    _number_cases("conv_output_size", cases)(answer)
 
 
 def _check_convolve2d(answer: Any) -> None:
     function = require_callable(answer, "convolve2d")
-    asymmetric = np.array([[1.0, 0.0], [0.0, -1.0]])
-    cases = [
-        ((np.arange(16, dtype=np.float32).reshape(4, 4), asymmetric), {}),
-        ((_random(7, 9), _random(3, 3)), {}),
-        ((_random(6, 5), _random(2, 3)), {}),
-        ((_random(8, 8), _random(3, 3)), {"stride": 2}),
-        ((_random(5, 5), _random(3, 3)), {"padding": 1}),
-        ((_random(9, 7), _random(3, 3)), {"padding": 2, "stride": 3}),
-    ]
-    for args, kwargs in cases:
+    for (args, kwargs), result in zip(convolve2d_cases(), expected()["convolve2d"]):
         got = call(function, *args, **kwargs)
-        compare_arrays(got, _convolve2d_by_scipy(*args, **kwargs), describe_call("convolve2d", args, kwargs))
+        compare_arrays(got, np.array(result), describe_call("convolve2d", args, kwargs))
 
 
 def _check_conv_layer(answer: Any) -> None:
     function = require_callable(answer, "conv_layer")
-    cases = [
-        (_random(32, 32, 3), _random(3, 3, 3, 1), _random(1)),
-        (_random(8, 10, 3), _random(3, 3, 3, 4), _random(4)),
-        (_random(6, 6, 2), _random(2, 3, 2, 5), np.zeros(5, np.float32)),
-    ]
-    for args in cases:
+    for args, result in zip(conv_layer_cases(), expected()["conv_layer"]):
         got = call(function, *args)
-        compare_arrays(got, _conv_layer_by_einsum(*args), describe_call("conv_layer", args, {}), atol=1e-4, rtol=1e-4)
+        compare_arrays(got, np.array(result), describe_call("conv_layer", args, {}), atol=1e-4, rtol=1e-4)
 
 
 def _check_relu(answer: Any) -> None:
     function = require_callable(answer, "relu")
-    for x in (np.array([-2.0, -0.5, 0.0, 0.5, 3.0]), _random(4, 5), _random(3, 3, 2)):
-        original = x.copy()
+    for x, result in zip(relu_cases(), expected()["relu"]):
         got = call(function, x)
-        compare_arrays(got, _relu_by_numpy(original), describe_call("relu", (x,), {}))
+        compare_arrays(got, np.array(result), describe_call("relu", (x,), {}))
     sample = np.array([-1.0, 2.0])
     call_in_place(function, sample)
     if not np.array_equal(sample, [-1.0, 2.0]):
@@ -139,17 +157,10 @@ def _check_relu(answer: Any) -> None:
 
 def _check_max_pool(answer: Any) -> None:
     function = require_callable(answer, "max_pool")
-    cases = [
-        (np.arange(16, dtype=np.float32).reshape(4, 4),),
-        (_random(6, 8),),
-        (_random(5, 7),),
-        (_random(4, 6, 3),),
-        (_random(9, 9),),
-    ]
-    for args in cases:
-        got = call(function, *args)
-        compare_arrays(got, _max_pool_by_skimage(*args), describe_call("max_pool", args, {}))
-    got = call(function, _random(9, 9), size=3)
+    for x, result in zip(max_pool_cases(), expected()["max_pool"]):
+        got = call(function, x)
+        compare_arrays(got, np.array(result), describe_call("max_pool", (x,), {}))
+    got = call(function, fixed_array(405, 9, 9), size=3)
     if got is None or np.shape(got) != (3, 3):
         raise Mismatch(f"max_pool(<array of shape (9, 9)>, size=3) should have shape (3, 3), got {np.shape(got)}.")
 
@@ -159,8 +170,8 @@ _check_dense_params = _number_cases(
     [
         ((256 * 256 * 3, 1000), {"use_bias": False}, 196_608_000),
         ((256 * 256 * 3, 1000), {}, 196_609_000),
-        ((120, 84), {}, 10_164),
-        ((84, 10), {}, 850),
+        ((120, 60), {}, 7_260),
+        ((84, 12), {}, 1_020),
         ((4, 3), {"use_bias": False}, 12),
     ],
 )
@@ -169,8 +180,8 @@ _check_conv_params = _number_cases(
     [
         ((3, 3, 32), {}, 896),
         ((3, 3, 32), {"use_bias": False}, 864),
-        ((5, 1, 6), {}, 156),
-        ((5, 6, 16), {}, 2416),
+        ((5, 1, 8), {}, 208),
+        ((5, 6, 12), {}, 1_812),
         ((3, 64, 128), {}, 73_856),
     ],
 )
@@ -191,12 +202,16 @@ def _check_lenet5(answer: Any) -> None:
     got = call(function)
     if not isinstance(got, dict):
         raise Mismatch(f"lenet5_params() should return a dict of layer name -> count, got {type(got).__name__}.")
-    if list(got) != list(LENET5_EXPECTED):
-        raise Mismatch(
-            f"lenet5_params() should have the layers {list(LENET5_EXPECTED)} in that order, got {list(got)}."
-        )
-    for layer, expected in LENET5_EXPECTED.items():
-        compare_numbers(got[layer], expected, f"the parameter count of layer {layer}")
+    if list(got) != LENET5_LAYERS:
+        raise Mismatch(f"lenet5_params() should have the layers {LENET5_LAYERS} in that order, got {list(got)}.")
+    hashes = expected()["lenet5_params"]
+    for layer in LENET5_LAYERS:
+        count = got[layer]
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer, float, np.floating)):
+            raise Mismatch(f"the parameter count of layer {layer} should be a number, got {type(count).__name__}.")
+        exact = int(count) if float(count).is_integer() else count
+        if layer_hash(layer, exact) != hashes[layer]:
+            raise Mismatch(f"the parameter count of layer {layer} is not right: got {count:,}.")
 
 
 output_size = Exercise(
