@@ -646,6 +646,11 @@ for index in range(3):
 # - **Mixed precision**: the convolutions compute in 16 bits while the weights stay in
 #   float32. `fast_precision()` picks what this machine does fastest (16 bits on a modern
 #   GPU and on CPUs with fast 16-bit maths, else float32).
+#   On a GPU that is float16, whose numbers stop at 65,504, so Keras scales the loss up
+#   before computing gradients and skips any step that overflows. The course checked this
+#   recipe's float16 path (peak learning rate 1.0 included) on a CPU: from the same start,
+#   on the same 300 batches, a narrower copy's loss fell as in float32 (to within 3%) and no
+#   step overflowed ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
 # - **Test-time augmentation**: predict each test image and its mirror image, each also
 #   moved one pixel diagonally up-left and down-right, and average the six predictions.
 #

@@ -667,6 +667,10 @@ print(f"the first CNN trained on {training_rate:.0f} photos per second (on {firs
 # 4. **AdamW** instead of Nesterov SGD (less sensitive to its learning rate on a small
 #    set), over 72 epochs: 2,000 photos are few, so the model needs many cheap passes.
 #
+# On a GPU the 16-bit maths is float16; the course checked that this recipe trains in it as
+# in float32 (the same loss curve over 200 steps, no overflow;
+# [measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
+#
 # With so many epochs, validating after every one adds up, so it validates every sixth
 # epoch (`validation_freq`); the curves show those points.
 
