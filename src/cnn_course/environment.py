@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 import platform
+import re
 import subprocess
 import sys
 import warnings
@@ -71,19 +72,8 @@ def install_missing(packages: dict[str, str] = RUNTIME_PACKAGES) -> list[str]:
 
 def version_tuple(version: str) -> tuple[int, ...]:
     """The leading numbers of a version string: "2.16.0rc1" -> (2, 16, 0), "3.1.1" -> (3, 1, 1)."""
-    numbers = []
-    for part in version.split("."):
-        digits = ""
-        for character in part:
-            if not character.isdigit():
-                break
-            digits += character
-        if not digits:
-            break
-        numbers.append(int(digits))
-        if len(digits) < len(part):  # "0rc1": a pre-release of 0; nothing after it counts
-            break
-    return tuple(numbers)
+    leading = re.match(r"\d+(?:\.\d+)*", version)
+    return tuple(int(number) for number in leading.group().split(".")) if leading else ()
 
 
 def too_old(installed: dict[str, str], minimum: dict[str, str] = MINIMUM_VERSIONS) -> dict[str, str]:

@@ -34,6 +34,7 @@ from pathlib import Path
 from cnn_course.authoring.answers import ANSWERS_FOLDER
 from cnn_course.authoring.build import badges_block, chapter_title, generate_release, release_text_form, stamp_readme
 from cnn_course.authoring.course import CourseConfig, chapters, load_config
+from cnn_course.authoring.git import git
 from cnn_course.authoring.source import notebook_text, read_source
 from cnn_course.errors import CourseError
 
@@ -162,10 +163,10 @@ def student_readme(course_readme: str, badges: str) -> str:
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60)
-    except OSError:
-        raise CourseError("publish needs git to make the student tree a repository: install git") from None
+    result = git(folder, *args)
+    if result is None:
+        raise CourseError("publish needs git to make the student tree a repository: install git")
+    return result
 
 
 def _check_branch(out: Path, branch: str) -> None:

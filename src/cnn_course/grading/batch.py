@@ -101,10 +101,9 @@ def cell_label(cells: list[dict], index: int) -> str:
     return f"the cell '{first}'" + (f" in '{heading}'" if heading else "")
 
 
-def read_outcome(autograded: Path, row: GradeRow, cell_timeout: int) -> None:
+def read_outcome(autograded: dict, row: GradeRow, cell_timeout: int) -> None:
     """Failed checks, timeouts and errors in ungraded cells, from the executed notebook."""
-    notebook = json.loads(autograded.read_text(encoding="utf-8"))
-    cells = notebook["cells"]
+    cells = autograded["cells"]
     timed_out, ungraded_errors, shortcuts = [], [], []
     for index, cell in enumerate(cells):
         errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
@@ -155,14 +154,15 @@ def _grade_one(
     if not result.get("success"):
         raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
     row.score, row.max_score, exercises = _scores(course, api.coursedir.course_id, chapter.assignment, row.student_id)
-    autograded = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    autograded_path = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    autograded = json.loads(autograded_path.read_text(encoding="utf-8"))
     # In the order of the notebook, as the class summary and the gradebook list them.
-    order = [grade_id(cell) for cell in json.loads(autograded.read_text(encoding="utf-8"))["cells"]]
+    order = [grade_id(cell) for cell in autograded["cells"]]
     row.exercises = dict(sorted(exercises.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0))
     read_outcome(autograded, row, cell_timeout)
     if row.late and late_penalty and row.score is not None:
         row.penalize(late_penalty)
-    page = feedback_page(json.loads(autograded.read_text(encoding="utf-8")), row, handed_out, show_hidden)
+    page = feedback_page(autograded, row, handed_out, show_hidden)
     destination = feedback_dir / row.student_id / page_name
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(page, encoding="utf-8")
@@ -395,11 +395,12 @@ def flag_odd_chapters(rows: list[GradeRow]) -> str | None:
     if not counts:
         return None
     main_chapter = max(counts, key=counts.get)
-    if len(counts) > 1 and counts[main_chapter] > sum(counts.values()) / 2:
-        for row in rows:
-            if row.chapter not in ("?", main_chapter):
-                row.flag(f"a notebook of {row.chapter} in a batch of {main_chapter}: was the right chapter handed in?")
-    return main_chapter if len(counts) == 1 or counts[main_chapter] > sum(counts.values()) / 2 else None
+    if counts[main_chapter] <= sum(counts.values()) / 2:
+        return None  # a mixed batch: no chapter is the batch's
+    for row in rows:
+        if row.chapter not in ("?", main_chapter):
+            row.flag(f"a notebook of {row.chapter} in a batch of {main_chapter}: was the right chapter handed in?")
+    return main_chapter
 
 
 def roster_rows(rows: list[GradeRow], roster_ids: list[str], chapter: str) -> list[GradeRow]:

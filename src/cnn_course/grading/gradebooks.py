@@ -34,9 +34,8 @@ def _read(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def kind_of(path: Path) -> str | None:
-    """``"canvas"``, ``"moodle"`` or None (a plain roster), from the file's header."""
-    rows = _read(path)
+def kind_of(rows: list[list[str]]) -> str | None:
+    """``"canvas"``, ``"moodle"`` or None (a plain roster), from a CSV's header row."""
     header = [cell.strip() for cell in rows[0]] if rows else []
     if all(name in header for name in CANVAS_COLUMNS):
         return "canvas"
@@ -47,10 +46,10 @@ def kind_of(path: Path) -> str | None:
 
 def roster_ids(path: Path) -> list[str] | None:
     """The student ids of a platform export, in its order; None for a plain roster."""
-    kind = kind_of(path)
+    rows = _read(path)
+    kind = kind_of(rows)
     if kind is None:
         return None
-    rows = _read(path)
     header = [cell.strip() for cell in rows[0]]
     if kind == "canvas":
         column = header.index("ID")
@@ -84,13 +83,13 @@ def _totals(rows: list[GradeRow]) -> dict[str, object]:
 def write_gradebook(roster: Path, rows: list[GradeRow], out: Path, column: str | None, chapter: str) -> str:
     """Write ``roster`` (a Canvas or Moodle export) to ``out`` with the grades filled in; returns
     the column filled. Raises :class:`CourseError` for a plain roster or an unknown column."""
-    kind = kind_of(roster)
+    table = _read(roster)
+    kind = kind_of(table)
     if kind is None:
         raise CourseError(
             f"--gradebook needs a platform's export as --roster: {roster} has neither Canvas's columns "
             f"({', '.join(CANVAS_COLUMNS)}) nor Moodle's grading worksheet columns ({', '.join(MOODLE_COLUMNS)})"
         )
-    table = _read(roster)
     header = table[0]
     totals = _totals(rows)
     if kind == "canvas":

@@ -10,17 +10,10 @@ work tree's ``.gitignore`` covers, unless the instructor says otherwise
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from cnn_course.authoring.git import git
 from cnn_course.errors import CourseError
-
-
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess | None:
-    try:
-        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):  # no git here: nothing can be committed by it either
-        return None
 
 
 def committable(path: Path) -> Path | None:
@@ -30,10 +23,10 @@ def committable(path: Path) -> Path | None:
     folder = next((parent for parent in (path, *path.parents) if parent.is_dir()), None)
     if folder is None:
         return None
-    top = _git(folder, "rev-parse", "--show-toplevel")
+    top = git(folder, "rev-parse", "--show-toplevel")
     if top is None or top.returncode != 0:
         return None
-    ignored = _git(folder, "check-ignore", "--quiet", "--no-index", str(path))
+    ignored = git(folder, "check-ignore", "--quiet", "--no-index", str(path))
     if ignored is not None and ignored.returncode == 0:
         return None
     return Path(top.stdout.strip())

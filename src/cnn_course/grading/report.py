@@ -152,12 +152,11 @@ def write_wide_csv(rows: list[GradeRow], path: Path) -> None:
     header += ["late", "status"]
     table: dict[str, dict[str, object]] = {}
     for row in rows:
+        line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
         if not row.counts:  # another notebook of the same chapter counts, or a person chooses
-            line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
             if row.status == MANUAL:
                 line["status"] = MANUAL
             continue
-        line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
         if row.late:
             line["late"] = "yes"
         if row.status != GRADED:
