@@ -7,8 +7,8 @@
 # wrong. Then you look inside it: what its filters respond to, and where it looks when it
 # decides. Finally you build a better model step by step.
 #
-# **You will write:** pixel scaling, one-hot labels, the first CNN, its layer shapes by
-# hand, a check that training really happened, and per-class accuracy.
+# **You will write:** pixel scaling, the first CNN, its layer shapes by hand, the
+# activation model that shows a CNN's feature maps, and the heart of Grad-CAM.
 #
 # **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
 # `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
@@ -22,7 +22,7 @@
 # **How long it takes.** Without a GPU the chapter loads the course's trained models and
 # runs in about 3½ minutes on a 2-core CPU. Training the two models yourself adds
 # about 1 to 3 hours on such a CPU, depending on the CPU; on a GPU (the default there)
-# training is much quicker but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The six
+# training is much quicker but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The five
 # exercises take about an hour (an estimate). The setup cell prints what your runtime has.
 
 # %% [markdown]
@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 from keras import layers
+from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
 from cnn_course import data, interpret, locations, plotting, seeding, smoke, trained, training
@@ -170,35 +171,17 @@ print("per-channel mean (R, G, B):", channel_mean.round(3), " std:", channel_std
 print("a standardised image would have mean ≈ 0 and std ≈ 1 per channel instead")
 
 # %% [markdown]
-# ### Exercise 2: one-hot labels
+# ### One-hot labels
 #
 # The network ends in 10 probabilities, one per class. To compare them with a label, the
 # label becomes a vector with a 1 at its class and 0 elsewhere: class 3 (cat) becomes
-# `[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]`. Write `one_hot(labels, num_classes)` for labels of shape
-# (n,) or (n, 1); return float32 of shape (n, num_classes).
-
-# %%
-def one_hot(labels, num_classes):
-    """(n,) or (n, 1) integer labels as (n, num_classes) float32 one-hot rows."""
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-# %%
-ex.one_hot.grade(one_hot)
-np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
-assert one_hot(np.array([[9], [1]]), 10).shape == (2, 10)
-
-# %%
-ex.one_hot.check(one_hot)
-# ex.one_hot.hint()
-# ex.one_hot.solution()
+# `[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]`. Keras does it in one call:
 
 # %%
 num_classes = len(class_names)
-y_train_onehot, y_val_onehot, y_test_onehot = (one_hot(y, num_classes) for y in (y_train, y_val, y_test))
+y_train_onehot, y_val_onehot, y_test_onehot = (keras.utils.to_categorical(y, num_classes)
+                                               for y in (y_train, y_val, y_test))
 print(f"label {int(y_train[0, 0])} ({class_names[int(y_train[0, 0])]}) becomes {y_train_onehot[0]}")
-print("same as Keras:", np.array_equal(y_train_onehot, keras.utils.to_categorical(y_train, num_classes)))
 
 # %% [markdown]
 # ## 3. The first CNN
@@ -232,7 +215,7 @@ print("same as Keras:", np.allclose(probabilities, keras.ops.softmax(class_score
 print("scores + 5 give", (np.exp(class_scores + 5) / np.exp(class_scores + 5).sum()).round(3))
 
 # %% [markdown]
-# ### Exercise 3: build it
+# ### Exercise 2: build it
 #
 # Write `build_first_cnn()` that returns this model as a `keras.Sequential` starting with
 # `keras.Input(shape=(32, 32, 3))`.
@@ -268,7 +251,7 @@ ex.first_cnn.check(build_first_cnn)
 # ex.first_cnn.solution()
 
 # %% [markdown]
-# ### Exercise 4: the shapes by hand
+# ### Exercise 3: the shapes by hand
 #
 # Before asking Keras, work the shapes out yourself (Chapter 1's output-size formula helps).
 # Write `layer_shapes_by_hand()` that returns a dict from `"conv1"`, `"conv2"`, `"pool1"`,
@@ -360,7 +343,6 @@ first_callbacks = [
 # again.
 
 # %%
-weights_before = [w.copy() for w in first_cnn.get_weights()]
 first_cnn.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
 if TRAIN_MODELS:
     first_history = training.fit_once(first_cnn, "cifar10_first_cnn", lambda: first_cnn.fit(
@@ -383,38 +365,6 @@ plt.show()
 # validation loss is measured at the end of the epoch, with every unit on. Later the
 # training curve falls faster than the validation curve; where they part, the model starts
 # to learn its training images by heart (over-fitting), and early stopping steps in.
-#
-# ### Exercise 5: did it really train?
-#
-# A silent bug (a frozen layer, a learning rate of 0) can leave a model untouched. Write
-# `did_it_learn(history, weights_before, weights_after)` that returns `True` only if the
-# training loss fell (last epoch lower than the first, which needs at least two epochs) and
-# at least one weight array changed. `history` is a dict like `first_history.history`.
-
-# %%
-def did_it_learn(history, weights_before, weights_after):
-    """True if the loss fell over the epochs and at least one weight array changed."""
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-# %%
-ex.did_it_learn.grade(did_it_learn)
-zeros = [np.zeros(3)]
-assert did_it_learn({"loss": [1.0, 0.5]}, zeros, [np.ones(3)]) is True
-assert did_it_learn({"loss": [1.0, 1.2]}, zeros, [np.ones(3)]) is False
-
-# %%
-ex.did_it_learn.check(did_it_learn)
-# ex.did_it_learn.hint()
-# ex.did_it_learn.solution()
-
-# %%
-# With a single epoch (smoke mode) there is no second loss to compare; say so rather than guess.
-if len(first_history.history["loss"]) >= 2:
-    print("the first CNN learned:", did_it_learn(first_history.history, weights_before, first_cnn.get_weights()))
-else:
-    print("one epoch only: train longer to see the loss fall")
 
 # %% [markdown]
 # ## 5. How good is it?
@@ -460,33 +410,13 @@ plt.show()
 # Each row is a true class: the diagonal counts correct answers, the rest shows which
 # classes it mixes up (cats and dogs, most often).
 #
-# ### Exercise 6: accuracy per class
-#
-# Write `per_class_accuracy(y_true, y_pred, num_classes)` that returns an array with, for
-# each class, the share of its test images predicted correctly (`np.nan` for a class with
-# no test images).
+# The share of each class's test images that the model gets right is its **per-class
+# accuracy** (also called recall): the diagonal of the matrix divided by each row's total.
 
 # %%
-def per_class_accuracy(y_true, y_pred, num_classes):
-    """Share of each class's images predicted correctly (NaN where a class has none)."""
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-# %%
-ex.per_class.grade(per_class_accuracy)
-np.testing.assert_allclose(per_class_accuracy(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 2), [0.5, 1.0])
-assert per_class_accuracy(np.array([0, 1]), np.array([0, 1]), 3).shape == (3,)
-
-# %%
-ex.per_class.check(per_class_accuracy)
-# ex.per_class.hint()
-# ex.per_class.solution()
-
-# %%
-pd.DataFrame({"class": class_names,
-              "test images": np.bincount(true_labels, minlength=num_classes),
-              "accuracy": per_class_accuracy(true_labels, first_predictions, num_classes)}
+confusion = confusion_matrix(true_labels, first_predictions, labels=range(num_classes))
+pd.DataFrame({"class": class_names, "test images": confusion.sum(axis=1),
+              "accuracy": confusion.diagonal() / confusion.sum(axis=1)}
              ).set_index("class").style.format({"accuracy": "{:.1%}"})
 
 # %% [markdown]
@@ -511,16 +441,47 @@ print("the reloaded model gives the same predictions")
 # **Feature maps** are what the convolution layers output for one image: early layers
 # respond to edges and colours, later ones to larger, more abstract patterns. To get them,
 # build a second model with the same input whose outputs are the convolution layers'
-# outputs: the **activation model**. It shares the trained layers; nothing is copied.
+# outputs: the **activation model**. In Keras every layer of a built model knows its
+# `layer.output`, a symbolic tensor that records how it is computed from the model's
+# inputs; `keras.Model(inputs=..., outputs=[...])` turns such tensors into a model. It
+# shares the trained layers: nothing is copied, nothing is trained again.
+#
+# ### Exercise 4: the activation model
+#
+# Write `build_activation_model(model)` that returns a `keras.Model` with the same inputs
+# as `model` (`model.inputs`) and one output per `Conv2D` layer of `model`: that layer's
+# output, in the order of the layers.
 
 # %%
-conv_layers = [layer for layer in first_cnn.layers if isinstance(layer, layers.Conv2D)]
-activation_model = keras.Model(inputs=first_cnn.inputs, outputs=[layer.output for layer in conv_layers])
+def build_activation_model(model):
+    """A model with ``model``'s inputs whose outputs are the outputs of its Conv2D layers, in order."""
+    # YOUR CODE HERE
+    conv_outputs = [____ for layer in model.layers if isinstance(layer, ____)]
+    return keras.Model(inputs=____, outputs=____)
+
+
+# %%
+ex.activation_model.grade(build_activation_model)
+untrained_cnn = build_first_cnn()
+sample_maps = build_activation_model(untrained_cnn).predict(np.zeros((2, 32, 32, 3), dtype="float32"), verbose=0)
+assert len(sample_maps) == 4, "one output per Conv2D layer"
+
+# %%
+ex.activation_model.check(build_activation_model)
+# ex.activation_model.hint()
+# ex.activation_model.solution()
+
+# %% [markdown]
+# The activation model of the trained first CNN, on a test image: one array per
+# convolution layer, each a stack of maps.
+
+# %%
+activation_model = build_activation_model(first_cnn)
 example = x_test_scaled[0]
 conv_maps = activation_model.predict(example[np.newaxis], verbose=0)  # one array per conv layer
 for position, stack in enumerate(conv_maps, start=1):
     stack = stack[0]
-    plotting.show_feature_maps(stack, f"Feature maps of conv layer {position} of {len(conv_layers)} "
+    plotting.show_feature_maps(stack, f"Feature maps of conv layer {position} of {len(conv_maps)} "
                                       f"({stack.shape[0]}×{stack.shape[1]}) for a test {class_names[true_labels[0]]}")
     plt.show()
 
@@ -535,6 +496,7 @@ for position, stack in enumerate(conv_maps, start=1):
 # whose mean response rose, with the gain.
 
 # %%
+conv_layers = [layer for layer in first_cnn.layers if isinstance(layer, layers.Conv2D)]
 patterns, captions = [], []
 for position in (1, len(conv_layers)):
     shown = 0
@@ -574,6 +536,8 @@ plt.show()
 #    if the map grew;
 # 4. each map's weight is its average gradient; the weighted sum of the maps, with
 #    negative values cut to 0 (ReLU), marks where the evidence for the class lies.
+#
+# Steps 1 to 3, for one test image:
 
 # %%
 last_conv = conv_layers[-1]
@@ -583,10 +547,39 @@ with tf.GradientTape() as tape:
     maps, predictions = grad_model(image_batch, training=False)
     predicted = int(tf.argmax(predictions[0]))
     class_score = predictions[:, predicted]
-gradients = tape.gradient(class_score, maps)                 # same shape as the maps: (1, 10, 10, 64)
-map_weights = tf.reduce_mean(gradients, axis=(0, 1, 2))      # one weight per map
-cam = tf.nn.relu(tf.reduce_sum(maps[0] * map_weights, axis=-1)).numpy()
-cam = cam / cam.max() if cam.max() > 0 else cam              # 0..1
+gradients = tape.gradient(class_score, maps)  # same shape as the maps: (1, 10, 10, 64)
+print(f"explaining '{class_names[predicted]}': maps {tuple(maps.shape)}, gradients {tuple(gradients.shape)}")
+
+# %% [markdown]
+# ### Exercise 5: from gradients to a heat map
+#
+# Step 4 is yours. Write `grad_cam_heatmap(maps, gradients)` for one image: both are
+# arrays of shape (height, width, channels). Return a (height, width) heat map that
+# weighs each map by its average gradient, adds the weighted maps, cuts negative values
+# to 0, and divides by the largest value so that the map peaks at 1 (a map that is 0
+# everywhere stays 0).
+
+# %%
+def grad_cam_heatmap(maps, gradients):
+    """Grad-CAM's last step: maps weighted by their average gradient, summed, ReLU, scaled to [0, 1]."""
+    # YOUR CODE HERE
+    weights = ____  # one number per map: its gradient averaged over height and width
+    heatmap = ____  # the maps times their weights, summed over the channels, negatives cut to 0
+    return ____     # divided by the largest value when it is above 0
+
+
+# %%
+ex.grad_cam.grade(grad_cam_heatmap)
+sample_heat = grad_cam_heatmap(np.ones((3, 4, 2)), np.ones((3, 4, 2)))
+assert np.shape(sample_heat) == (3, 4) and np.isclose(np.max(sample_heat), 1.0)
+
+# %%
+ex.grad_cam.check(grad_cam_heatmap)
+# ex.grad_cam.hint()
+# ex.grad_cam.solution()
+
+# %%
+cam = grad_cam_heatmap(maps[0], gradients[0])
 print(f"Grad-CAM for '{class_names[predicted]}': a {cam.shape[0]}×{cam.shape[1]} map")
 same_as_helper, _ = interpret.grad_cam(first_cnn, x_test_scaled[0])
 print("same as interpret.grad_cam:", np.allclose(cam, same_as_helper, atol=1e-5))

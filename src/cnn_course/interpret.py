@@ -3,7 +3,8 @@
 - :func:`feature_maps`: the outputs of convolution layers for one image;
 - :func:`visualize_filter`: the input pattern a filter responds to most (gradient ascent);
 - :func:`occlusion_map`: how much the score drops when each part of the image is hidden;
-- :func:`grad_cam`: class-specific heat map from the gradients at a convolution layer.
+- :func:`grad_cam`: class-specific heat map from the gradients at a convolution layer
+  (:func:`heatmap_from_gradients` is its last step).
 
 Each works for models built with ``keras.Sequential`` and with the functional API. The
 model must be one flat model (a base and a head joined with ``keras.Model(base.input,
@@ -104,10 +105,16 @@ def grad_cam(
         maps, predictions = explainer(_batch(image), training=False)
         score, class_index = _class_score(predictions, class_index)
     gradients = tape.gradient(score, maps)
-    weights = tf.reduce_mean(gradients, axis=(1, 2))
-    cam = tf.nn.relu(tf.reduce_sum(maps * weights[:, tf.newaxis, tf.newaxis, :], axis=-1))[0].numpy()
+    return heatmap_from_gradients(maps[0], gradients[0]), class_index
+
+
+def heatmap_from_gradients(maps: np.ndarray | tf.Tensor, gradients: np.ndarray | tf.Tensor) -> np.ndarray:
+    """Grad-CAM's last step for one image: (height, width, channels) maps and the class score's
+    gradients with respect to them give a (height, width) heat map in [0, 1]."""
+    weights = tf.reduce_mean(tf.cast(gradients, tf.float32), axis=(0, 1))  # one weight per map
+    cam = tf.nn.relu(tf.reduce_sum(tf.cast(maps, tf.float32) * weights, axis=-1)).numpy()
     peak = cam.max()
-    return (cam / peak if peak > 0 else cam), class_index
+    return cam / peak if peak > 0 else cam
 
 
 def occlusion_map(

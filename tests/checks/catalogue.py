@@ -155,32 +155,43 @@ def hand_shapes_flatten_with_the_wrong_depth():
     }
 
 
-def did_it_learn_by_loops(history, weights_before, weights_after):
-    losses = history["loss"]
-    moved = False
-    for before, after in zip(weights_before, weights_after):
-        if np.max(np.abs(np.asarray(before) - np.asarray(after))) > 1e-8:
-            moved = True
-    return bool(len(losses) > 1 and losses[-1] < losses[0] and moved)
+def scale_images_by_division(x):
+    return np.divide(x, 255, dtype=np.float32)
 
 
-def did_it_learn_loss_only(history, weights_before, weights_after):
-    return bool(history["loss"][-1] < history["loss"][0])
+def activation_model_by_position(model):
+    outputs = []
+    for layer in model.layers:
+        if type(layer).__name__ == "Conv2D":
+            outputs.append(layer.output)
+    return keras.Model(inputs=model.inputs[0], outputs=outputs)
 
 
-def per_class_with_pandas(y_true, y_pred, num_classes):
-    frame = pd.DataFrame({"true": np.ravel(y_true), "right": np.ravel(y_true) == np.ravel(y_pred)})
-    return frame.groupby("true")["right"].mean().reindex(range(num_classes)).to_numpy(dtype=float)
+def activation_model_of_the_inputs(model):
+    return keras.Model(model.inputs, [layer.input for layer in model.layers if isinstance(layer, layers.Conv2D)])
 
 
-def per_class_zero_when_empty(y_true, y_pred, num_classes):
-    y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
-    return np.array([(y_pred[y_true == c] == c).mean() if (y_true == c).any() else 0.0 for c in range(num_classes)])
+def grad_cam_with_tensorflow(maps, gradients):
+    import tensorflow as tf
+
+    weights = tf.reduce_mean(gradients, axis=[0, 1])
+    heat = tf.nn.relu(tf.einsum("hwc,c->hw", tf.cast(maps, tf.float32), tf.cast(weights, tf.float32)))
+    return (heat / tf.reduce_max(heat)).numpy() if float(tf.reduce_max(heat)) > 0 else heat.numpy()
 
 
-def per_class_precision(y_true, y_pred, num_classes):
-    y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
-    return np.array([(y_true[y_pred == c] == c).mean() if (y_pred == c).any() else np.nan for c in range(num_classes)])
+def grad_cam_min_max(maps, gradients):
+    heat = np.maximum(np.tensordot(maps, gradients.mean(axis=(0, 1)), axes=1), 0)
+    return (heat - heat.min()) / (heat.max() - heat.min()) if heat.max() > heat.min() else heat
+
+
+def grad_cam_without_pooling(maps, gradients):
+    heat = np.maximum((maps * gradients).sum(axis=-1), 0)
+    return heat / heat.max() if heat.max() > 0 else heat
+
+
+def grad_cam_divided_by_zero(maps, gradients):
+    heat = np.maximum((maps * gradients.mean(axis=(0, 1))).sum(axis=-1), 0)
+    return heat / heat.max()
 
 
 # --- Chapter 3 -------------------------------------------------------------------------
@@ -397,12 +408,11 @@ CORRECT = {
     ],
     ("01", "memory_gb"): [lambda n_numbers, dtype: n_numbers * np.zeros(1, dtype=dtype).nbytes / 10**9],
     ("01", "lenet5_params"): [lenet5_by_hand],
-    ("02", "scale_images"): [lambda x: np.divide(x, 255, dtype=np.float32)],
-    ("02", "one_hot"): [lambda labels, num_classes: np.eye(num_classes, dtype="float32")[np.ravel(labels)]],
+    ("02", "scale_images"): [scale_images_by_division],
     ("02", "build_first_cnn"): [first_cifar_cnn_built_in_a_loop],
     ("02", "layer_shapes_by_hand"): [hand_shapes_as_lists],
-    ("02", "did_it_learn"): [did_it_learn_by_loops],
-    ("02", "per_class_accuracy"): [per_class_with_pandas],
+    ("02", "build_activation_model"): [activation_model_by_position],
+    ("02", "grad_cam_heatmap"): [grad_cam_with_tensorflow],
     ("03", "count_photos"): [count_photos_with_rglob],
     ("03", "build_augmentation"): [augmentation_in_degrees_as_pairs],
     ("03", "build_first_cnn"): [first_cats_cnn_with_add],
@@ -435,11 +445,10 @@ MISTAKES = {
         lambda n_numbers, dtype: n_numbers * np.dtype(dtype).itemsize / 1e6,
     ],
     ("02", "scale_images"): [lambda x: (x / 255).astype("float16")],
-    ("02", "one_hot"): [lambda labels, num_classes: keras.utils.to_categorical(labels, num_classes).astype("int64")],
     ("02", "build_first_cnn"): [first_cifar_cnn_with_same_padding_in_block_two],
     ("02", "layer_shapes_by_hand"): [hand_shapes_flatten_with_the_wrong_depth],
-    ("02", "did_it_learn"): [did_it_learn_loss_only],
-    ("02", "per_class_accuracy"): [per_class_zero_when_empty, per_class_precision],
+    ("02", "build_activation_model"): [activation_model_of_the_inputs],
+    ("02", "grad_cam_heatmap"): [grad_cam_min_max, grad_cam_without_pooling, grad_cam_divided_by_zero],
     ("03", "count_photos"): [count_every_file_lower_case],
     ("03", "build_augmentation"): [augmentation_in_degrees],
     ("03", "build_first_cnn"): [first_cats_cnn_with_softmax_pair],

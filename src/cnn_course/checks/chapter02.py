@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
+from cnn_course import interpret
 from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, describe_call, require_callable
 from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
 
@@ -34,33 +36,25 @@ HAND_SHAPES = {
     "flatten": (1600,),
 }
 
-_rng = np.random.default_rng(7)
-
-
 def _check_scale(answer: Any) -> None:
     function = require_callable(answer, "scale_images")
-    images = _rng.integers(0, 256, size=(4, 32, 32, 3), dtype=np.uint8)
-    images[0, 0, 0] = (0, 255, 128)
-    got = call(function, images)
-    if getattr(got, "dtype", None) != np.float32:
-        raise Mismatch(
-            f"scale_images should return float32 (what Keras computes in), got {getattr(got, 'dtype', type(got))}."
-        )
-    compare_arrays(got, images.astype(np.float64) / 255.0, describe_call("scale_images", (images,), {}), atol=1e-6)
-
-
-def _check_one_hot(answer: Any) -> None:
-    function = require_callable(answer, "one_hot")
-    for labels, classes in ((np.array([[3], [0], [9]], dtype=np.uint8), 10), (np.array([1, 0, 2, 1]), 3)):
-        flat = np.asarray(labels).ravel()
-        expected = (flat[:, None] == np.arange(classes)[None, :]).astype(np.float32)
-        got = call(function, labels, classes)
-        compare_arrays(got, expected, describe_call("one_hot", (labels, classes), {}))
-        if np.asarray(got).dtype != np.float32:
+    # No batch holds a 0 or a 255, and one is a single flat grey: an answer that scales by the
+    # batch's own minimum and maximum (so a photo's look depends on the rest of its batch)
+    # cannot pass by luck.
+    batches = [
+        np.random.default_rng(7).integers(12, 231, size=(4, 32, 32, 3), dtype=np.uint8),
+        np.full((2, 5, 5, 3), 102, dtype=np.uint8),
+    ]
+    for images in batches:
+        got = call(function, images)
+        if getattr(got, "dtype", None) != np.float32:
             raise Mismatch(
-                f"one_hot should be float32 (what Keras computes in), got {np.asarray(got).dtype}. "
-                "Convert with .astype('float32')."
+                "scale_images should return float32 (what Keras computes in), "
+                f"got {getattr(got, 'dtype', type(got))}."
             )
+        compare_arrays(
+            got, images.astype(np.float64) / 255.0, describe_call("scale_images", (images,), {}), atol=1e-6
+        )
 
 
 def _check_first_cnn(answer: Any) -> None:
@@ -91,54 +85,186 @@ def _check_hand_shapes(answer: Any) -> None:
             raise Mismatch(f"{name} should be {shape}, got {tuple(value)}.")
 
 
-def _check_did_it_learn(answer: Any) -> None:
-    function = require_callable(answer, "did_it_learn")
-    before = [np.zeros((3, 3)), np.zeros(3)]
-    moved = [np.full((3, 3), 0.1), np.zeros(3)]
-    cases = [
-        (({"loss": [2.3, 1.9, 1.5]}, before, moved), True, "the loss fell and the weights moved"),
-        (({"loss": [2.3, 2.3, 2.4]}, before, moved), False, "the loss did not fall"),
-        (({"loss": [2.3, 1.9, 1.5]}, before, [w.copy() for w in before]), False, "no weight moved"),
-        (({"loss": [2.3]}, before, moved), False, "one epoch cannot show a falling loss"),
-    ]
-    for args, expected, why in cases:
-        got = call(function, *args)
-        if bool(got) is not expected or not isinstance(got, (bool, np.bool_)):
-            raise Mismatch(f"did_it_learn should return {expected} when {why}, got {got!r}.")
+def _small_cnns() -> list:
+    """Two small CNNs, Sequential and functional, where the first CNN's layer positions would not
+    work. Their weights are drawn here, not by the initializers, so that new or cloned layers
+    (initialised afresh) compute something else."""
+    import keras
+    from keras import layers
 
-
-def _check_per_class(answer: Any) -> None:
-    function = require_callable(answer, "per_class_accuracy")
-    y_true = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
-    y_pred = np.array([0, 1, 1, 1, 0, 2, 2, 0, 2, 1])
-    expected = np.array([1 / 2, 2 / 3, 3 / 4, 0.0])
-    compare_arrays(
-        call(function, y_true, y_pred, 4), expected, describe_call("per_class_accuracy", (y_true, y_pred, 4), {})
+    sequential = keras.Sequential(
+        [
+            keras.Input((10, 10, 3)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(6, 3, padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(3, activation="softmax"),
+        ],
+        name="small_sequential_cnn",
     )
-    with_absent = call(function, np.array([0, 0]), np.array([0, 1]), 3)
-    values = np.asarray(with_absent, dtype=np.float64)
-    if values.shape != (3,) or values[0] != 0.5 or not np.isnan(values[1:]).all():
-        raise Mismatch(
-            "a class with no test images has no accuracy: return NaN for it (expected [0.5, nan, nan], "
-            f"got {values.tolist()})."
+    inputs = keras.Input((12, 12, 3))
+    x = layers.Conv2D(5, 3, activation="relu")(inputs)
+    x = layers.Conv2D(5, 3, activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(7, 1, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    models = [sequential, keras.Model(inputs, outputs, name="small_functional_cnn")]
+    rng = np.random.default_rng(17)
+    for model in models:
+        model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
+    return models
+
+
+def _maps_layer_by_layer(model: Any, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(layer name, output) of each Conv2D layer, by calling the layers one after another."""
+    from keras import layers
+
+    found, x = [], images
+    for layer in model.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        x = layer(x)
+        if isinstance(layer, layers.Conv2D):
+            found.append((layer.name, np.asarray(x)))
+    return found
+
+
+def _check_activation_model(answer: Any) -> None:
+    import keras
+
+    function = require_callable(answer, "build_activation_model")
+    for model in _small_cnns():
+        activation_model = call(function, model)
+        if not isinstance(activation_model, keras.Model):
+            raise Mismatch(
+                f"build_activation_model should return a keras.Model, got {type(activation_model).__name__}. "
+                "Build it with keras.Model(inputs=..., outputs=[...])."
+            )
+        images = np.random.default_rng(3).uniform(0, 1, (2, *model.input_shape[1:])).astype(np.float32)
+        expected = _maps_layer_by_layer(model, images)
+        with warnings.catch_warnings():  # Keras warns when a model built on model.inputs gets one tensor
+            warnings.simplefilter("ignore")
+            got = call(activation_model, images)
+        got = list(got) if isinstance(got, list | tuple) else [got]
+        if len(got) != len(expected):
+            advice = (
+                " Only the Conv2D layers: pooling, flatten and dense layers give no feature maps."
+                if len(got) > len(expected)
+                else " Every Conv2D layer, not only the last one."
+            )
+            raise Mismatch(
+                f"{model.name} has {len(expected)} Conv2D layers, so its activation model should have "
+                f"{len(expected)} outputs, got {len(got)}.{advice}"
+            )
+        for position, ((name, wanted), output) in enumerate(zip(expected, got), start=1):
+            try:
+                compare_arrays(output, wanted, f"output {position} of {model.name}'s activation model ({name})")
+            except Mismatch as mismatch:
+                raise Mismatch(
+                    f"{mismatch} Use each Conv2D layer's own .output from the model you were given: its "
+                    "layer.input, or new or cloned layers, compute something else."
+                ) from None
+
+
+def _trained_cnn():
+    """A tiny CNN trained for a moment to tell a bright left half from a bright right half,
+    so that its gradients mean something. Built once per session: training takes a second."""
+    global _TRAINED_CNN
+    if _TRAINED_CNN is None:
+        import keras
+        from keras import initializers, layers
+
+        rng = np.random.default_rng(21)
+        images = rng.uniform(0, 0.3, (64, 8, 8, 1)).astype(np.float32)
+        labels = np.arange(64) % 2
+        images[labels == 0, :, :4] += 0.7
+        images[labels == 1, :, 4:] += 0.7
+        model = keras.Sequential(
+            [
+                keras.Input((8, 8, 1)),
+                layers.Conv2D(4, 3, activation="relu", kernel_initializer=initializers.GlorotUniform(seed=8)),
+                layers.Conv2D(6, 3, activation="relu", kernel_initializer=initializers.GlorotUniform(seed=9)),
+                layers.Flatten(),
+                layers.Dense(2, activation="softmax", kernel_initializer=initializers.GlorotUniform(seed=10)),
+            ],
+            name="tiny_trained_cnn",
         )
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+        model.fit(images, labels, epochs=15, batch_size=16, verbose=0)
+        _TRAINED_CNN = model, images[:2]
+    return _TRAINED_CNN
+
+
+_TRAINED_CNN = None
+
+
+def _maps_and_gradients(model: Any, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last conv layer's maps for one image and the predicted class score's gradients with
+    respect to them: steps 1 to 3 of the chapter."""
+    import keras
+    import tensorflow as tf
+
+    probe = keras.Model(model.inputs[0], [model.layers[-3].output, model.outputs[0]])
+    with tf.GradientTape() as tape:
+        maps, predictions = probe(image[np.newaxis], training=False)
+        score = predictions[:, int(tf.argmax(predictions[0]))]
+    return np.asarray(maps[0]), np.asarray(tape.gradient(score, maps)[0])
+
+
+def _heat_advice(got: np.ndarray, expected: np.ndarray) -> str:
+    if not expected.any():
+        return (
+            " Where every weighted sum is negative, nothing speaks for the class: after the ReLU the map is 0 "
+            "everywhere, and it stays 0 (divide only by a largest value above 0)."
+        )
+    if np.isnan(got).any():
+        return " It holds NaN: when the largest value is 0, leave the map as it is instead of dividing by 0."
+    if got.min() < -1e-6:
+        return " It has negative values: cut them to 0 (ReLU) before scaling."
+    if got.max() > 1 + 1e-4:
+        return " Its largest value is above 1: divide by the largest value."
+    return (
+        " Each map's weight is its gradient averaged over height and width (one number per channel); "
+        "the heat at a place is the sum over the channels of map times weight."
+    )
+
+
+def _check_grad_cam(answer: Any) -> None:
+    function = require_callable(answer, "grad_cam_heatmap")
+    rng = np.random.default_rng(5)
+    cases = [
+        ("maps and gradients of mixed signs", rng.uniform(0, 2, (5, 6, 4)), rng.normal(size=(5, 6, 4))),
+        ("gradients that are all positive", rng.uniform(0.5, 2, (4, 7, 3)), rng.uniform(0.1, 1, (4, 7, 3))),
+        ("gradients that are all negative", rng.uniform(0, 2, (3, 3, 2)), -rng.uniform(0.1, 1, (3, 3, 2))),
+    ]
+    model, images = _trained_cnn()
+    for index, image in enumerate(images):
+        maps, gradients = _maps_and_gradients(model, image)
+        cases.append((f"the last conv layer of a small trained CNN (image {index + 1})", maps, gradients))
+    for what, maps, gradients in cases:
+        maps, gradients = maps.astype(np.float32), gradients.astype(np.float32)
+        expected = interpret.heatmap_from_gradients(maps, gradients)
+        got = call(function, maps, gradients)
+        try:
+            compare_arrays(got, expected, f"the heat map for {what}", atol=1e-5, rtol=1e-4)
+        except Mismatch as mismatch:
+            advice = _heat_advice(np.asarray(got, dtype=np.float64), expected) if np.shape(got) == expected.shape else ""
+            raise Mismatch(f"{mismatch}{advice}") from None
+    reference, _ = interpret.grad_cam(model, images[0])
+    compare_arrays(
+        call(function, *_maps_and_gradients(model, images[0])), reference, "the heat map next to interpret.grad_cam's"
+    )
 
 
 scale_images = Exercise(
     "scale_images",
     _check_scale,
     [
-        "Pixels are 0..255 in uint8. Convert to float32 first, then divide.",
-        "Arithmetic on uint8 stays in 0..255: make the array float32 first, then divide by the largest pixel value.",
-    ],
-)
-one_hot = Exercise(
-    "one_hot",
-    _check_one_hot,
-    [
-        "Row i has a 1 in column labels[i] and 0 elsewhere. CIFAR-10's labels have shape (n, 1): flatten them first.",
-        "Broadcasting a column of labels against a row of class numbers 0..num_classes-1 gives a table of "
-        "True/False; Keras wants it as float32 numbers.",
+        "What is the largest value a uint8 pixel can hold? Every photo should be divided by the same number.",
+        "Make the array float32 first (uint8 arithmetic stays in 0..255), then divide by 255: not by the largest "
+        "pixel of this batch, or a photo would look different depending on the photos next to it.",
     ],
 )
 first_cnn = Exercise(
@@ -160,22 +286,26 @@ hand_shapes = Exercise(
         "flatten multiplies height, width and depth, and its shape is a tuple of one number.",
     ],
 )
-did_it_learn = Exercise(
-    "did_it_learn",
-    _check_did_it_learn,
+activation_model = Exercise(
+    "build_activation_model",
+    _check_activation_model,
     [
-        "Training worked if the last loss is lower than the first and at least one weight array changed.",
-        "Compare each weight array before and after (np.allclose); one array that moved is enough. "
-        "Return True or False, not an array.",
+        "You need no new layers: the model you are given already computes every feature map. Which of its "
+        "layers' tensors do you want as outputs?",
+        "Keep the layers that are instances of layers.Conv2D; each has a .output. keras.Model(inputs=model.inputs, "
+        "outputs=[...]) builds a model from the same inputs to those tensors.",
     ],
 )
-per_class = Exercise(
-    "per_class_accuracy",
-    _check_per_class,
-    [
-        "For each class c, look only at the images whose true label is c, and count how many were predicted c.",
-        "A boolean mask selects the images of class c. A class with no images has no accuracy: np.nan.",
+grad_cam = Exercise(
+    name="grad_cam_heatmap",
+    checker=_check_grad_cam,
+    helpers=(interpret.grad_cam, interpret.heatmap_from_gradients),
+    hints=[
+        "Work out the shapes first: the weights have one number per channel, the heat map one number per place. "
+        "Which axes does each step average or add over?",
+        "weights = gradients averaged over axes 0 and 1; heat = (maps * weights) summed over the last axis; "
+        "np.maximum(heat, 0) cuts the negatives; divide by heat.max() only when it is above 0.",
     ],
 )
 
-EXERCISES = (scale_images, one_hot, first_cnn, hand_shapes, did_it_learn, per_class)
+EXERCISES = (scale_images, first_cnn, hand_shapes, activation_model, grad_cam)

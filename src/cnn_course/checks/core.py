@@ -181,6 +181,7 @@ def require_callable(answer: Any, name: str) -> Callable[..., Any]:
     return answer
 
 
+BLANK = "____"
 BLANKS_LEFT = (
     "the answer still has blanks (____). Replace each ____ with what the text asks for, run the cell, "
     "then run this check again."
@@ -201,30 +202,62 @@ def _from_checks(value: Any) -> bool:
     return isinstance(name, str) and name.startswith(CHECKS_PACKAGE)
 
 
-def _uses_checking_code(answer: Any, seen: set[int] | None = None) -> bool:
+def _names_in_code(answer: Any) -> set[str] | None:
+    """The global and attribute names that ``answer``'s code (and the code of everything defined
+    inside it) uses, or None when ``answer`` is not a Python function."""
+    import types
+
+    function = getattr(answer, "__func__", answer)  # a bound method's function
+    code = getattr(function, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        return None
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
+    return names
+
+
+def has_blanks(answer: Any) -> bool:
+    """Whether the answer's code still holds a scaffold's ``____`` anywhere, even in a line the
+    checks never reach: ``layers.____()``, ``shape=____``, ``return ____``."""
+    names = _names_in_code(answer)
+    return names is not None and BLANK in names
+
+
+def _is_course_helper(value: Any, names: set[str], helpers: Sequence[Callable[..., Any]]) -> bool:
+    """``value`` is one of ``helpers``, or the module of one that the code reaches by name
+    (``interpret.grad_cam(...)`` uses the module ``interpret`` and the name ``grad_cam``)."""
+    import types
+
+    if any(value is helper for helper in helpers):
+        return True
+    return isinstance(value, types.ModuleType) and any(
+        helper.__module__ == value.__name__ and helper.__name__ in names for helper in helpers
+    )
+
+
+def _uses_checking_code(answer: Any, helpers: Sequence[Callable[..., Any]] = (), seen: set[int] | None = None) -> bool:
     """Whether ``answer`` is an object of the course's checking modules, or its code (or the
     code of the notebook functions it calls) reaches one through a name: ``ex._reference(...)``,
-    ``from cnn_course.checks.chapter01 import ...``. Library functions are not followed."""
+    ``from cnn_course.checks.chapter01 import ...``; or reaches one of ``helpers``, the course's
+    own version of what the exercise asks for. Library functions are not followed."""
     import types
 
     seen = set() if seen is None else seen
     if id(answer) in seen:
         return False
     seen.add(id(answer))
-    if _from_checks(answer):
+    if _from_checks(answer) or any(answer is helper for helper in helpers):
         return True
-    function = getattr(answer, "__func__", answer)  # a bound method's function
-    code = getattr(function, "__code__", None)
-    if code is None:
+    names = _names_in_code(answer)
+    if names is None:
         return False
-    names: set[str] = set()
-    stack = [code]
-    while stack:  # the function's code and the code of everything defined inside it
-        current = stack.pop()
-        names.update(current.co_names)
-        stack.extend(const for const in current.co_consts if isinstance(const, types.CodeType))
     if any(name.startswith(CHECKS_PACKAGE) for name in names) or {"cnn_course", "checks"} <= names:
         return True  # an import of the checking code inside the function
+    function = getattr(answer, "__func__", answer)
     scope = getattr(function, "__globals__", {})
     used = [scope[name] for name in names if name in scope]
     for cell in getattr(function, "__closure__", None) or ():
@@ -233,11 +266,11 @@ def _uses_checking_code(answer: Any, seen: set[int] | None = None) -> bool:
         except ValueError:  # an empty closure cell
             pass
     for value in used:
-        if _from_checks(value):
+        if _from_checks(value) or _is_course_helper(value, names, helpers):
             return True
         # Follow the notebook's own functions (a helper the answer calls), not libraries.
         notebook_function = isinstance(value, types.FunctionType) and _notebook_module(value.__module__)
-        if notebook_function and _uses_checking_code(value, seen):
+        if notebook_function and _uses_checking_code(value, helpers, seen):
             return True
     return False
 
@@ -285,23 +318,56 @@ def load_answers(module: str) -> dict[str, dict[str, str]] | None:
     return json.loads(text)
 
 
-class Exercise:
-    """One exercise's self-check, hints and reference answer."""
+def _helper_shortcut(helpers: Sequence[Callable[..., Any]]) -> str:
+    names = " or ".join(f"{helper.__module__.removeprefix('cnn_course.')}.{helper.__name__}" for helper in helpers)
+    return (
+        f"this answer calls the course's own {names}, which does what this exercise asks you to write. "
+        "Write the computation yourself; the hints help. A grader marks such an answer 0 and flags it: "
+        "needs manual grading."
+    )
 
-    def __init__(self, name: str, checker: Callable[[Any], None], hints: Sequence[str]):
+
+def _message_only(error: BaseException) -> BaseException:
+    """Let IPython (Jupyter, Colab) show ``error`` as its sentence alone, without a traceback through
+    the course's code: IPython asks an exception for ``_render_traceback_`` before it formats one.
+    Plain Python and nbgrader see the exception as it is."""
+    error._render_traceback_ = lambda: [f"{type(error).__name__}: {error}"]  # type: ignore[attr-defined]
+    return error
+
+
+class Exercise:
+    """One exercise's self-check, hints and reference answer.
+
+    ``helpers``: the course's own functions that do what the exercise asks (e.g.
+    ``interpret.grad_cam`` for an exercise that writes Grad-CAM); an answer that calls one is
+    refused as a shortcut, like one that uses the checking code.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        checker: Callable[[Any], None],
+        hints: Sequence[str],
+        helpers: Sequence[Callable[..., Any]] = (),
+    ):
         if not hints:
             raise ValueError(f"exercise {name!r} needs at least one hint")
         self.name = name
         self._checker = checker
         self._hints = list(hints)
+        self._helpers = tuple(helpers)
         # The chapter module that defines the exercise: its answers file has the same name.
         self._module = sys._getframe(1).f_globals.get("__name__", "")
 
     def evaluate(self, answer: Any) -> Result:
         """Run the checks and return a :class:`Result` (``check`` shows it)."""
         try:
+            if has_blanks(answer):
+                return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
             if _uses_checking_code(answer):
                 return Result(self.name, Status.INCORRECT, SHORTCUT)
+            if self._helpers and _uses_checking_code(answer, self._helpers):
+                return Result(self.name, Status.INCORRECT, _helper_shortcut(self._helpers))
             self._checker(answer)
         except NotImplementedError:
             return Result(
@@ -311,11 +377,11 @@ class Exercise:
                 "your code, run the cell, then run this check again.",
             )
         except Mismatch as mismatch:
-            if "name '____' is not defined" in str(mismatch):
+            if BLANK in str(mismatch.__cause__ or ""):  # a blank inside a helper the answer calls
                 return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
             return Result(self.name, Status.INCORRECT, str(mismatch) + " Stuck? Call .hint().")
         except Exception as error:  # a check must answer, whatever it was given
-            if isinstance(error, NameError) and "____" in str(error):
+            if BLANK in str(error):
                 return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
             return Result(
                 self.name,
@@ -332,10 +398,11 @@ class Exercise:
     def grade(self, answer: Any) -> None:
         """The graded tests' first line: pass quietly when the self-check would say "Correct",
         otherwise stop with the self-check's own sentence, so the grader and ``check()`` agree and
-        a learner who runs all cells sees what is wrong, not a bare ``AssertionError``."""
+        a learner who runs all cells sees what is wrong. In Jupyter and Colab the sentence shows
+        alone; nbgrader and plain Python get an ``AssertionError``."""
         result = self.evaluate(answer)
         if not result.passed:
-            raise AssertionError(str(result))
+            raise _message_only(AssertionError(str(result)))
 
     def hint(self, number: int = 1) -> None:
         """Show hint ``number`` (1 is the gentlest)."""
