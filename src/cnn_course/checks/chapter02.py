@@ -36,6 +36,7 @@ HAND_SHAPES = {
     "flatten": (1600,),
 }
 
+
 def _check_scale(answer: Any) -> None:
     function = require_callable(answer, "scale_images")
     # No batch holds a 0 or a 255, and one is a single flat grey: an answer that scales by the
@@ -49,12 +50,9 @@ def _check_scale(answer: Any) -> None:
         got = call(function, images)
         if getattr(got, "dtype", None) != np.float32:
             raise Mismatch(
-                "scale_images should return float32 (what Keras computes in), "
-                f"got {getattr(got, 'dtype', type(got))}."
+                f"scale_images should return float32 (what Keras computes in), got {getattr(got, 'dtype', type(got))}."
             )
-        compare_arrays(
-            got, images.astype(np.float64) / 255.0, describe_call("scale_images", (images,), {}), atol=1e-6
-        )
+        compare_arrays(got, images.astype(np.float64) / 255.0, describe_call("scale_images", (images,), {}), atol=1e-6)
 
 
 def _check_first_cnn(answer: Any) -> None:
@@ -250,7 +248,8 @@ def _check_grad_cam(answer: Any) -> None:
         try:
             compare_arrays(got, expected, f"the heat map for {what}", atol=1e-5, rtol=1e-4)
         except Mismatch as mismatch:
-            advice = _heat_advice(np.asarray(got, dtype=np.float64), expected) if np.shape(got) == expected.shape else ""
+            same_shape = np.shape(got) == expected.shape
+            advice = _heat_advice(np.asarray(got, dtype=np.float64), expected) if same_shape else ""
             raise Mismatch(f"{mismatch}{advice}") from None
     reference, _ = interpret.grad_cam(model, images[0])
     compare_arrays(
