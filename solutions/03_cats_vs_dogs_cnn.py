@@ -20,9 +20,9 @@
 # augment them so the model cannot memorise them, train and test the classic first CNN,
 # try it on a photo of your own, and then build a better model from scratch.
 #
-# **You will write:** a photo count per split and class, the augmentation layers, the
-# first CNN, turning scores into labels, accuracy with a crosstab, and the preprocessing
-# of a single photo.
+# **You will write:** the input pipeline (in the order that makes it fast and
+# correct), the augmentation layers, the first CNN, a compile that fits its last layer and
+# labels, the preprocessing of a single photo, and occlusion: where the model looks.
 #
 # **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
 # `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
@@ -36,7 +36,7 @@
 # **How long it takes.** Without a GPU the chapter loads the course's trained models and
 # runs in about a minute on a 2-core CPU. Training the three models yourself adds
 # about an hour to an hour and a half on such a CPU; on a GPU (the default there) training is much quicker
-# but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The seven exercises take about an
+# but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The six exercises take about an
 # hour (an estimate). The setup cell prints what your runtime has.
 
 # %% [markdown]
@@ -143,61 +143,11 @@ plotting.show_grid(samples, [f"{path.parent.name}, {image.shape[1]}×{image.shap
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1: count the photos
-#
-# Before training on a folder, know what is in it. Write `count_photos(root)`, where `root`
-# is a folder given as a `Path` or as a string, that returns
-# `{split: {class name: number of photos}}` for the splits `train`, `validation` and
-# `test`, with one entry per class folder. Count only image files (`.jpg`, `.jpeg`,
-# `.png`, in any case): folders often hold other files too.
-
-# %% nbgrader={"grade": false, "grade_id": "count_photos", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def count_photos(root):
-    """{split: {class name: number of .jpg/.jpeg/.png files}} for train, validation and test."""
-    ### BEGIN SOLUTION
-    # Why: Splits, then class folders; only files count, with the suffix compared in lower case
-    # so that .JPG counts too.
-    suffixes = {".jpg", ".jpeg", ".png"}
-    counts = {}
-    for split in ("train", "validation", "test"):
-        counts[split] = {}
-        for class_folder in sorted(p for p in (Path(root) / split).iterdir() if p.is_dir()):
-            counts[split][class_folder.name] = sum(1 for p in class_folder.iterdir() if p.suffix.lower() in suffixes)
-    return counts
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "count_photos_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-ex.count_photos.grade(count_photos)
-counted = count_photos(photo_set.root)
-assert set(counted) == {"train", "validation", "test"}
-assert counted["train"]["cat"] == photo_set.counts.loc["train", "cat"]
-### BEGIN HIDDEN TESTS
-import tempfile
-
-from PIL import Image
-
-with tempfile.TemporaryDirectory() as hidden_root:
-    for hidden_split, hidden_number in (("train", 2), ("validation", 1), ("test", 3)):
-        for hidden_class in ("cat", "dog", "fox"):
-            hidden_folder = Path(hidden_root) / hidden_split / hidden_class
-            hidden_folder.mkdir(parents=True)
-            for hidden_index in range(hidden_number):
-                Image.new("RGB", (4, 4)).save(hidden_folder / f"{hidden_index}.JPG")
-            (hidden_folder / "desktop.ini").write_text("")
-    hidden_counts = count_photos(hidden_root)
-assert hidden_counts == {"train": {"cat": 2, "dog": 2, "fox": 2}, "validation": {"cat": 1, "dog": 1, "fox": 1},
-                         "test": {"cat": 3, "dog": 3, "fox": 3}}
-### END HIDDEN TESTS
+# How many photos each split holds, per class (the loader counted them while it checked
+# them):
 
 # %%
-ex.count_photos.check(count_photos)
-# ex.count_photos.hint()
-# ex.count_photos.solution()
-
-# %%
-counts = pd.DataFrame(count_photos(photo_set.root)).T
-counts.plot.bar(title="Photos per split and class", xlabel="split", ylabel="photos", rot=0)
+photo_set.counts[class_names].plot.bar(title="Photos per split and class", xlabel="split", ylabel="photos", rot=0)
 plt.show()
 
 # %% [markdown]
@@ -205,33 +155,79 @@ plt.show()
 #
 # `keras.utils.image_dataset_from_directory` turns a folder of class folders into a
 # `tf.data` dataset of `(photo, label)` pairs: it finds the classes from the folder names
-# (cat = 0, dog = 1), decodes each photo and resizes it to 150×150. We then chain four
-# steps, and their order matters:
-#
-# 1. **cache** keeps the decoded photos in memory after the first epoch, so no photo is
-#    decoded twice;
-# 2. **shuffle** (training photos only) draws a new order every epoch. It comes *after*
-#    the cache: a cache placed after it would replay the first epoch's order forever;
-# 3. **batch** groups 32 photos, so every epoch also gets new batches;
-# 4. **prefetch** prepares the next batch while the model trains on the current one.
-#
-# Validation and test photos keep the folder order, so predictions line up with labels.
+# (cat = 0, dog = 1), decodes each photo and resizes it to 150×150. `read_photos` below
+# calls it for one photo at a time, in folder order:
 
-# %%
+# %% tags=["exercise-helper"]
 IMAGE_SIZE = (150, 150)
 BATCH_SIZE = 32
 
 
-def photo_dataset(folder, shuffle):
-    """(photos 0..255, labels 0/1) batches from a folder of class folders: decoded once, then cached."""
-    photos = keras.utils.image_dataset_from_directory(
+def read_photos(folder):
+    """(photo 0..255, label 0/1) pairs from a folder of class folders, one at a time, in folder order."""
+    return keras.utils.image_dataset_from_directory(
         folder, label_mode="binary", image_size=IMAGE_SIZE, batch_size=None, shuffle=False, verbose=False)
-    photos = photos.cache()
+
+
+# %% [markdown]
+# Training wants more than that. Four steps, each a method of the dataset that returns a
+# new dataset, make it fast and correct:
+#
+# - **cache** keeps the decoded photos in memory after the first epoch, so no photo is
+#   decoded twice;
+# - **shuffle**, for training photos only, draws a new order every epoch (with a buffer as
+#   large as the dataset, every photo can land anywhere; `reshuffle_each_iteration=True`
+#   draws again each epoch);
+# - **batch** groups photos, so that the model learns from 32 at a time;
+# - **prefetch** (`tf.data.AUTOTUNE`) prepares the next batch while the model trains on
+#   the current one.
+#
+# Their order matters: a step sees what the steps before it made. Validation and test
+# photos keep the folder order, so predictions line up with labels.
+#
+# ### Exercise 1: the pipeline
+#
+# Write `photo_dataset(folder, shuffle, batch_size=BATCH_SIZE)` that starts from
+# `read_photos(folder)`, adds the four steps in an order where the cache saves every
+# decode, each epoch brings a new order of photos *and* new batches, and validation
+# photos stay in folder order; use `seed=SEED` for the shuffle.
+
+# %% nbgrader={"grade": false, "grade_id": "photo_dataset", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def photo_dataset(folder, shuffle, batch_size=BATCH_SIZE):
+    """Batches of (photos 0..255, labels 0/1): decoded once and cached, reshuffled each epoch if ``shuffle``."""
+    ### BEGIN SOLUTION
+    # Why: The cache comes first, so it stores decoded photos and replays them; a shuffle
+    # after it draws a new order each epoch (before it, the cache would replay the first
+    # order forever); batching after the shuffle makes new batches each epoch; prefetch goes
+    # last, so it prepares whole batches ahead.
+    #: photos = read_photos(folder)
+    #: # cache, shuffle (only if `shuffle` is True), batch, prefetch: each is `photos = photos.method(...)`
+    #: ____
+    #: return photos
+    pairs = read_photos(folder).cache()
     if shuffle:
-        photos = photos.shuffle(int(photos.cardinality()), seed=SEED, reshuffle_each_iteration=True)
-    return photos.batch(BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
+        pairs = pairs.shuffle(int(pairs.cardinality()), seed=SEED, reshuffle_each_iteration=True)
+    return pairs.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "photo_dataset_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ex.photo_dataset.grade(photo_dataset)
+sample_dataset = photo_dataset(photo_set.root / "validation", shuffle=False, batch_size=4)
+sample_images, sample_labels = next(iter(sample_dataset))
+assert tuple(sample_images.shape) == (4, *IMAGE_SIZE, 3) and tuple(sample_labels.shape) == (4, 1)
+### BEGIN HIDDEN TESTS
+hidden_first = np.concatenate([labels.numpy().ravel() for _, labels in sample_dataset])
+hidden_second = np.concatenate([labels.numpy().ravel() for _, labels in sample_dataset])
+assert np.array_equal(hidden_first, hidden_second) and np.all(np.diff(hidden_first) >= 0), "validation stays in order"
+### END HIDDEN TESTS
+
+# %%
+ex.photo_dataset.check(photo_dataset)
+# ex.photo_dataset.hint()
+# ex.photo_dataset.solution()
+
+# %%
 # Cached photos are decoded float32: 150 × 150 × 3 × 4 bytes = 270 kB each, in memory.
 cache_gb = int(photo_set.counts["total"].sum()) * IMAGE_SIZE[0] * IMAGE_SIZE[1] * 3 * 4 / 1e9
 print(f"the cache will hold {cache_gb:.1f} GB of decoded photos" + (
@@ -423,22 +419,36 @@ build_first_cnn().summary()
 #
 # ### Exercise 4: compile a classifier
 #
-# Write `compile_classifier(model, num_classes)` that compiles `model` with
-# `keras.optimizers.Adam(learning_rate=0.001)`, the right loss for `num_classes` (2: one
-# sigmoid unit, labels 0/1; more: softmax, one-hot labels) and the metric `"accuracy"`,
-# and returns the model.
+# Write `compile_classifier(model, labels)` that compiles `model` with
+# `keras.optimizers.Adam(learning_rate=0.001)`, the metric `"accuracy"` and the loss that
+# fits the model's last layer and the `labels` it will be trained on (an array: 0/1 in a
+# column, integers, or one-hot rows), and returns the model.
 
 # %% nbgrader={"grade": false, "grade_id": "compile_classifier", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def compile_classifier(model, num_classes):
-    """Adam (learning rate 0.001), the loss that fits the output layer, and accuracy."""
+def compile_classifier(model, labels):
+    """Adam (learning rate 0.001), accuracy, and the loss that fits the last layer and the labels."""
     ### BEGIN SOLUTION
-    # Why: The loss must fit the output: one sigmoid unit with 0/1 labels is binary
-    # cross-entropy, a softmax with one-hot labels categorical cross-entropy. Adam at 0.001 is a safe
-    # default; accuracy is reported, not optimised.
-    #: loss = ____ if num_classes == 2 else ____
+    # Why: One output unit is a sigmoid's probability of class 1: binary cross-entropy. Several
+    # units are a softmax over the classes: categorical cross-entropy when each label is a
+    # one-hot row as wide as the output, sparse categorical cross-entropy when labels are class
+    # numbers. Adam at 0.001 is a safe default; accuracy is reported, not optimised.
+    #: units = model.output_shape[-1]     # how many numbers the last layer gives per image
+    #: labels = np.asarray(labels)
+    #: if units == 1:
+    #:     loss = ____
+    #: elif ____:                          # one-hot rows, as wide as the output?
+    #:     loss = ____
+    #: else:
+    #:     loss = ____
     #: model.compile(optimizer=____, loss=loss, metrics=[____])
     #: return ____
-    loss = "binary_crossentropy" if num_classes == 2 else "categorical_crossentropy"
+    outputs, targets = model.output_shape[-1], np.asarray(labels)
+    if outputs == 1:
+        loss = "binary_crossentropy"
+    elif targets.ndim == 2 and targets.shape[-1] == outputs:
+        loss = "categorical_crossentropy"
+    else:
+        loss = "sparse_categorical_crossentropy"
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=loss, metrics=["accuracy"])
     return model  # the same object, now compiled
     ### END SOLUTION
@@ -447,7 +457,12 @@ def compile_classifier(model, num_classes):
 # %% nbgrader={"grade": true, "grade_id": "compile_classifier_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 ex.compile_classifier.grade(compile_classifier)
 binary_model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
-assert compile_classifier(binary_model, 2) is binary_model, "return the model you compiled"
+assert compile_classifier(binary_model, np.array([[0], [1]])) is binary_model, "return the model you compiled"
+### BEGIN HIDDEN TESTS
+hidden_model = keras.Sequential([keras.Input((4,)), layers.Dense(2, activation="softmax")])
+compile_classifier(hidden_model, np.eye(2)[[0, 1, 1]])
+hidden_model.fit(np.zeros((3, 4)), np.eye(2)[[0, 1, 1]], epochs=1, verbose=0)  # one-hot rows: categorical
+### END HIDDEN TESTS
 
 # %%
 ex.compile_classifier.check(compile_classifier)
@@ -467,7 +482,7 @@ ex.compile_classifier.check(compile_classifier)
 
 # %% tags=["benchmark"]
 def compile_first_cnn(model):
-    return compile_classifier(model, num_classes=2)
+    return compile_classifier(model, labels=np.array([[0.0], [1.0]]))  # the datasets' labels: 0/1 in a column
 
 
 FIRST_DROPOUT = 0.5  # both runs use it, so augmentation is the one thing that differs
@@ -548,86 +563,17 @@ first_scores = first_cnn.predict(test_images, verbose=0).ravel()
 print(f"{len(test_images)} test photos; first scores: {np.round(first_scores[:5], 3)}")
 
 # %% [markdown]
-# ### Exercise 5: from scores to labels
-#
-# Write `scores_to_labels(scores, threshold=0.5)` that returns an integer array with 1
-# (dog) where a score is above the threshold and 0 (cat) elsewhere, for scores of shape
-# (n,) or (n, 1).
-
-# %% nbgrader={"grade": false, "grade_id": "scores_to_labels", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def scores_to_labels(scores, threshold=0.5):
-    """1 (dog) where the score is above the threshold, else 0 (cat), as a flat integer array."""
-    ### BEGIN SOLUTION
-    # Why: Flattening makes (n, 1) and (n,) scores alike; strictly above the threshold means
-    # dog; astype(int) turns the booleans into 0/1 labels.
-    return (np.asarray(scores).ravel() > threshold).astype(int)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "scores_to_labels_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-ex.scores_to_labels.grade(scores_to_labels)
-np.testing.assert_array_equal(scores_to_labels(np.array([0.1, 0.9, 0.6])), [0, 1, 1])
-np.testing.assert_array_equal(scores_to_labels(np.array([[0.3], [0.7]])), [0, 1])
-### BEGIN HIDDEN TESTS
-np.testing.assert_array_equal(scores_to_labels(np.array([0.5, 0.50001])), [0, 1])
-np.testing.assert_array_equal(scores_to_labels(np.array([0.2, 0.4]), threshold=0.3), [0, 1])
-assert np.issubdtype(scores_to_labels(np.array([0.9])).dtype, np.integer)
-### END HIDDEN TESTS
+# A score above 0.5 means *dog* (1), otherwise *cat* (0). The accuracy is the share of
+# photos where that matches the label, and `pd.crosstab` counts each pair of true and
+# predicted class (`margins=True` adds the totals):
 
 # %%
-ex.scores_to_labels.check(scores_to_labels)
-# ex.scores_to_labels.hint()
-# ex.scores_to_labels.solution()
-
-# %% [markdown]
-# ### Exercise 6: accuracy and a crosstab
-#
-# Write `prediction_summary(y_true, y_pred, class_names)` that returns `(accuracy,
-# table)`: the share of correct predictions, and `pd.crosstab` of the true class names
-# (rows, named `"true"`) against the predicted ones (columns, named `"predicted"`) with
-# `margins=True`, which adds the totals (`All`).
-
-# %% nbgrader={"grade": false, "grade_id": "prediction_summary", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def prediction_summary(y_true, y_pred, class_names):
-    """(accuracy, crosstab of true against predicted class names with margins)."""
-    ### BEGIN SOLUTION
-    # Why: Accuracy is the mean of the matches. Turning the numbers into class names before the
-    # crosstab gives readable rows and columns, and the names of the two Series title them.
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    accuracy = float(np.mean(y_true == y_pred))
-    table = pd.crosstab(pd.Series([class_names[i] for i in y_true], name="true"),
-                        pd.Series([class_names[i] for i in y_pred], name="predicted"), margins=True)
-    return accuracy, table
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "prediction_summary_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.prediction_summary.grade(prediction_summary)
-sample_accuracy, sample_table = prediction_summary(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), ["cat", "dog"])
-assert np.isclose(sample_accuracy, 0.75)
-assert sample_table.loc["All", "All"] == 4
-### BEGIN HIDDEN TESTS
-assert sample_table.loc["dog", "cat"] == 1 and sample_table.loc["cat", "cat"] == 2
-assert sample_table.index.name == "true" and sample_table.columns.name == "predicted"
-hidden_true = np.random.default_rng(2).integers(0, 2, 300)
-hidden_pred = np.where(np.random.default_rng(3).random(300) < 0.8, hidden_true, 1 - hidden_true)
-hidden_accuracy, hidden_table = prediction_summary(hidden_true, hidden_pred, ["cat", "dog"])
-assert np.isclose(hidden_accuracy, (hidden_true == hidden_pred).mean())
-assert hidden_table.loc["All", "All"] == 300 and hidden_table.loc["cat", "All"] == (hidden_true == 0).sum()
-### END HIDDEN TESTS
-
-# %%
-ex.prediction_summary.check(prediction_summary)
-# ex.prediction_summary.hint()
-# ex.prediction_summary.solution()
-
-# %%
-first_predictions = scores_to_labels(first_scores)
-first_accuracy, first_table = prediction_summary(test_labels, first_predictions, class_names)
-plain_accuracy, _ = prediction_summary(test_labels, scores_to_labels(plain_cnn.predict(test_images, verbose=0)),
-                                       class_names)
+first_predictions = (first_scores > 0.5).astype(int)
+first_accuracy = float((first_predictions == test_labels).mean())
+plain_accuracy = float(((plain_cnn.predict(test_images, verbose=0).ravel() > 0.5) == test_labels).mean())
 print(f"first CNN on the test photos: {plain_accuracy:.1%} without augmentation, {first_accuracy:.1%} with it")
-first_table
+pd.crosstab(pd.Series(np.array(class_names)[test_labels], name="true"),
+            pd.Series(np.array(class_names)[first_predictions], name="predicted"), margins=True)
 
 # %% [markdown]
 # scikit-learn's report adds, per class, **precision** (of the photos called *dog*, how
@@ -670,7 +616,7 @@ else:
 # grayscale, transparent PNG and WebP photos to RGB. Whatever goes wrong, it raises one
 # `PhotoError` that says what.
 #
-# ### Exercise 7: one photo, ready for the model
+# ### Exercise 5: one photo, ready for the model
 #
 # A model takes batches. Write `photo_to_batch(photo, size=(150, 150))` that takes one RGB
 # photo as a uint8 array of any height and width, resizes it to `size` (height, width),
@@ -735,6 +681,94 @@ try:
     photos.load_photo("not_a_photo.jpg")
 except photos.PhotoError as error:
     print(f"PhotoError: {error}")
+
+# %% [markdown]
+# ### Where does it look?
+#
+# **Occlusion** asks the model directly: hide one square of the photo behind a grey patch
+# and see how much the score of the photo's true class falls. Slide the patch over the
+# whole photo: where hiding hurts most is what the model relies on. With one sigmoid
+# output, the score of *dog* (label 1) is the output itself and the score of *cat*
+# (label 0) is one minus it; `class_scores` below gives either, for a batch of photos.
+
+# %% tags=["exercise-helper"]
+GREY = 128.0  # the middle of 0..255: a patch that adds no edge or colour of its own
+
+
+def class_scores(model, batch, label):
+    """The model's score for class ``label`` (0: cat, 1: dog) of each photo in ``batch``."""
+    dog = np.asarray(model(batch, training=False), dtype=np.float64).ravel()
+    return dog if label == 1 else 1.0 - dog
+
+
+# %% [markdown]
+# ### Exercise 6: occlusion
+#
+# Write `occlusion_drops(model, photo, label, patch=30, stride=15)` for one photo of shape
+# (height, width, 3) in 0..255. Put a `patch`×`patch` square of `GREY` at every place
+# where it fits wholly inside the photo, its top-left corner moving `stride` pixels at a
+# time (rows 0, stride, 2×stride, ..., and the same for columns); for each place, record
+# how much the class score of the covered photo lies *below* that of the photo as it is.
+# Return these drops as a (rows, columns) array, and leave `photo` itself unchanged.
+
+# %% nbgrader={"grade": false, "grade_id": "occlusion_drops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def occlusion_drops(model, photo, label, patch=30, stride=15):
+    """How far the score of class ``label`` falls with a grey square at each place: a (rows, columns) array."""
+    ### BEGIN SOLUTION
+    # Why: The photo as it is gives the score to compare with. Each place covers a copy (so
+    # the photo and the next places stay clean); the last top edge that fits is
+    # height - patch, hence range(0, height - patch + 1, stride). A large drop means the
+    # hidden square held evidence for the class.
+    #: baseline = class_scores(model, photo[np.newaxis], label)[0]
+    #: tops = range(0, ____, stride)   # every top edge where the patch still fits
+    #: lefts = range(0, ____, stride)
+    #: drops = np.zeros((len(tops), len(lefts)))
+    #: for row, top in enumerate(tops):
+    #:     for column, left in enumerate(lefts):
+    #:         covered = ____            # a copy: the photo itself stays as it is
+    #:         covered[____, ____] = GREY
+    #:         drops[row, column] = ____
+    #: return drops
+    photo = np.asarray(photo, dtype=np.float32)
+    as_is = class_scores(model, photo[np.newaxis], label)[0]
+    height, width = photo.shape[:2]
+    falls = np.zeros(((height - patch) // stride + 1, (width - patch) // stride + 1))
+    for i in range(falls.shape[0]):
+        for j in range(falls.shape[1]):
+            hidden = photo.copy()
+            hidden[i * stride:i * stride + patch, j * stride:j * stride + patch] = GREY
+            falls[i, j] = as_is - class_scores(model, hidden[np.newaxis], label)[0]
+    return falls
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "occlusion_drops_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ex.occlusion.grade(occlusion_drops)
+untrained_cnn = build_first_cnn()
+sample_drops = occlusion_drops(untrained_cnn, np.full((150, 150, 3), 100.0), 1, patch=50, stride=50)
+assert np.shape(sample_drops) == (3, 3)
+### BEGIN HIDDEN TESTS
+assert np.shape(occlusion_drops(untrained_cnn, np.full((150, 150, 3), 100.0), 0, patch=60, stride=40)) == (3, 3)
+assert np.allclose(occlusion_drops(untrained_cnn, np.full((150, 150, 3), GREY), 0, patch=50, stride=50), 0.0)
+### END HIDDEN TESTS
+
+# %%
+ex.occlusion.check(occlusion_drops)
+# ex.occlusion.hint()
+# ex.occlusion.solution()
+
+# %% [markdown]
+# The first CNN on two test photos, a cat and a dog. Red marks where a grey square makes
+# the true class's score fall most: the parts of the photo the model relies on.
+
+# %%
+for label in (0, 1):
+    index = int(np.flatnonzero(test_labels == label)[0])
+    drops = occlusion_drops(first_cnn, test_images[index], label)
+    plotting.show_heatmap(test_images[index].astype("uint8"), drops,
+                          f"Occlusion, first CNN: where a grey square lowers the score of '{class_names[label]}'",
+                          heatmap_title="score drop")
+    plt.show()
 
 # %% [markdown]
 # ## 9. Why the pipeline matters
@@ -893,7 +927,8 @@ plt.show()
 
 # %%
 better_scores = scores_with_flips(better_cnn, test_images)
-better_accuracy, better_table = prediction_summary(test_labels, scores_to_labels(better_scores), class_names)
+better_predictions = (better_scores > 0.5).astype(int)
+better_accuracy = float((better_predictions == test_labels).mean())
 results = [
     {"chapter": 3, "model": "first CNN (from scratch)", "test accuracy": first_accuracy,
      "parameters": first_cnn.count_params(), "trainable": training.trainable_count(first_cnn),
@@ -908,7 +943,7 @@ comparison = pd.DataFrame(results).set_index("model")
 comparison.style.format({"test accuracy": "{:.1%}", "parameters": "{:,}", "trainable": "{:,}"})
 
 # %%
-plotting.show_confusion_matrix(test_labels, scores_to_labels(better_scores), class_names,
+plotting.show_confusion_matrix(test_labels, better_predictions, class_names,
                                "Better CNN: confusion matrix on the test photos")
 plt.show()
 

@@ -9,7 +9,6 @@ beyond the ones in test_chapterNN.py's ``WRONG_ANSWERS``, which both must refuse
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -196,25 +195,36 @@ def grad_cam_divided_by_zero(maps, gradients):
 
 # --- Chapter 3 -------------------------------------------------------------------------
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+def photo_dataset_in_steps(folder, shuffle, batch_size=32):
+    import tensorflow as tf
+
+    photos = keras.utils.image_dataset_from_directory(
+        folder, label_mode="binary", image_size=(150, 150), batch_size=None, shuffle=False, verbose=False
+    )
+    photos = photos.cache()
+    if shuffle:
+        photos = photos.shuffle(buffer_size=10_000, reshuffle_each_iteration=True)
+    photos = photos.batch(batch_size)
+    return photos.prefetch(buffer_size=tf.data.AUTOTUNE)
 
 
-def count_photos_with_rglob(root):
-    counts = {}
-    for split in sorted(p for p in Path(root).iterdir() if p.is_dir()):
-        counts[split.name] = {
-            folder.name: sum(1 for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
-            for folder in sorted(split.iterdir())
-            if folder.is_dir()
-        }
-    return counts
+def photo_dataset_batched_before_the_cache(folder, shuffle, batch_size=32):
+    """Batching before the shuffle keeps the same photos together: a mistake."""
+    photos = keras.utils.image_dataset_from_directory(
+        folder, label_mode="binary", image_size=(150, 150), batch_size=batch_size, shuffle=False, verbose=False
+    ).cache()
+    if shuffle:
+        photos = photos.shuffle(100, reshuffle_each_iteration=True)
+    return photos.prefetch(1)
 
 
-def count_every_file_lower_case(root):
-    return {
-        split.name: {folder.name: sum(1 for _ in folder.iterdir()) for folder in split.iterdir()}
-        for split in Path(root).iterdir()
-    }
+def photo_dataset_shuffled_by_the_loader(folder, shuffle, batch_size=32):
+    """The loader's own shuffle happens before the cache, which then replays one order: a mistake."""
+    photos = keras.utils.image_dataset_from_directory(
+        folder, label_mode="binary", image_size=(150, 150), batch_size=None, shuffle=shuffle, seed=1, verbose=False
+    )
+    return photos.cache().batch(batch_size).prefetch(1)
 
 
 def augmentation_in_degrees_as_pairs():
@@ -258,47 +268,35 @@ def first_cats_cnn_with_softmax_pair(input_shape=(150, 150, 3), dropout_rate=0.0
     return keras.Sequential([*model.layers[:-1], layers.Dense(2, activation="softmax")])
 
 
-def compile_with_loss_objects(model, num_classes):
-    loss = keras.losses.BinaryCrossentropy() if num_classes == 2 else keras.losses.CategoricalCrossentropy()
+def compile_with_loss_objects(model, labels):
+    if model.output_shape[-1] == 1:
+        loss, metric = keras.losses.BinaryCrossentropy(), keras.metrics.BinaryAccuracy(name="accuracy")
+    elif np.ndim(labels) == 2 and np.shape(labels)[1] == model.output_shape[-1]:
+        loss, metric = keras.losses.CategoricalCrossentropy(), keras.metrics.CategoricalAccuracy(name="accuracy")
+    else:
+        loss, metric = keras.losses.SparseCategoricalCrossentropy(), "sparse_categorical_accuracy"
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss=loss, metrics=[metric])
+    return model
+
+
+def compile_with_default_optimizer_name(model, labels):
+    one_hot = np.ndim(labels) == 2 and np.shape(labels)[1] > 1
+    loss = {True: "categorical_crossentropy", False: "sparse_categorical_crossentropy"}[one_hot]
     model.compile(
-        optimizer=keras.optimizers.Adam(0.001),
-        loss=loss,
-        metrics=[
-            keras.metrics.BinaryAccuracy(name="accuracy")
-            if num_classes == 2
-            else keras.metrics.CategoricalAccuracy(name="accuracy")
-        ],
+        optimizer="adam", loss="binary_crossentropy" if model.output_shape[-1] == 1 else loss, metrics=["acc"]
     )
     return model
 
 
-def compile_with_default_optimizer_name(model, num_classes):
-    model.compile(
-        optimizer="adam",
-        loss="binary_crossentropy" if num_classes == 2 else "categorical_crossentropy",
-        metrics=["accuracy"],
+def compile_by_the_number_of_classes(model, labels):
+    """The loss picked from how many classes the labels hold: a two-unit softmax gets the wrong one."""
+    loss = (
+        "binary_crossentropy"
+        if len(np.unique(np.argmax(labels, -1) if np.ndim(labels) == 2 else labels)) <= 2
+        else ("categorical_crossentropy")
     )
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, metrics=["accuracy"])
     return model
-
-
-def scores_to_labels_with_where(scores, threshold=0.5):
-    return np.where(np.reshape(scores, -1) > threshold, 1, 0)
-
-
-def scores_to_labels_rounding(scores, threshold=0.5):
-    return np.round(np.ravel(scores)).astype(int)
-
-
-def prediction_summary_with_mapping(y_true, y_pred, class_names):
-    true_names = pd.Series(np.asarray(class_names)[np.ravel(y_true)], name="true")
-    predicted_names = pd.Series(np.asarray(class_names)[np.ravel(y_pred)], name="predicted")
-    return float((true_names == predicted_names).mean()), pd.crosstab(true_names, predicted_names, margins=True)
-
-
-def prediction_summary_without_margins(y_true, y_pred, class_names):
-    names = np.asarray(class_names)
-    table = pd.crosstab(pd.Series(names[y_true], name="true"), pd.Series(names[y_pred], name="predicted"))
-    return float(np.mean(np.ravel(y_true) == np.ravel(y_pred))), table
 
 
 def photo_to_batch_with_pil(photo, size=(150, 150)):
@@ -319,6 +317,36 @@ def photo_to_batch_cropped(photo, size=(150, 150)):
     height, width = size
     padded = np.pad(np.asarray(photo, dtype=np.float32), ((0, height), (0, width), (0, 0)), mode="edge")
     return padded[:height, :width][np.newaxis]
+
+
+def occlusion_in_one_batch(model, photo, label, patch=30, stride=15):
+    photo = np.asarray(photo, dtype=np.float32)
+    height, width = photo.shape[:2]
+    tops, lefts = range(0, height - patch + 1, stride), range(0, width - patch + 1, stride)
+    places = [(top, left) for top in tops for left in lefts]
+    covered = np.repeat(photo[np.newaxis], len(places) + 1, axis=0)
+    for index, (top, left) in enumerate(places, start=1):
+        covered[index, top : top + patch, left : left + patch] = 128.0
+    dog = np.asarray(model.predict(covered, verbose=0)).ravel()
+    scores = dog if label == 1 else 1 - dog
+    return (scores[0] - scores[1:]).reshape(len(tops), len(lefts))
+
+
+def occlusion_of_the_predicted_class(model, photo, label, patch=30, stride=15):
+    """Explains the predicted class instead of the true one: a mistake when the model is wrong."""
+    photo = np.asarray(photo, dtype=np.float32)
+    dog = float(np.asarray(model(photo[None])).ravel()[0])
+    predicted = int(dog > 0.5)
+    tops = range(0, photo.shape[0] - patch + 1, stride)
+    lefts = range(0, photo.shape[1] - patch + 1, stride)
+    drops = np.zeros((len(tops), len(lefts)))
+    for i, top in enumerate(tops):
+        for j, left in enumerate(lefts):
+            covered = photo.copy()
+            covered[top : top + patch, left : left + patch] = 128.0
+            now = float(np.asarray(model(covered[None])).ravel()[0])
+            drops[i, j] = (dog - now) if predicted == 1 else (now - dog)
+    return drops
 
 
 # --- Chapter 4 -------------------------------------------------------------------------
@@ -413,13 +441,12 @@ CORRECT = {
     ("02", "layer_shapes_by_hand"): [hand_shapes_as_lists],
     ("02", "build_activation_model"): [activation_model_by_position],
     ("02", "grad_cam_heatmap"): [grad_cam_with_tensorflow],
-    ("03", "count_photos"): [count_photos_with_rglob],
+    ("03", "photo_dataset"): [photo_dataset_in_steps],
     ("03", "build_augmentation"): [augmentation_in_degrees_as_pairs],
     ("03", "build_first_cnn"): [first_cats_cnn_with_add],
     ("03", "compile_classifier"): [compile_with_loss_objects, compile_with_default_optimizer_name],
-    ("03", "scores_to_labels"): [scores_to_labels_with_where],
-    ("03", "prediction_summary"): [prediction_summary_with_mapping],
     ("03", "photo_to_batch"): [photo_to_batch_with_pil],
+    ("03", "occlusion_drops"): [occlusion_in_one_batch],
     ("04", "vgg_preprocess"): [vgg_preprocess_by_hand],
     ("04", "build_frozen_model"): [frozen_model_freezing_each_layer],
     ("04", "build_bottleneck_classifier"): [bottleneck_functional],
@@ -449,12 +476,12 @@ MISTAKES = {
     ("02", "layer_shapes_by_hand"): [hand_shapes_flatten_with_the_wrong_depth],
     ("02", "build_activation_model"): [activation_model_of_the_inputs],
     ("02", "grad_cam_heatmap"): [grad_cam_min_max, grad_cam_without_pooling, grad_cam_divided_by_zero],
-    ("03", "count_photos"): [count_every_file_lower_case],
+    ("03", "photo_dataset"): [photo_dataset_batched_before_the_cache, photo_dataset_shuffled_by_the_loader],
     ("03", "build_augmentation"): [augmentation_in_degrees],
     ("03", "build_first_cnn"): [first_cats_cnn_with_softmax_pair],
-    ("03", "scores_to_labels"): [scores_to_labels_rounding],
-    ("03", "prediction_summary"): [prediction_summary_without_margins],
+    ("03", "compile_classifier"): [compile_by_the_number_of_classes],
     ("03", "photo_to_batch"): [photo_to_batch_with_pil_width_first, photo_to_batch_cropped],
+    ("03", "occlusion_drops"): [occlusion_of_the_predicted_class],
     ("04", "vgg_preprocess"): [vgg_preprocess_scaled],
     ("04", "build_frozen_model"): [frozen_model_with_global_pooling],
     ("04", "build_bottleneck_classifier"): [bottleneck_uncompiled],

@@ -2,11 +2,8 @@
 
 The checks every exercise gets are in checks/test_all_chapters.py."""
 
-from pathlib import Path
-
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 from keras import layers
 
@@ -14,11 +11,30 @@ from cnn_course.checks import chapter03 as ex
 from cnn_course.checks.core import Status
 
 
-def _count_every_file(root):
-    return {
-        split: {p.name: len(list(p.iterdir())) for p in sorted((Path(root) / split).iterdir())}
-        for split in ("train", "validation", "test")
-    }
+def _read(folder):
+    return keras.utils.image_dataset_from_directory(
+        folder, label_mode="binary", image_size=(8, 8), batch_size=None, shuffle=False, verbose=False
+    )
+
+
+def _pipeline(order, shuffle_buffer=None):
+    """A photo_dataset that chains the steps in ``order`` (e.g. "cache shuffle batch prefetch")."""
+
+    def photo_dataset(folder, shuffle, batch_size=32):
+        photos = _read(folder)
+        for step in order.split():
+            if step == "cache":
+                photos = photos.cache()
+            elif step == "shuffle" and shuffle:
+                buffer = shuffle_buffer or int(photos.cardinality())
+                photos = photos.shuffle(buffer, seed=3, reshuffle_each_iteration=True)
+            elif step == "batch":
+                photos = photos.batch(batch_size)
+            elif step == "prefetch":
+                photos = photos.prefetch(2)
+        return photos
+
+    return photo_dataset
 
 
 def _augmentation(rotation=30 / 360, flip="horizontal", extra=()):
@@ -55,39 +71,48 @@ def _cnn(scale=1 / 255, padding="valid", last="sigmoid", hidden="relu", fixed_ra
     return build
 
 
-def _summary_without_names(y_true, y_pred, class_names):
-    return float(np.mean(y_true == y_pred)), pd.crosstab(y_true, y_pred, margins=True)
-
-
-def _summary_swapped(y_true, y_pred, class_names):
-    names = np.asarray(class_names)
-    return float(np.mean(y_true == y_pred)), pd.crosstab(
-        pd.Series(names[y_pred], name="true"), pd.Series(names[y_true], name="predicted"), margins=True
-    )
-
-
 def _compiler(
     binary="binary_crossentropy", multi="categorical_crossentropy", optimizer=None, metrics=("accuracy",), returns=True
 ):
-    def compile_classifier(model, num_classes):
-        loss = binary if num_classes == 2 else multi
+    def compile_classifier(model, labels):
+        loss = binary if model.output_shape[-1] == 1 else multi
         model.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), loss=loss, metrics=list(metrics))
         return model if returns else None
 
     return compile_classifier
 
 
-def _count_lower_case_jpg_only(root):
-    return {
-        split.name: {folder.name: len(list(folder.glob("*.jpg"))) for folder in split.iterdir()}
-        for split in Path(root).iterdir()
-    }
+def _occlusion(fill=128.0, copy=True, reverse=False, last_place=True, label_matters=True):
+    def occlusion_drops(model, photo, label, patch=30, stride=15):
+        photo = np.asarray(photo, dtype=np.float32)
+
+        def score(batch):
+            dog = np.asarray(model(batch, training=False)).ravel()
+            return dog if (label == 1 or not label_matters) else 1 - dog
+
+        baseline = score(photo[None])[0]
+        end = photo.shape[0] - patch + (1 if last_place else 0)
+        end_columns = photo.shape[1] - patch + (1 if last_place else 0)
+        tops, lefts = range(0, end, stride), range(0, end_columns, stride)
+        drops = np.zeros((len(tops), len(lefts)))
+        for row, top in enumerate(tops):
+            for column, left in enumerate(lefts):
+                covered = photo.copy() if copy else photo
+                covered[top : top + patch, left : left + patch] = fill
+                drop = baseline - score(covered[None])[0]
+                drops[row, column] = -drop if reverse else drop
+        return drops
+
+    return occlusion_drops
 
 
 WRONG_ANSWERS = [
-    (ex.count_photos, _count_every_file, "only image files count"),
-    (ex.count_photos, lambda root: pd.DataFrame(), "not a DataFrame"),
-    (ex.count_photos, _count_lower_case_jpg_only, "compare suffixes in lower case"),
+    (ex.photo_dataset, _pipeline("shuffle cache batch prefetch"), "the shuffle must come after the cache"),
+    (ex.photo_dataset, _pipeline("shuffle batch prefetch"), "cache the decoded photos"),
+    (ex.photo_dataset, _pipeline("cache batch shuffle prefetch"), "shuffle single photos, before batching"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch"), "should end with .prefetch"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch prefetch", shuffle_buffer=4), "the shuffle's buffer holds 4"),
+    (ex.photo_dataset, _pipeline("cache batch prefetch"), "with shuffle=True the first epoch came in folder order"),
     (ex.augmentation, _augmentation(rotation=0.3), "RandomRotation's factor should be 0.08333"),
     (ex.augmentation, _augmentation(flip="horizontal_and_vertical"), "an upside-down cat"),
     (ex.augmentation, _augmentation(extra=(layers.RandomContrast(0.1),)), "expected exactly the four layers"),
@@ -98,31 +123,14 @@ WRONG_ANSWERS = [
     (ex.first_cnn, _cnn(hidden="sigmoid"), "should have activation='relu', got 'sigmoid'"),
     (ex.first_cnn, _cnn(fixed_rate=0.5), "layer 9 (Dropout) should have rate=0.0, got 0.5"),
     (ex.first_cnn, _cnn(fixed_rate=0.0), "Use the dropout_rate argument"),
-    (ex.compile_classifier, _compiler(multi="binary_crossentropy"), "the loss should be 'categorical_crossentropy'"),
-    (
-        ex.compile_classifier,
-        _compiler(multi="sparse_categorical_crossentropy"),
-        "sparse_categorical_crossentropy is for",
-    ),
-    (ex.compile_classifier, _compiler(binary="mse"), "should be 'binary_crossentropy', got 'mse'"),
+    (ex.compile_classifier, _compiler(multi="binary_crossentropy"), "should get the loss 'categorical_crossentropy'"),
+    (ex.compile_classifier, _compiler(multi="sparse_categorical_crossentropy"), "with one-hot labels calls for"),
+    (ex.compile_classifier, _compiler(multi="categorical_crossentropy"), "labels given as class numbers"),
+    (ex.compile_classifier, _compiler(binary="mse"), "should get the loss 'binary_crossentropy', got 'mse'"),
     (ex.compile_classifier, _compiler(optimizer=keras.optimizers.SGD(1e-3)), "should be keras.optimizers.Adam"),
     (ex.compile_classifier, _compiler(optimizer=keras.optimizers.Adam(1e-2)), "learning rate should be 0.001"),
     (ex.compile_classifier, _compiler(metrics=()), "metrics should be"),
     (ex.compile_classifier, _compiler(returns=False), "should return the model"),
-    (
-        ex.scores_to_labels,
-        lambda scores, threshold=0.5: (np.ravel(scores) >= threshold).astype(int),
-        "differs at index (1,)",
-    ),
-    (ex.scores_to_labels, lambda scores, threshold=0.5: np.ravel(scores) > threshold, "should be integers"),
-    (
-        ex.scores_to_labels,
-        lambda scores, threshold=0.5: (np.ravel(scores) > 0.5).astype(int),
-        "scores_to_labels(<array of shape (5, 1)>, threshold=0.25)",
-    ),
-    (ex.prediction_summary, _summary_without_names, "should have rows ['cat', 'dog', 'All']"),
-    (ex.prediction_summary, _summary_swapped, "the counts in the table differs"),
-    (ex.prediction_summary, lambda y_true, y_pred, names: float(np.mean(y_true == y_pred)), "should return two things"),
     (
         ex.photo_to_batch,
         lambda photo, size=(150, 150): np.asarray(keras.ops.image.resize(photo, size)) / 255.0,
@@ -138,6 +146,11 @@ WRONG_ANSWERS = [
         lambda photo, size=(150, 150): np.full((1, *size, 3), 250.0, "float32"),
         "differ from a resize of the whole photo",
     ),
+    (ex.occlusion, _occlusion(copy=False), "changed the photo it was given"),
+    (ex.occlusion, _occlusion(reverse=True), "The signs are reversed"),
+    (ex.occlusion, _occlusion(last_place=False), "should have shape (5, 6)"),
+    (ex.occlusion, _occlusion(fill=0.0), "with the patch filled with GREY"),
+    (ex.occlusion, _occlusion(label_matters=False), "for the class `label`"),
 ]
 
 

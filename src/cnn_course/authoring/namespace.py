@@ -15,6 +15,8 @@ from cnn_course.authoring.course import find_chapter, load_config
 from cnn_course.authoring.source import read_source
 from cnn_course.errors import CourseError
 
+EXERCISE_HELPER = "exercise-helper"
+
 
 def _is_import_cell(cell) -> bool:
     return (
@@ -27,7 +29,8 @@ def chapter_namespace(
 ) -> dict:
     """Execute the chapter's import cell, then (in notebook order) every code cell whose
     grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
-    that is a solution cell. Returns the namespace they filled."""
+    that is a solution cell or a cell tagged ``exercise-helper`` (one that defines what an
+    answer calls, such as Chapter 3's ``read_photos``). Returns the namespace they filled."""
     chapter = find_chapter(root, number)
     _, notebook = read_source(chapter, load_config(root))
     wanted_ids, wanted_tags = set(grade_ids), set(tags)
@@ -42,7 +45,7 @@ def chapter_namespace(
         chosen = (
             name in wanted_ids
             or wanted_tags & set(cell.metadata.get("tags", []))
-            or (solutions and nbgrader_meta(cell).get("solution"))
+            or (solutions and (nbgrader_meta(cell).get("solution") or EXERCISE_HELPER in cell.metadata.get("tags", [])))
         )
         if cell.cell_type == "code" and chosen:
             found.add(name)

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from cnn_course import interpret
 from cnn_course.checks.core import (
     Exercise,
     Mismatch,
     call,
+    call_in_place,
     compare_arrays,
-    compare_numbers,
     describe_call,
     require_callable,
 )
@@ -42,52 +42,108 @@ FIRST_CNN_PARAMS = 4_791_809
 AUGMENTATION = {"RandomRotation", "RandomTranslation", "RandomZoom", "RandomFlip"}
 
 
-def _photo_folder(root: Path, counts: dict[str, dict[str, int]]) -> None:
+def _photo_folder(root: Path, photos_per_class: int) -> list[float]:
+    """A folder of class folders (cat, dog) of flat photos, each of its own brightness; returns
+    the brightnesses in folder order (the order read_photos gives), which identify the photos."""
     from PIL import Image
 
-    for split, per_class in counts.items():
-        for name, count in per_class.items():
-            folder = root / split / name
-            folder.mkdir(parents=True)
-            for index in range(count):
-                # Cameras and phones write .JPG as often as .jpg.
-                suffix = (".jpg", ".JPG", ".png", ".jpeg")[index % 4]
-                Image.new("RGB", (8, 8), (index * 20, 0, 0)).save(folder / f"{name}.{index}{suffix}")
-            (folder / "notes.txt").write_text("not a photo")
+    brightness = []
+    for label, name in enumerate(("cat", "dog")):
+        folder = root / name
+        folder.mkdir(parents=True)
+        for index in range(photos_per_class):
+            value = 10 + 10 * (label * photos_per_class + index)
+            Image.new("RGB", (6, 6), (value, value, value)).save(folder / f"{name}.{index:02d}.png")
+            brightness.append(float(value))
+    return brightness
 
 
-def _check_count(answer: Any) -> None:
-    function = require_callable(answer, "count_photos")
-    expected = {"train": {"cat": 3, "dog": 2}, "validation": {"cat": 1, "dog": 2}, "test": {"cat": 1, "dog": 1}}
+def _epoch(dataset: Any) -> list[list[float]]:
+    """One pass over the dataset: each batch as the list of its photos' brightnesses."""
+    return [[round(float(photo.mean())) for photo in np.asarray(images)] for images, _ in dataset]
+
+
+def _pipeline(dataset: Any) -> list[Any]:
+    """The steps of a tf.data pipeline, from the last to the first: tf.data keeps each step's
+    input in ``_input_dataset``."""
+    steps = []
+    while dataset is not None and len(steps) < 50:
+        steps.append(dataset)
+        dataset = getattr(dataset, "_input_dataset", None)
+    return steps
+
+
+def _stage_name(dataset: Any) -> str:
+    """``_PrefetchDataset`` -> "prefetch", ``CacheDataset`` -> "cache"."""
+    return type(dataset).__name__.lstrip("_").removesuffix("Dataset").lower()
+
+
+def _check_pipeline(answer: Any) -> None:
+    import tensorflow as tf
+
+    function = require_callable(answer, "photo_dataset")
     with tempfile.TemporaryDirectory() as folder:
-        _photo_folder(Path(folder), expected)
-        got = call(function, folder)  # a string: `root` may come as a Path or as a str
-    if isinstance(got, pd.DataFrame):
+        order = _photo_folder(Path(folder), photos_per_class=10)
+        training = call(function, folder, shuffle=True, batch_size=4)
+        validation = call(function, folder, shuffle=False, batch_size=4)
+        for dataset, what in ((training, "shuffle=True"), (validation, "shuffle=False")):
+            if not isinstance(dataset, tf.data.Dataset):
+                got = type(dataset).__name__
+                raise Mismatch(f"photo_dataset(..., {what}) should return a tf.data.Dataset, got {got}.")
+        first = _epoch(training)
+        valid_first = _epoch(validation)
+        for path in Path(folder).rglob("*.png"):  # a cached pipeline no longer needs the files
+            path.unlink()
+        try:
+            second, third = _epoch(training), _epoch(training)
+            valid_second = _epoch(validation)
+        except tf.errors.OpError:
+            raise Mismatch(
+                "the second epoch reads the photo files again (this check removed them after the first "
+                "epoch): cache the decoded photos with .cache(), before the shuffle."
+            ) from None
+    sizes = [len(batch) for batch in first]
+    if sizes[:-1] != [4] * (len(sizes) - 1) or sum(sizes) != len(order):
         raise Mismatch(
-            "count_photos should return a dict of dicts, e.g. {'train': {'cat': 3, 'dog': 2}, ...}, "
-            "not a DataFrame (the notebook makes the table from your dict)."
+            f"photo_dataset(..., batch_size=4) over {len(order)} photos should give batches of 4 (the last may be "
+            f"smaller), got batches of {sizes}. Batch the single photos once, with the batch_size argument."
         )
-    if not isinstance(got, dict) or set(got) != set(expected):
+    flat = [value for batch in valid_first for value in batch]
+    if flat != order or valid_second != valid_first:
         raise Mismatch(
-            f"count_photos should return a dict with the keys 'train', 'validation' and 'test', got {got!r}."
+            "with shuffle=False the photos should come in folder order, the same in every epoch (so predictions "
+            "line up with labels): shuffle only when shuffle is True."
         )
-    for split, per_class in expected.items():
-        found = (
-            {name: int(count) for name, count in dict(got[split]).items()}
-            if isinstance(got[split], dict)
-            else got[split]
+    if sorted(value for batch in first for value in batch) != sorted(order):
+        raise Mismatch("an epoch of the training dataset should hold every photo exactly once.")
+    orders = [[value for batch in epoch for value in batch] for epoch in (first, second, third)]
+    if orders[0] == order:
+        raise Mismatch("with shuffle=True the first epoch came in folder order: shuffle the training photos.")
+    if orders[1] == orders[0] and orders[2] == orders[0]:
+        raise Mismatch(
+            "every epoch brings the photos in the same order: the shuffle must come after the cache (a cache after "
+            "it replays the first order forever), with reshuffle_each_iteration=True."
         )
-        if found != per_class:
-            too_many = isinstance(found, dict) and any(found.get(k, 0) > v for k, v in per_class.items())
-            too_few = isinstance(found, dict) and any(found.get(k, 0) < v for k, v in per_class.items())
-            hint = (
-                " (only image files count: a notes.txt is not a photo)"
-                if too_many
-                else " (photos can end in .jpg, .JPG, .jpeg or .png: compare suffixes in lower case)"
-                if too_few
-                else ""
+    groups = [sorted(sorted(batch) for batch in epoch) for epoch in (first, second, third)]
+    if groups[1] == groups[0] and groups[2] == groups[0]:
+        raise Mismatch(
+            "the same photos share a batch in every epoch, only the batches' order changes: shuffle single "
+            "photos, before batching them."
+        )
+    steps = _pipeline(training)
+    stages = [_stage_name(step) for step in steps]
+    if stages[0] != "prefetch":
+        raise Mismatch(
+            f"the pipeline should end with .prefetch(tf.data.AUTOTUNE), so the next batch is ready while the model "
+            f"trains; its steps, last first, are {stages}."
+        )
+    for step in steps:
+        buffer = getattr(step, "_buffer_size", None) if _stage_name(step) == "shuffle" else None
+        if buffer is not None and 0 < int(buffer) < len(order):
+            raise Mismatch(
+                f"the shuffle's buffer holds {int(buffer)} photos, fewer than the {len(order)} in the folder: a photo "
+                "can then move only a few places. Give it the dataset's size, int(photos.cardinality())."
             )
-            raise Mismatch(f"for '{split}' expected {per_class}, got {found}{hint}.")
 
 
 def _factor(value: Any) -> float:
@@ -158,31 +214,65 @@ def _name(setting: Any) -> str:
     return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
 
 
-LOSS_FOR = {2: "binary_crossentropy", 10: "categorical_crossentropy"}
-LOSS_ADVICE = {
-    "binary_crossentropy": "one sigmoid unit with labels 0/1 is a binary problem: binary cross-entropy.",
-    "categorical_crossentropy": "a softmax over 10 classes with one-hot labels calls for categorical cross-entropy "
-    "(sparse_categorical_crossentropy is for integer labels, binary_crossentropy for one sigmoid unit).",
-}
+# (units of the last layer, its activation, labels, the loss that fits, why)
+COMPILE_CASES = [
+    (
+        1,
+        "sigmoid",
+        np.array([[0.0], [1.0], [1.0]]),
+        "binary_crossentropy",
+        "one sigmoid unit gives the probability of class 1, and labels 0/1 call for binary cross-entropy",
+    ),
+    (
+        10,
+        "softmax",
+        np.eye(10, dtype=np.float32)[[3, 0, 9]],
+        "categorical_crossentropy",
+        "a softmax over 10 classes with one-hot labels calls for categorical cross-entropy",
+    ),
+    (
+        2,
+        "softmax",
+        np.eye(2, dtype=np.float32)[[1, 0, 1]],
+        "categorical_crossentropy",
+        "a two-unit softmax with one-hot labels is a softmax over classes: categorical cross-entropy, whatever "
+        "the number of classes",
+    ),
+    (
+        10,
+        "softmax",
+        np.array([3, 0, 9]),
+        "sparse_categorical_crossentropy",
+        "a softmax over 10 classes with labels given as class numbers calls for sparse categorical cross-entropy",
+    ),
+    (
+        3,
+        "softmax",
+        np.array([[2], [0], [1]]),
+        "sparse_categorical_crossentropy",
+        "class numbers in a column are still class numbers, not one-hot rows: sparse categorical cross-entropy",
+    ),
+]
+ACCURACY_NAMES = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 
 
 def _check_compile(answer: Any) -> None:
     import keras
 
     function = require_callable(answer, "compile_classifier")
-    for num_classes, units, activation in ((2, 1, "sigmoid"), (10, 10, "softmax")):
+    for units, activation, labels, loss_wanted, why in COMPILE_CASES:
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation)])
-        returned = call(function, model, num_classes)
+        returned = call(function, model, labels)
         if returned is not model:
             raise Mismatch("compile_classifier should return the model it compiled (end with `return model`).")
         if not model.compiled:
             raise Mismatch("the model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]).")
         settings = model.get_compile_config() or {}
         loss = _name(settings.get("loss"))
-        if loss != LOSS_FOR[num_classes]:
+        if loss != loss_wanted:
             raise Mismatch(
-                f"with num_classes={num_classes} the loss should be {LOSS_FOR[num_classes]!r}, got {loss!r}: "
-                + LOSS_ADVICE[LOSS_FOR[num_classes]]
+                f"a last layer of {units} {activation} unit(s) with labels of shape {labels.shape} should get the "
+                f"loss {loss_wanted!r}, got {loss!r}: {why}."
             )
         optimizer = model.optimizer
         if not isinstance(optimizer, keras.optimizers.Adam):
@@ -192,53 +282,8 @@ def _check_compile(answer: Any) -> None:
             raise Mismatch(f"Adam's learning rate should be 0.001, got {rate:g}.")
         metrics = settings.get("metrics") or []
         metrics = [_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])]
-        if not {"accuracy", "acc", "binary_accuracy", "categorical_accuracy"} & set(metrics):
+        if not ACCURACY_NAMES & set(metrics):
             raise Mismatch(f'metrics should be ["accuracy"], got {metrics}.')
-
-
-def _check_scores(answer: Any) -> None:
-    function = require_callable(answer, "scores_to_labels")
-    scores = np.array([[0.02], [0.5], [0.51], [0.97], [0.3]], dtype=np.float32)
-    compare_arrays(call(function, scores), [0, 0, 1, 1, 0], describe_call("scores_to_labels", (scores,), {}))
-    compare_arrays(
-        call(function, scores, threshold=0.25),
-        [0, 1, 1, 1, 1],
-        describe_call("scores_to_labels", (scores,), {"threshold": 0.25}),
-    )
-    got = call(function, scores)
-    if not np.issubdtype(np.asarray(got).dtype, np.integer):
-        raise Mismatch(f"labels should be integers (0 or 1), got dtype {np.asarray(got).dtype}. Use .astype(int).")
-
-
-def _check_summary(answer: Any) -> None:
-    function = require_callable(answer, "prediction_summary")
-    y_true = np.array([0, 0, 0, 1, 1, 1, 1, 0])
-    y_pred = np.array([0, 1, 0, 1, 1, 0, 1, 1])
-    names = ("cat", "dog")
-    got = call(function, y_true, y_pred, names)
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Mismatch("prediction_summary should return two things: (accuracy, table).")
-    accuracy, table = got
-    compare_numbers(accuracy, 5 / 8, "the accuracy (5 of 8 right)", rtol=1e-9)
-    if not isinstance(table, pd.DataFrame):
-        raise Mismatch(f"the table should be a pandas DataFrame from pd.crosstab, got {type(table).__name__}.")
-    expected = pd.crosstab(
-        pd.Series([names[i] for i in y_true], name="true"),
-        pd.Series([names[i] for i in y_pred], name="predicted"),
-        margins=True,
-    )
-    if list(table.index) != list(expected.index) or list(table.columns) != list(expected.columns):
-        raise Mismatch(
-            f"the table should have rows {list(expected.index)} and columns {list(expected.columns)} "
-            f"(class names, and margins=True adds 'All'), got rows {list(table.index)} and columns "
-            f"{list(table.columns)}."
-        )
-    if table.index.name != "true" or table.columns.name != "predicted":
-        raise Mismatch(
-            f"name the rows 'true' and the columns 'predicted' (rownames/colnames, or named Series); "
-            f"got {table.index.name!r} and {table.columns.name!r}."
-        )
-    compare_arrays(table.to_numpy(), expected.to_numpy(), "the counts in the table")
 
 
 def _check_photo_batch(answer: Any) -> None:
@@ -269,14 +314,70 @@ def _check_photo_batch(answer: Any) -> None:
         )
 
 
-count_photos = Exercise(
-    "count_photos",
-    _check_count,
+def _occlusion_model():
+    """A small CNN on 0..255 photos with weights drawn here: its score depends on where things are."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential(
+        [
+            keras.Input((12, 14, 3)),
+            layers.Rescaling(1 / 255),
+            layers.Conv2D(3, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="small_photo_cnn",
+    )
+    rng = np.random.default_rng(31)
+    model.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
+    return model
+
+
+def _check_occlusion(answer: Any) -> None:
+    function = require_callable(answer, "occlusion_drops")
+    model = _occlusion_model()
+    photo = np.random.default_rng(32).uniform(0, 255, (12, 14, 3)).astype(np.float32)
+    untouched = photo.copy()
+    # (label, patch, stride): strides that do not divide the free space, so the last place counts.
+    for label, patch, stride in ((1, 4, 2), (0, 5, 3), (1, 3, 4)):
+        got = call_in_place(function, model, photo, label, patch=patch, stride=stride)
+        if not np.array_equal(photo, untouched):
+            raise Mismatch(
+                "occlusion_drops changed the photo it was given: cover a copy (photo.copy()) at each place, "
+                "so that the photo and the next places stay clean."
+            )
+        expected, _ = interpret.occlusion_map(model, photo, patch=patch, stride=stride, class_index=label, fill=128.0)
+        what = describe_call("occlusion_drops", ("<model>", photo, label), {"patch": patch, "stride": stride})
+        if np.shape(got) != expected.shape:
+            raise Mismatch(
+                f"{what} should have shape {expected.shape} (one value per place where the patch fits wholly "
+                f"inside the 12x14 photo: top edges 0, {stride}, ... up to height - patch), got {np.shape(got)}."
+            )
+        try:
+            compare_arrays(got, expected, what, atol=1e-5)
+        except Mismatch as mismatch:
+            advice = (
+                " A drop is the score of the photo as it is minus the score of the covered photo (positive where "
+                "the patch hid evidence), for the class `label`, with the patch filled with GREY."
+            )
+            if np.allclose(np.asarray(got, dtype=np.float64), -expected, atol=1e-5):
+                advice = (
+                    " The signs are reversed: the drop is the score as it is minus the covered photo's score, "
+                    "for the class `label` (a cat's score, label 0, is one minus the model's output)."
+                )
+            raise Mismatch(f"{mismatch}{advice}") from None
+
+
+photo_dataset = Exercise(
+    "photo_dataset",
+    _check_pipeline,
     [
-        "Loop over the splits, then over the class folders inside each; count the files whose name ends in .jpg, "
-        ".jpeg or .png.",
-        "File names come in any case (.JPG too): compare suffixes in lower case, and count files only. "
-        "The result is a dict of dicts, split first, then class.",
+        "For each step, ask what it works on: single photos or batches? the files or what is already in memory? "
+        "Then place it after the steps that make what it needs.",
+        "photos.cache() first, so every later epoch replays decoded photos; then, only when shuffle is True, "
+        "photos.shuffle(int(photos.cardinality()), seed=SEED, reshuffle_each_iteration=True); then "
+        "photos.batch(batch_size); prefetch(tf.data.AUTOTUNE) last.",
     ],
 )
 augmentation = Exercise(
@@ -303,29 +404,11 @@ compile_classifier = Exercise(
     "compile_classifier",
     _check_compile,
     [
-        "model.compile takes three things: optimizer=, loss= and metrics=. The loss depends on num_classes.",
-        "The last layer decides the loss: one sigmoid unit (2 classes) or a softmax over the classes with one-hot "
-        "labels. Which cross-entropy fits each?",
+        "Two questions decide the loss: how many numbers does the last layer give per image (model.output_shape), "
+        "and is each label a class number or a row as wide as that output?",
+        "1 unit: binary_crossentropy. Several units and labels.ndim == 2 with labels.shape[-1] equal to the "
+        "units: categorical_crossentropy. Several units and class numbers: sparse_categorical_crossentropy.",
         "Build the optimizer with keras.optimizers.Adam(learning_rate=...) and pass metrics as a list of names.",
-    ],
-)
-scores_to_labels = Exercise(
-    "scores_to_labels",
-    _check_scores,
-    [
-        "A score is the model's probability of 'dog'. Above the threshold means dog (1), otherwise cat (0).",
-        "Flatten the scores to one axis, compare with the threshold (strictly above), then turn the booleans "
-        "into integers.",
-    ],
-)
-prediction_summary = Exercise(
-    "prediction_summary",
-    _check_summary,
-    [
-        "Accuracy is the share of positions where y_true equals y_pred. For the table, turn the 0/1 labels into "
-        "class names first.",
-        "pd.crosstab takes two Series: their names become the titles of the rows and the columns, and "
-        "margins=True adds the totals.",
     ],
 )
 photo_to_batch = Exercise(
@@ -338,12 +421,17 @@ photo_to_batch = Exercise(
     ],
 )
 
-EXERCISES = (
-    count_photos,
-    augmentation,
-    first_cnn,
-    compile_classifier,
-    scores_to_labels,
-    prediction_summary,
-    photo_to_batch,
+occlusion = Exercise(
+    name="occlusion_drops",
+    checker=_check_occlusion,
+    helpers=(interpret.occlusion_map,),
+    hints=[
+        "Start with the score of the uncovered photo: every place is compared with it. How many top edges fit "
+        "in a photo of height 12 with a patch of 4 and a stride of 2?",
+        "tops = range(0, height - patch + 1, stride), the same for the columns; for each place, covered = "
+        "photo.copy(), covered[top:top + patch, left:left + patch] = GREY, and the drop is the baseline minus "
+        "class_scores(model, covered[np.newaxis], label)[0].",
+    ],
 )
+
+EXERCISES = (photo_dataset, augmentation, first_cnn, compile_classifier, photo_to_batch, occlusion)
