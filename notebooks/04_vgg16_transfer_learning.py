@@ -8,8 +8,8 @@
 # block, compare every model of Chapters 3 and 4, see where VGG16 looks, and write a
 # Kaggle-style submission file.
 #
-# **You will write:** VGG16's preprocessing, the frozen model, a classifier on bottleneck
-# features, the fine-tuning switch, and the submission writer.
+# **You will write:** VGG16's preprocessing, the frozen model, fine-tuning's two choices
+# (which layers learn, and how fast), and the submission writer.
 #
 # **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
 # `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.
@@ -256,8 +256,10 @@ structure
 # Now the model we train, on the photos at the size we read them:
 
 # %%
+HEAD_LEARNING_RATE = 1e-4  # a new head's step size; fine-tuning (section 6) takes a tenth of it
 frozen_model = build_frozen_model(base)
-frozen_model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="binary_crossentropy", metrics=["accuracy"])
+frozen_model.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss="binary_crossentropy",
+                     metrics=["accuracy"])
 print(f"{frozen_model.count_params():,} parameters, {training.trainable_count(frozen_model):,} trainable")
 
 # %% [markdown]
@@ -339,35 +341,22 @@ print(f"{extracted} photos through the base in {extraction_seconds:.1f} s ({extr
 # to stay paired. The arrays on disk load back with `np.load` in a later session. (The loop
 # also keeps some photos as they were read, for section 5's comparison.)
 #
-# ### Exercise 3: a classifier on bottleneck features
-#
-# Write `build_bottleneck_classifier(feature_shape)` that returns a compiled model:
-# `keras.Input(shape=feature_shape)`, then the same head as before (Flatten, Dense 256 with
-# ReLU, Dropout 0.4, Dense 1 with sigmoid), compiled with Adam, binary cross-entropy and
-# accuracy.
+# The classifier on these features is the frozen model's head alone: its input has the
+# shape of one photo's features, then the same four layers, compiled as before.
 
 # %%
 def build_bottleneck_classifier(feature_shape):
     """The head alone, on saved base outputs of ``feature_shape``, compiled and ready to fit."""
-    # YOUR CODE HERE
-    classifier = keras.Sequential([
-        keras.Input(shape=____),
-        # ... the same four head layers as in the frozen model ...
-    ])
-    classifier.compile(optimizer=keras.optimizers.Adam(1e-4), loss=____, metrics=[____])
-    return ____
+    head_only = keras.Sequential([
+        keras.Input(shape=feature_shape),
+        layers.Flatten(),
+        layers.Dense(256, activation="relu"),
+        layers.Dropout(0.4),
+        layers.Dense(1, activation="sigmoid"),
+    ], name="bottleneck_classifier")
+    head_only.compile(optimizer=keras.optimizers.Adam(1e-4), loss="binary_crossentropy", metrics=["accuracy"])
+    return head_only
 
-
-# %%
-ex.bottleneck_classifier.grade(build_bottleneck_classifier)
-sample_classifier = build_bottleneck_classifier((4, 4, 512))
-assert sample_classifier.count_params() == 2_097_665
-assert sample_classifier.output_shape == (None, 1)
-
-# %%
-ex.bottleneck_classifier.check(build_bottleneck_classifier)
-# ex.bottleneck_classifier.hint()
-# ex.bottleneck_classifier.solution()
 
 # %%
 (train_features, train_labels), (val_features, val_labels), (test_features, test_labels) = (
@@ -412,7 +401,7 @@ pd.DataFrame({
 
 # %%
 def fit_head(features, labels):
-    """The bottleneck classifier of exercise 3, trained for a fixed number of epochs (the same for every row)."""
+    """The bottleneck classifier above, trained for a fixed number of epochs (the same for every row)."""
     head = build_bottleneck_classifier(features.shape[1:])
     head.fit(features, labels, epochs=smoke.epochs(20), batch_size=32, verbose=0)
     return head
@@ -463,7 +452,7 @@ preparations.style.format({"validation accuracy": "{:.1%}"})
 # wreck its pretrained filters in the first steps. So: train the head first (done above),
 # then fine-tune.
 #
-# ### Exercise 4: unfreeze the last block
+# ### Exercise 3: unfreeze the last block
 #
 # Write `unfreeze_last_block(model)` that makes block 5's layers of the frozen model
 # trainable, keeps blocks 1 to 4 frozen and leaves the head trainable.
@@ -499,11 +488,41 @@ pd.DataFrame({"trainable parameters": [trainable_before, trainable_after]},
              index=["head only (frozen base)", "block 5 + head (fine-tuning)"]).style.format("{:,}")
 
 # %% [markdown]
-# A change of `trainable` takes effect when the model is compiled again; the small
-# learning rate (1e-5) keeps the updates to block 5 gentle.
+# ### Exercise 4: compile for fine-tuning
+#
+# A change of `trainable` takes effect when the model is compiled again, and compiling is
+# also where the step size is set. Block 5's filters are already good; steps as large as
+# the new head's would overwrite them before head and block 5 settle together. So
+# fine-tuning takes steps ten times smaller.
+#
+# Write `compile_for_fine_tuning(model, head_learning_rate)` that compiles `model` again
+# with `keras.optimizers.Adam` at a tenth of `head_learning_rate`, binary cross-entropy
+# and accuracy, leaves alone which layers train, and returns the model.
 
 # %%
-fine_tuned_model.compile(optimizer=keras.optimizers.Adam(1e-5), loss="binary_crossentropy", metrics=["accuracy"])
+def compile_for_fine_tuning(model, head_learning_rate):
+    """Compile again for fine-tuning: Adam at a tenth of the head's learning rate, binary cross-entropy, accuracy."""
+    # YOUR CODE HERE
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=____), loss=____, metrics=[____])
+    return ____
+
+
+# %%
+ex.fine_tuning_compile.grade(compile_for_fine_tuning)
+sample_model = keras.Sequential([keras.Input((3,)), layers.Dense(1, activation="sigmoid")])
+assert compile_for_fine_tuning(sample_model, 1e-3) is sample_model, "return the model you compiled"
+
+# %%
+ex.fine_tuning_compile.check(compile_for_fine_tuning)
+# ex.fine_tuning_compile.hint()
+# ex.fine_tuning_compile.solution()
+
+# %% [markdown]
+# The head trained at `HEAD_LEARNING_RATE` (1e-4, section 3), so block 5 and the head now
+# learn together at 1e-5:
+
+# %%
+compile_for_fine_tuning(fine_tuned_model, HEAD_LEARNING_RATE)
 fine_history = training.fit_once(fine_tuned_model, "vgg16_fine_tuned" + RUN_SUFFIX, lambda: fine_tuned_model.fit(
     vgg_inputs["train"], validation_data=vgg_inputs["validation"], epochs=smoke.epochs(FINE_TUNING_EPOCHS),
     steps_per_epoch=STEPS_PER_EPOCH, validation_steps=VALIDATION_STEPS,

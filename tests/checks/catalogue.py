@@ -376,24 +376,15 @@ def frozen_model_with_global_pooling(base):
     return keras.Model(base.input, layers.Dense(1, activation="sigmoid")(x))
 
 
-def bottleneck_functional(feature_shape):
-    inputs = keras.Input(feature_shape)
-    x = layers.Dropout(0.4)(layers.Dense(256, activation="relu")(layers.Flatten()(inputs)))
-    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-4), loss="binary_crossentropy", metrics=["accuracy"])
+def fine_tuning_with_a_named_optimizer(model, head_learning_rate):
+    optimizer = keras.optimizers.Adam(learning_rate=0.1 * head_learning_rate, name="fine_tuning_adam")
+    model.compile(optimizer, keras.losses.BinaryCrossentropy(), metrics=[keras.metrics.BinaryAccuracy()])
     return model
 
 
-def bottleneck_uncompiled(feature_shape):
-    return keras.Sequential(
-        [
-            keras.Input(feature_shape),
-            layers.Flatten(),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.4),
-            layers.Dense(1, activation="sigmoid"),
-        ]
-    )
+def fine_tuning_a_hundred_times_slower(model, head_learning_rate):
+    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate / 100), loss="binary_crossentropy")
+    return model
 
 
 def unfreeze_by_position(model):
@@ -449,7 +440,7 @@ CORRECT = {
     ("03", "occlusion_drops"): [occlusion_in_one_batch],
     ("04", "vgg_preprocess"): [vgg_preprocess_by_hand],
     ("04", "build_frozen_model"): [frozen_model_freezing_each_layer],
-    ("04", "build_bottleneck_classifier"): [bottleneck_functional],
+    ("04", "compile_for_fine_tuning"): [fine_tuning_with_a_named_optimizer],
     ("04", "unfreeze_last_block"): [unfreeze_by_position],
     ("04", "write_submission"): [submission_with_pandas],
 }
@@ -484,7 +475,7 @@ MISTAKES = {
     ("03", "occlusion_drops"): [occlusion_of_the_predicted_class],
     ("04", "vgg_preprocess"): [vgg_preprocess_scaled],
     ("04", "build_frozen_model"): [frozen_model_with_global_pooling],
-    ("04", "build_bottleneck_classifier"): [bottleneck_uncompiled],
+    ("04", "compile_for_fine_tuning"): [fine_tuning_a_hundred_times_slower],
     ("04", "unfreeze_last_block"): [unfreeze_whole_model],
     ("04", "write_submission"): [submission_rounded_to_labels],
 }

@@ -41,22 +41,18 @@ def _linear_head(base):
     return keras.Model(base.input, _head(base.output, hidden=None))
 
 
-def _classifier(compiled=True, fixed_shape=None, hidden="relu"):
-    def build(feature_shape):
-        model = keras.Sequential(
-            [
-                keras.Input(fixed_shape or feature_shape),
-                layers.Flatten(),
-                layers.Dense(256, activation=hidden),
-                layers.Dropout(0.4),
-                layers.Dense(1, activation="sigmoid"),
-            ]
-        )
-        if compiled:
-            model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+def _fine_tuning(rate=lambda head: head / 10, recompile=True, loss="binary_crossentropy", unfreeze_all=False):
+    def compile_for_fine_tuning(model, head_learning_rate):
+        if unfreeze_all:
+            for layer in model.layers:
+                layer.trainable = True
+        if recompile:
+            model.compile(optimizer=keras.optimizers.Adam(rate(head_learning_rate)), loss=loss, metrics=["accuracy"])
+        else:
+            model.optimizer.learning_rate = rate(head_learning_rate)
         return model
 
-    return build
+    return compile_for_fine_tuning
 
 
 def _unfreeze_everything(model):
@@ -103,10 +99,15 @@ WRONG_ANSWERS = [
     (ex.frozen_model, _not_frozen, "must be frozen"),
     (ex.frozen_model, _wrong_dropout, "head layer 3 (Dropout) should have rate=0.4, got 0.5"),
     (ex.frozen_model, _linear_head, "head layer 2 (Dense) should have activation='relu', got 'linear'"),
-    (ex.bottleneck_classifier, _classifier(hidden="sigmoid"), "should have activation='relu', got 'sigmoid'"),
-    (ex.write_submission, _submission_fixed_bounds, "clip with the low and high arguments"),
-    (ex.bottleneck_classifier, _classifier(compiled=False), "return the model compiled"),
-    (ex.bottleneck_classifier, _classifier(fixed_shape=(4, 4, 512)), "use the feature_shape argument"),
+    (ex.fine_tuning_compile, _fine_tuning(rate=lambda head: head), "That is the head's own rate or more"),
+    (ex.fine_tuning_compile, _fine_tuning(rate=lambda head: 1e-5), "Compute it from head_learning_rate"),
+    (ex.fine_tuning_compile, _fine_tuning(recompile=False), "compile it again with model.compile"),
+    (ex.fine_tuning_compile, _fine_tuning(unfreeze_all=True), "changed which layers train"),
+    (
+        ex.fine_tuning_compile,
+        _fine_tuning(loss="categorical_crossentropy"),
+        "still calls for loss='binary_crossentropy'",
+    ),
     (ex.unfreeze_last_block, _unfreeze_everything, "only block5's convolutions and the head should be trainable"),
     (ex.unfreeze_last_block, _unfreeze_block4_too, "block4_conv1"),
     (ex.write_submission, _submission_unclipped, "strictly between 0 and 1"),

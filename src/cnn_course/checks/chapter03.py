@@ -18,7 +18,16 @@ from cnn_course.checks.core import (
     describe_call,
     require_callable,
 )
-from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
+from cnn_course.checks.models import (
+    LayerSpec,
+    check_layers,
+    compile_setting_name,
+    conv,
+    dense,
+    dropout,
+    max_pool,
+    require_model,
+)
 
 
 def first_cnn_layers(dropout_rate: float) -> list[LayerSpec]:
@@ -73,7 +82,7 @@ def _pipeline(dataset: Any) -> list[Any]:
     return steps
 
 
-def _stage_name(dataset: Any) -> str:
+def _stagecompile_setting_name(dataset: Any) -> str:
     """``_PrefetchDataset`` -> "prefetch", ``CacheDataset`` -> "cache"."""
     return type(dataset).__name__.lstrip("_").removesuffix("Dataset").lower()
 
@@ -131,14 +140,14 @@ def _check_pipeline(answer: Any) -> None:
             "photos, before batching them."
         )
     steps = _pipeline(training)
-    stages = [_stage_name(step) for step in steps]
+    stages = [_stagecompile_setting_name(step) for step in steps]
     if stages[0] != "prefetch":
         raise Mismatch(
             f"the pipeline should end with .prefetch(tf.data.AUTOTUNE), so the next batch is ready while the model "
             f"trains; its steps, last first, are {stages}."
         )
     for step in steps:
-        buffer = getattr(step, "_buffer_size", None) if _stage_name(step) == "shuffle" else None
+        buffer = getattr(step, "_buffer_size", None) if _stagecompile_setting_name(step) == "shuffle" else None
         if buffer is not None and 0 < int(buffer) < len(order):
             raise Mismatch(
                 f"the shuffle's buffer holds {int(buffer)} photos, fewer than the {len(order)} in the folder: a photo "
@@ -204,16 +213,6 @@ def _check_first_cnn(answer: Any) -> None:
         )
 
 
-def _name(setting: Any) -> str:
-    """A compile setting as Keras names it, whether it was passed as a string, an object or a
-    function (``get_compile_config`` gives objects as dicts with a config)."""
-    if isinstance(setting, str):
-        return setting
-    if isinstance(setting, dict):
-        return str(setting.get("config", {}).get("name") or setting.get("class_name", ""))
-    return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
-
-
 # (units of the last layer, its activation, labels, the loss that fits, why)
 COMPILE_CASES = [
     (
@@ -268,7 +267,7 @@ def _check_compile(answer: Any) -> None:
         if not model.compiled:
             raise Mismatch("the model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]).")
         settings = model.get_compile_config() or {}
-        loss = _name(settings.get("loss"))
+        loss = compile_setting_name(settings.get("loss"))
         if loss != loss_wanted:
             raise Mismatch(
                 f"a last layer of {units} {activation} unit(s) with labels of shape {labels.shape} should get the "
@@ -281,7 +280,9 @@ def _check_compile(answer: Any) -> None:
         if not np.isclose(rate, 1e-3):
             raise Mismatch(f"Adam's learning rate should be 0.001, got {rate:g}.")
         metrics = settings.get("metrics") or []
-        metrics = [_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])]
+        metrics = [
+            compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])
+        ]
         if not ACCURACY_NAMES & set(metrics):
             raise Mismatch(f'metrics should be ["accuracy"], got {metrics}.')
 

@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from cnn_course.checks.core import Exercise, Mismatch, call, call_in_place, compare_arrays, require_callable
-from cnn_course.checks.models import LayerSpec, check_settings, require_model
+from cnn_course.checks.models import (
+    LayerSpec,
+    check_settings,
+    compile_setting_name,
+    require_model,
+)
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
 
@@ -108,29 +113,69 @@ def _check_frozen(answer: Any) -> None:
         )
 
 
-def _check_bottleneck(answer: Any) -> None:
-    function = require_callable(answer, "build_bottleneck_classifier")
-    model = require_model(call(function, (4, 4, 512)), "build_bottleneck_classifier")
-    _check_head(model.layers[-4:], "the classifier")
-    if model.output_shape != (None, 1) or model.layers[-1].get_config().get("activation") != "sigmoid":
-        raise Mismatch("the classifier should end in Dense(1, activation='sigmoid').")
-    if model.count_params() != FROZEN_TRAINABLE:
-        raise Mismatch(
-            f"for features of shape (4, 4, 512) the classifier should have {FROZEN_TRAINABLE:,} parameters "
-            f"(Flatten, Dense 256, Dropout 0.4, Dense 1: the same head as the frozen model), "
-            f"got {model.count_params():,}."
-        )
-    if not getattr(model, "compiled", False):
-        raise Mismatch(
-            "return the model compiled (optimizer, loss='binary_crossentropy', metrics=['accuracy']), ready for fit."
-        )
-    loss = getattr(model, "loss", None)
-    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
-    if "binarycrossentropy" not in str(loss_name).lower().replace("_", ""):
-        raise Mismatch(f"one sigmoid output needs loss='binary_crossentropy', got {loss!r}.")
-    other = require_model(call(function, (2, 3, 8)), "build_bottleneck_classifier")
-    if other.count_params() != 2 * 3 * 8 * 256 + 256 + 257:
-        raise Mismatch("use the feature_shape argument for the Input, so the classifier fits any features.")
+def _stand_in_for_fine_tuning(head_learning_rate: float):
+    """A small model named like VGG16's blocks, block 5 unfrozen as exercise 3 leaves it, compiled
+    for the head's training: what compile_for_fine_tuning receives, without VGG16's size."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, activation="relu", name="block4_conv1")(inputs)
+    x = layers.Conv2D(4, 3, activation="relu", name="block5_conv1")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(8, activation="relu")(x)
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x), name="stand_in")
+    model.get_layer("block4_conv1").trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss="binary_crossentropy")
+    return model
+
+
+def _check_fine_tuning_compile(answer: Any) -> None:
+    import keras
+
+    function = require_callable(answer, "compile_for_fine_tuning")
+    for head_rate in (1e-4, 3e-3):
+        model = _stand_in_for_fine_tuning(head_rate)
+        head_optimizer = model.optimizer
+        trainable_before = [layer.trainable for layer in model.layers]
+        returned = call(function, model, head_rate)
+        if returned is not model:
+            raise Mismatch("compile_for_fine_tuning should return the model it compiled (end with `return model`).")
+        if [layer.trainable for layer in model.layers] != trainable_before:
+            raise Mismatch(
+                "compile_for_fine_tuning changed which layers train: unfreeze_last_block decided that (block 5 and "
+                "the head); this step only compiles."
+            )
+        if model.optimizer is head_optimizer:
+            raise Mismatch(
+                "the model still has the optimizer of the head's training: compile it again with model.compile, so "
+                "that block 5's new trainable weights take part and the new learning rate comes with a new optimizer."
+            )
+        if not isinstance(model.optimizer, keras.optimizers.Adam):
+            raise Mismatch(f"the optimizer should be keras.optimizers.Adam, got {type(model.optimizer).__name__}.")
+        rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        wanted = head_rate / 10
+        if not np.isclose(rate, wanted, rtol=1e-4):
+            why = (
+                " That is the head's own rate or more: steps that large overwrite what block 5 learned on ImageNet "
+                "before the head and block 5 settle together."
+                if rate >= head_rate * (1 - 1e-4)
+                else " Compute it from head_learning_rate, so it fits whatever rate the head trained at."
+            )
+            raise Mismatch(
+                f"with head_learning_rate={head_rate:g} Adam's learning rate should be {wanted:g} (a tenth), "
+                f"got {rate:g}.{why}"
+            )
+        settings = model.get_compile_config() or {}
+        loss = compile_setting_name(settings.get("loss"))
+        if loss != "binary_crossentropy":
+            raise Mismatch(f"one sigmoid output still calls for loss='binary_crossentropy', got {loss!r}.")
+        metrics = settings.get("metrics") or []
+        names = {
+            compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])
+        }
+        if not names & {"accuracy", "acc", "binary_accuracy"}:
+            raise Mismatch(f'metrics should be ["accuracy"], got {sorted(names)}.')
 
 
 def _check_unfreeze(answer: Any) -> None:
@@ -220,16 +265,6 @@ frozen_model = Exercise(
         "`base.output`; the model then runs from `base.input` to the last tensor.",
     ],
 )
-bottleneck_classifier = Exercise(
-    "build_bottleneck_classifier",
-    _check_bottleneck,
-    [
-        "The features are VGG16's block5_pool output, so the model's input has the shape `feature_shape`; "
-        "after it comes the same head as in the frozen model.",
-        "A Sequential model is enough: an Input, then the four head layers. Compile it with Adam, the loss for "
-        "a yes/no answer given as one probability, and the accuracy metric.",
-    ],
-)
 unfreeze_last_block = Exercise(
     "unfreeze_last_block",
     _check_unfreeze,
@@ -238,6 +273,15 @@ unfreeze_last_block = Exercise(
         "the head's layers stay trainable.",
         "The names say where a layer is: VGG16's run from block1_conv1 to block5_pool, the head's do not start "
         "with 'block'.",
+    ],
+)
+fine_tuning_compile = Exercise(
+    "compile_for_fine_tuning",
+    _check_fine_tuning_compile,
+    [
+        "Which of model.compile's three settings changes for fine-tuning, and which stay as they were for the head?",
+        "model.compile(optimizer=keras.optimizers.Adam(learning_rate=head_learning_rate / 10), "
+        "loss='binary_crossentropy', metrics=['accuracy']), then return the model.",
     ],
 )
 write_submission = Exercise(
@@ -251,4 +295,4 @@ write_submission = Exercise(
     ],
 )
 
-EXERCISES = (vgg_preprocess, frozen_model, bottleneck_classifier, unfreeze_last_block, write_submission)
+EXERCISES = (vgg_preprocess, frozen_model, unfreeze_last_block, fine_tuning_compile, write_submission)

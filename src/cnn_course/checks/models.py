@@ -113,3 +113,19 @@ def check_settings(layer: Any, spec: LayerSpec, label: str) -> None:
             raise Mismatch(
                 f"{label} ({spec.kind}) should have {key}={expected!r}, got {got!r}. " + SETTING_ADVICE.get(key, "")
             )
+
+
+def compile_setting_name(setting: Any) -> str:
+    """A compile setting as Keras names it, whether it was passed as a string, an object or a
+    function (``get_compile_config`` gives objects as dicts with a config)."""
+    if isinstance(setting, str):
+        return setting
+    if isinstance(setting, dict):
+        return str(setting.get("config", {}).get("name") or setting.get("class_name", ""))
+    return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
+
+
+def compiled_metric_names(model: Any) -> list[str]:
+    """The names of the metrics a model was compiled with, however they were given."""
+    metrics = (model.get_compile_config() or {}).get("metrics") or []
+    return [compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])]
