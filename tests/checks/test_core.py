@@ -167,3 +167,58 @@ def test_an_honest_answer_using_libraries_and_helpers_is_not_taken_for_a_shortcu
         namespace,
     )
     assert chapter01.output_size.evaluate(namespace["answer"]).passed
+
+
+# --- What a learner met (issue 23): each of these failed before and passes now. ----------
+
+
+def _from_source(source: str, name: str = "answer"):
+    namespace = {"__name__": "__main__"}  # as in a notebook
+    exec(source, namespace)
+    return namespace[name]
+
+
+BLANKS_ANYWHERE = {
+    "inside a call": "import keras\ndef answer():\n    return keras.layers.____()\n",
+    "as an argument": "import keras\ndef answer():\n    return keras.layers.Dense(____)\n",
+    "in a line the checks never reach": "def answer(x):\n    if x > 1e9:\n        return ____\n    return 2 * x\n",
+    "as an attribute in a nested function": (
+        "def answer(x):\n    def inner(y):\n        return y.____\n    return 2 * x\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", BLANKS_ANYWHERE.values(), ids=list(BLANKS_ANYWHERE))
+def test_a_blank_anywhere_in_an_answer_reads_as_still_having_blanks(source):
+    exercise = Exercise("double", lambda answer: answer(2), ["Multiply by two."])
+    result = exercise.evaluate(_from_source(source))
+    assert result.status is Status.NOT_ATTEMPTED
+    assert "still has blanks" in result.message and "AttributeError" not in result.message
+
+
+def test_a_failed_grade_is_an_assertion_error_that_jupyter_shows_as_its_sentence_alone():
+    exercise = Exercise("double", lambda answer: answer(2), ["Multiply by two."])
+
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError) as caught:  # what plain Python and nbgrader see
+        exercise.grade(stub)
+    assert type(caught.value) is AssertionError
+    # IPython asks an exception for _render_traceback_ before it formats a traceback.
+    assert caught.value._render_traceback_() == [f"AssertionError: {caught.value}"]
+    assert "checks/core.py" not in "\n".join(caught.value._render_traceback_())
+
+
+def test_the_course_s_own_helper_for_the_exercise_is_a_flagged_shortcut():
+    from cnn_course.checks import chapter02
+
+    for source in (
+        "from cnn_course import interpret\ndef answer(maps, gradients):\n"
+        "    return interpret.heatmap_from_gradients(maps, gradients)\n",
+        "from cnn_course.interpret import heatmap_from_gradients as h\ndef answer(maps, gradients):\n"
+        "    return h(maps, gradients)\n",
+    ):
+        result = chapter02.grad_cam.evaluate(_from_source(source))
+        assert result.status is Status.INCORRECT
+        assert "interpret.heatmap_from_gradients" in result.message and "needs manual grading" in result.message

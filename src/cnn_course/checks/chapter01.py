@@ -207,6 +207,8 @@ output_size = Exercise(
     "conv_output_size",
     _check_output_size,
     [
+        "Try it on paper first: an input 5 wide, a window 3 wide, stride 1. Where can the window's left "
+        "edge sit? Then the same with stride 2.",
         "Count how many positions the window can take along one side: it starts at 0 and its last "
         "position must still fit inside the padded input of size `size + 2 * padding`.",
         "Without stride there are `padded - kernel_size + 1` positions; with a stride you keep every "
@@ -228,6 +230,8 @@ conv_layer = Exercise(
     "conv_layer",
     _check_conv_layer,
     [
+        "Start from your convolve2d: what changes when the image has channels and there are several "
+        "filters? Each filter makes one output channel.",
         "Each filter `filters[:, :, :, f]` has the full depth of the input, so one window "
         "`image[i:i+kh, j:j+kw, :]` times one filter, summed over all three axes, gives one number.",
         "Loop over output rows, columns and filters (or use `np.tensordot`), then add `bias[f]`.",
@@ -245,6 +249,8 @@ max_pool = Exercise(
     "max_pool",
     _check_max_pool,
     [
+        "Draw a 4x4 array and its 2x2 blocks: each block becomes one number. What happens to a fifth row "
+        "that fills no block?",
         "Drop the rows and columns that do not fill a whole window, then take the maximum of each "
         "size x size block. Channels (a third axis) are pooled separately.",
         "Reshape (H, W, ...) to (H // size, size, W // size, size, ...) and take `.max` over axes 1 and 3.",
@@ -254,6 +260,7 @@ dense_params = Exercise(
     "dense_params",
     _check_dense_params,
     [
+        "Draw a layer of 3 inputs and 2 units and count the arrows; then count what each unit adds on its own.",
         "Every input connects to every unit: one weight per (input, unit) pair.",
         "Add one bias per unit when `use_bias` is true.",
     ],

@@ -280,6 +280,8 @@ hand_shapes = Exercise(
     "layer_shapes_by_hand",
     _check_hand_shapes,
     [
+        "Chapter 1's conv_output_size answers each convolution (kernel 3, no padding, stride 1); pooling "
+        "is a window of 2 that moves 2 at a time.",
         "A 3x3 convolution without padding takes 2 pixels off each side length; 2x2 pooling halves it (rounding down).",
         "Follow the side length layer by layer; the depth is the layer's number of filters (pooling keeps it); "
         "flatten multiplies height, width and depth, and its shape is a tuple of one number.",

@@ -250,6 +250,8 @@ vgg_preprocess = Exercise(
     "vgg_preprocess",
     _check_preprocess,
     [
+        "Keras ships each pretrained model with the preparation it was trained with: look in "
+        "keras.applications.vgg16. Does it leave its input as it was?",
         "keras.applications.vgg16.preprocess_input does the work: RGB to BGR, then it subtracts ImageNet's mean "
         "colour. It changes float arrays in place, so give it a copy.",
         "np.array (unlike np.asarray) always makes a new array: prepare that one and the caller's stays as it was.",
@@ -288,6 +290,8 @@ write_submission = Exercise(
     "write_submission",
     _check_submission,
     [
+        "Which module of Python's standard library writes rows of comma-separated values? Which NumPy "
+        "function keeps numbers between two bounds?",
         "Write the header id,label, then one line per photo with its id and its probability of dog, clipped to "
         "[0.005, 0.995].",
         "np.clip bounds every probability; use the low and high arguments, not fixed numbers. csv.writer writes "

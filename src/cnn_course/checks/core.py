@@ -359,6 +359,11 @@ class Exercise:
         # The chapter module that defines the exercise: its answers file has the same name.
         self._module = sys._getframe(1).f_globals.get("__name__", "")
 
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """The hint ladder, gentlest first."""
+        return tuple(self._hints)
+
     def evaluate(self, answer: Any) -> Result:
         """Run the checks and return a :class:`Result` (``check`` shows it)."""
         try:

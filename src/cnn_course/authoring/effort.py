@@ -1,0 +1,98 @@
+"""How long a careful learner needs for each exercise: an estimate, computed the same way for
+every chapter so that a chapter's stated exercise time can be checked against it.
+
+The estimate counts what the learner has to do: read the task and run the check (4 minutes),
+write each line of the reference answer (1 minute; half a minute for a line the scaffold
+already shows with blanks to fill) and read the hints (half a minute each, for a learner who
+gets stuck). Nobody has timed a class yet: it is stated everywhere as an estimate.
+
+``python -m cnn_course.authoring.effort`` prints the table the instructor guide shows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+
+from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.course import Chapter, chapters, find_root
+
+READING_MINUTES = 4.0
+MINUTES_PER_LINE = 1.0
+MINUTES_PER_SCAFFOLDED_LINE = 0.5
+MINUTES_PER_HINT = 0.5
+_SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+
+
+@dataclass(frozen=True)
+class ExerciseEffort:
+    name: str
+    lines: int  # lines of code in the reference answer
+    scaffolded: int  # of them, lines the scaffold shows with blanks
+    hints: int
+
+    @property
+    def minutes(self) -> float:
+        written = self.lines - self.scaffolded
+        return (
+            READING_MINUTES
+            + MINUTES_PER_LINE * written
+            + MINUTES_PER_SCAFFOLDED_LINE * self.scaffolded
+            + MINUTES_PER_HINT * self.hints
+        )
+
+
+def effort_of(name: str, answer_cell: str, hints: int) -> ExerciseEffort:
+    """The estimate for one answer cell of a chapter's source (with its solution region)."""
+    found = _SOLUTION.search(answer_cell)
+    body = found.group(1) if found else ""
+    stripped = [line.strip() for line in body.splitlines()]
+    code = [line for line in stripped if line and not line.startswith("#")]
+    scaffold = [line for line in stripped if line.startswith("#:") and not line[2:].strip().startswith("#")]
+    return ExerciseEffort(name, len(code), min(len(scaffold), len(code)), hints)
+
+
+def chapter_effort(chapter: Chapter) -> list[ExerciseEffort]:
+    """Every exercise of the chapter, in notebook order."""
+    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    hints = {exercise.name: len(exercise.hints) for exercise in checks.EXERCISES}
+    notebook = jupytext.read(chapter.source)
+    return [
+        effort_of(grade_id(cell), cell.source, hints.get(grade_id(cell), 0))
+        for cell in notebook.cells
+        if nbgrader_meta(cell).get("solution")
+    ]
+
+
+def stated_minutes(chapter: Chapter) -> int | None:
+    """The exercise time the chapter's opening states ("take about 90 minutes", "about an hour")."""
+    opening = jupytext.read(chapter.source).cells[0].source.replace("\n# ", " ").replace("\n", " ")
+    found = re.search(r"exercises take about (an hour|(\d+) minutes)", opening)
+    if not found:
+        return None
+    return 60 if found.group(1) == "an hour" else int(found.group(2))
+
+
+def table(root: Path) -> str:
+    """The Markdown table of every exercise's estimate, chapter by chapter."""
+    rows = ["| chapter | exercise | lines (scaffolded) | hints | minutes |", "| --- | --- | --- | --- | --- |"]
+    for chapter in chapters(root):
+        efforts = chapter_effort(chapter)
+        for effort in efforts:
+            rows.append(
+                f"| {chapter.number} | `{effort.name}` | {effort.lines} ({effort.scaffolded}) | {effort.hints} "
+                f"| {effort.minutes:g} |"
+            )
+        total = sum(effort.minutes for effort in efforts)
+        rows.append(
+            f"| {chapter.number} | **all {len(efforts)}** | | | **{total:g}** (stated: {stated_minutes(chapter)}) |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the guide's table
+    print(table(find_root()))

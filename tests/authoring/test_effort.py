@@ -1,0 +1,94 @@
+"""Exercise time: every chapter's stated time holds its exercises, by one estimate for all."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import jupytext
+import pytest
+
+from cnn_course.authoring.course import chapters
+from cnn_course.authoring.effort import ExerciseEffort, chapter_effort, effort_of, stated_minutes, table
+from cnn_course.checks.core import Exercise
+from tests.helpers import ROOT
+
+CHAPTERS = chapters(ROOT)
+
+
+def test_the_estimate_counts_written_and_scaffolded_lines_and_hints():
+    cell = (
+        "def f(x):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    # Why: because.\n"
+        "    #: y = ____\n"
+        "    #: # a comment of the scaffold\n"
+        "    #: return ____\n"
+        "    y = 2 * x\n"
+        "    z = y + 1\n"
+        "    return z\n"
+        "    ### END SOLUTION\n"
+    )
+    effort = effort_of("f", cell, hints=2)
+    assert effort == ExerciseEffort("f", lines=3, scaffolded=2, hints=2)
+    assert effort.minutes == 4 + 1 * 1 + 0.5 * 2 + 0.5 * 2
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_each_chapter_s_exercises_fit_the_time_its_opening_states(chapter):
+    efforts = chapter_effort(chapter)
+    stated = stated_minutes(chapter)
+    assert stated, f"chapter {chapter.number}: the opening says how long the exercises take"
+    total = sum(effort.minutes for effort in efforts)
+    assert total <= stated, f"chapter {chapter.number}: {total:g} minutes of exercises in a budget of {stated}"
+
+
+def test_the_instructor_guide_shows_the_current_estimates_and_plans_every_exercise():
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert table(ROOT) in guide, "the guide's table is stale: python -m cnn_course.authoring.effort prints it"
+    plans = guide.split("## 8.")[1].split("**How long the exercises take.**")[0]
+    for chapter in CHAPTERS[1:]:  # Chapter 1's plan names its exercises by topic
+        for effort in chapter_effort(chapter):
+            assert f"`{effort.name}`" in plans, f"the guide's plan for chapter {chapter.number} misses {effort.name}"
+
+
+def _phrases(text: str) -> set[tuple[str, ...]]:
+    """Every run of three words: shared runs mean shared phrasing, not just shared vocabulary."""
+    words = re.findall(r"[a-z0-9_]+", text.lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def restated_share(hint: str, task: str) -> float:
+    """The share of the hint's three-word phrases that the task text already holds."""
+    phrases = _phrases(hint)
+    return len(phrases & _phrases(task)) / max(len(phrases), 1)
+
+
+RESTATES = 0.3
+
+
+def test_the_restatement_measure_catches_a_hint_that_repeats_its_task():
+    # did_it_learn (Chapter 2, retired by issue 23): its first hint said the task again.
+    task = (
+        "Write `did_it_learn(history, weights_before, weights_after)` that returns `True` only if the training loss "
+        "fell (last epoch lower than the first, which needs at least two epochs) and at least one weight array changed."
+    )
+    old_hint = "Training worked if the last loss is lower than the first and at least one weight array changed."
+    assert restated_share(old_hint, task) >= RESTATES
+    assert restated_share("What does a frozen layer leave unchanged, and where would you see it?", task) < RESTATES
+
+
+def _task_and_answer(cells, name: str) -> str:
+    answer = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == name)
+    task = next(c.source for c in reversed(cells[:answer]) if c.cell_type == "markdown")
+    return task + "\n" + cells[answer].source
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_every_first_hint_is_a_nudge_the_task_text_does_not_already_give(chapter):
+    cells = jupytext.read(chapter.source).cells
+    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    for exercise in checks.EXERCISES:
+        assert isinstance(exercise, Exercise)
+        share = restated_share(exercise.hints[0], _task_and_answer(cells, exercise.name))
+        assert share < RESTATES, f"{exercise.name}: hint 1 repeats the task ({share:.0%} of its phrases)"
