@@ -342,19 +342,16 @@ print(f"{extracted} photos through the base in {extraction_seconds:.1f} s ({extr
 # also keeps some photos as they were read, for section 5's comparison.)
 #
 # The classifier on these features is the frozen model's head alone: its input has the
-# shape of one photo's features, then the same four layers, compiled as before.
+# shape of one photo's features, then the same four layers as in exercise 2, made afresh
+# from their settings (`get_config`) so that they start untrained, compiled as before.
 
 # %%
 def build_bottleneck_classifier(feature_shape):
-    """The head alone, on saved base outputs of ``feature_shape``, compiled and ready to fit."""
-    head_only = keras.Sequential([
-        keras.Input(shape=feature_shape),
-        layers.Flatten(),
-        layers.Dense(256, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(1, activation="sigmoid"),
-    ], name="bottleneck_classifier")
-    head_only.compile(optimizer=keras.optimizers.Adam(1e-4), loss="binary_crossentropy", metrics=["accuracy"])
+    """The frozen model's head (new weights, same settings) on saved base outputs of ``feature_shape``, compiled."""
+    fresh_head = [type(layer).from_config(layer.get_config()) for layer in frozen_model.layers[-4:]]
+    head_only = keras.Sequential([keras.Input(shape=feature_shape), *fresh_head], name="bottleneck_classifier")
+    head_only.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss="binary_crossentropy",
+                      metrics=["accuracy"])
     return head_only
 
 

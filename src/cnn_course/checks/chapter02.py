@@ -94,7 +94,7 @@ def _small_cnns() -> list:
         [
             keras.Input((10, 10, 3)),
             layers.Conv2D(4, 3, activation="relu"),
-            layers.MaxPooling2D(2),
+            layers.MaxPooling2D(pool_size=2),
             layers.Conv2D(6, 3, padding="same", activation="relu"),
             layers.Flatten(),
             layers.Dense(3, activation="softmax"),

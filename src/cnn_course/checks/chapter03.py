@@ -323,10 +323,10 @@ def _occlusion_model():
     model = keras.Sequential(
         [
             keras.Input((12, 14, 3)),
-            layers.Rescaling(1 / 255),
+            layers.Rescaling(scale=1 / 255),
             layers.Conv2D(3, 3, activation="relu"),
             layers.Flatten(),
-            layers.Dense(1, activation="sigmoid"),
+            layers.Dense(units=1, activation="sigmoid"),
         ],
         name="small_photo_cnn",
     )
