@@ -859,3 +859,13 @@ plt.show()
 #   ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
 #
 # **Next:** Chapter 3 trains a CNN on real photos of cats and dogs from folders.
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of this chapter, checked again on your answers (nothing is retrained).
+# After a break or a kernel restart, run the setup cell and the import cell, then this one:
+# answers the kernel no longer holds are read from the saved notebook.
+
+# %%
+ex.progress()

@@ -707,3 +707,13 @@ plt.show()
 # - Weight sharing makes convolution layers tiny next to dense layers on images.
 #
 # **Next:** Chapter 2 puts these layers together into a CNN and trains it on CIFAR-10.
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of this chapter, checked again on your answers (nothing is retrained).
+# After a break or a kernel restart, run the setup cell and the import cell, then this one:
+# answers the kernel no longer holds are read from the saved notebook.
+
+# %%
+ex.progress()

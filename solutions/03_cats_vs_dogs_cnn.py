@@ -988,3 +988,13 @@ print("saved to", training.save_results("03", results))
 #
 # **Next:** Chapter 4 starts from VGG16, a network already trained on 1.2 million photos,
 # and reaches far higher accuracy with the same 2,000 photos.
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of this chapter, checked again on your answers (nothing is retrained).
+# After a break or a kernel restart, run the setup cell and the import cell, then this one:
+# answers the kernel no longer holds are read from the saved notebook.
+
+# %%
+ex.progress()

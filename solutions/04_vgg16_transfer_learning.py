@@ -852,3 +852,13 @@ print(f"one certain mistake, unclipped: {log_loss(truth[:1], overconfident):.1f}
 # photos of the same set: about 90% for the bottleneck classifier, 96% for the frozen base
 # with augmentation, 97% after fine-tuning. The course's own times are on its
 # [measurements page](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md); your run printed its own figures above.
+
+# %% [markdown]
+# ## Your progress
+#
+# Every exercise of this chapter, checked again on your answers (nothing is retrained).
+# After a break or a kernel restart, run the setup cell and the import cell, then this one:
+# answers the kernel no longer holds are read from the saved notebook.
+
+# %%
+ex.progress()

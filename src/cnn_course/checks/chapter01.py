@@ -28,6 +28,7 @@ from cnn_course.checks.core import (
     describe_call,
     require_callable,
 )
+from cnn_course.checks.progress import ProgressView
 
 EXPECTED_FILE = Path(__file__).with_name("expected") / "chapter01.json"
 
@@ -291,3 +292,4 @@ lenet5 = Exercise(
 )
 
 EXERCISES = (output_size, convolve2d, conv_layer, relu, max_pool, dense_params, conv_params, memory_gb, lenet5)
+progress = ProgressView(EXERCISES, globals())

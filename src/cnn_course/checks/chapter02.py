@@ -10,6 +10,7 @@ import numpy as np
 from cnn_course import interpret
 from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, describe_call, require_callable
 from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
+from cnn_course.checks.progress import ProgressView
 
 FIRST_CNN_LAYERS = [
     conv(32, (30, 30, 32)),
@@ -310,3 +311,4 @@ grad_cam = Exercise(
 )
 
 EXERCISES = (scale_images, first_cnn, hand_shapes, activation_model, grad_cam)
+progress = ProgressView(EXERCISES, globals())

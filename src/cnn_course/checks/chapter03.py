@@ -28,6 +28,7 @@ from cnn_course.checks.models import (
     max_pool,
     require_model,
 )
+from cnn_course.checks.progress import ProgressView
 
 
 def first_cnn_layers(dropout_rate: float) -> list[LayerSpec]:
@@ -436,3 +437,4 @@ occlusion = Exercise(
 )
 
 EXERCISES = (photo_dataset, augmentation, first_cnn, compile_classifier, photo_to_batch, occlusion)
+progress = ProgressView(EXERCISES, globals())

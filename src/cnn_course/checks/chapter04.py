@@ -20,6 +20,7 @@ from cnn_course.checks.models import (
     compile_setting_name,
     require_model,
 )
+from cnn_course.checks.progress import ProgressView
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
 
@@ -300,3 +301,4 @@ write_submission = Exercise(
 )
 
 EXERCISES = (vgg_preprocess, frozen_model, unfreeze_last_block, fine_tuning_compile, write_submission)
+progress = ProgressView(EXERCISES, globals())
