@@ -110,3 +110,22 @@ def test_an_untouched_scaffold_is_not_attempted_and_names_the_blanks(solutions, 
     exercise = next(e for e in checks_of(chapter).EXERCISES if e.name == grade_id)
     result = exercise.evaluate(namespace[grade_id])
     assert result.status is Status.NOT_ATTEMPTED and "____" in result.message
+
+
+RELEASED = [
+    (chapter, exercise, released_answer_cells(chapter)[exercise.name])
+    for chapter in CHAPTERS
+    for exercise in checks_of(chapter).EXERCISES
+]
+
+
+@pytest.mark.parametrize("chapter, exercise, source", RELEASED, ids=[f"{c[:2]}-{e.name}" for c, e, _ in RELEASED])
+def test_the_untouched_release_fails_every_graded_cell_with_the_not_attempted_sentence(
+    solutions, chapter, exercise, source
+):
+    """What grading an untouched release gives, cell by cell, without running whole notebooks
+    (tests/grading/test_batch.py grades Chapter 1's untouched release end to end)."""
+    namespace = dict(solutions[chapter])
+    exec(compile(source, f"<release {exercise.name}>", "exec"), namespace)
+    with pytest.raises(AssertionError, match=rf"^Not attempted yet \({exercise.name}\): "):
+        exercise.grade(namespace[exercise.name])
