@@ -13,9 +13,8 @@ from pathlib import Path
 from cnn_course.authoring.cells import grade_id, nbgrader_meta
 from cnn_course.authoring.course import find_chapter, load_config
 from cnn_course.authoring.source import read_source
+from cnn_course.checks.progress import EXERCISE_HELPER
 from cnn_course.errors import CourseError
-
-EXERCISE_HELPER = "exercise-helper"
 
 
 def _is_import_cell(cell) -> bool:

@@ -369,10 +369,11 @@ class Exercise:
         try:
             if has_blanks(answer):
                 return Result(self.name, Status.NOT_ATTEMPTED, BLANKS_LEFT)
-            if _uses_checking_code(answer):
-                return Result(self.name, Status.INCORRECT, SHORTCUT)
-            if self._helpers and _uses_checking_code(answer, self._helpers):
-                return Result(self.name, Status.INCORRECT, _helper_shortcut(self._helpers))
+            if _uses_checking_code(answer, self._helpers):  # one walk; a second only to name which shortcut
+                reason = (
+                    SHORTCUT if not self._helpers or _uses_checking_code(answer) else _helper_shortcut(self._helpers)
+                )
+                return Result(self.name, Status.INCORRECT, reason)
             self._checker(answer)
         except NotImplementedError:
             return Result(
