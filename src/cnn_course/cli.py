@@ -49,10 +49,19 @@ def command_run(args: argparse.Namespace) -> int:
     from cnn_course.authoring.run import run_chapter
 
     settings = dict(setting.split("=", 1) for setting in args.set)
+    if args.site and args.smoke:
+        raise CourseError("--site keeps a full run for the website's page; leave out --smoke")
     report = run_chapter(
         _root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
     )
-    return 1 if report.errors else 0
+    if args.site:
+        from cnn_course.authoring.course import find_chapter
+        from cnn_course.authoring.site.runs import keep_run
+
+        chapter = find_chapter(_root(args), args.chapter)
+        kept = keep_run(_root(args), chapter, report.notebook, report.seconds, settings, note=args.note)
+        print(f"kept for the website: {kept} (rebuild the site with `cnn-course site DIR`)")
+    return 1 if report.errors and not args.site else 0
 
 
 def command_publish(args: argparse.Namespace) -> int:
@@ -142,6 +151,12 @@ def make_parser() -> argparse.ArgumentParser:
         type=_setting,
         help="change one of the chapter's settings for this run, e.g. TRAIN_MODELS=False (repeatable)",
     )
+    run.add_argument(
+        "--site",
+        action="store_true",
+        help="keep this run as the chapter's page on the website (site/runs/); a failing cell ends its outputs there",
+    )
+    run.add_argument("--note", default="", help="with --site: a sentence the page shows about this run, e.g. its data")
     run.set_defaults(handler=command_run)
 
     publish = commands.add_parser(

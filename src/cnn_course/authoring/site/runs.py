@@ -1,0 +1,124 @@
+"""The runs the website shows: one executed copy of each chapter's solution in ``site/runs/``.
+
+A page must show what the chapter does today, so a run records the settings it was made with,
+and :func:`check_current` refuses a run whose cells no longer match the chapter's source."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from cnn_course.authoring.course import Chapter, CourseConfig
+from cnn_course.authoring.git import git
+from cnn_course.authoring.run import apply_settings
+from cnn_course.authoring.source import read_source
+from cnn_course.environment import cpu_description, gpu_names
+from cnn_course.errors import CourseError
+
+RUNS_FOLDER = Path("site") / "runs"
+RUN_METADATA = "cnn_course_run"
+
+
+class StaleRunError(CourseError):
+    """The kept run was made from an older version of the chapter."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Where and how a kept run was made, as its page states it."""
+
+    date: str
+    commit: str
+    machine: str
+    seconds: float
+    settings: dict[str, str]
+    note: str
+
+    @classmethod
+    def from_notebook(cls, notebook: nbformat.NotebookNode, where: Path) -> RunRecord:
+        record = notebook.metadata.get(RUN_METADATA)
+        if not isinstance(record, dict):
+            raise CourseError(f"{where} was not kept by `cnn-course run NN --site`: it has no {RUN_METADATA} metadata")
+        return cls(
+            date=record["date"],
+            commit=record["commit"],
+            machine=record["machine"],
+            seconds=float(record["seconds"]),
+            settings=dict(record.get("settings", {})),
+            note=record.get("note", ""),
+        )
+
+
+def run_path(root: Path, chapter: Chapter) -> Path:
+    return root / RUNS_FOLDER / f"{chapter.name}.ipynb"
+
+
+def machine_description() -> str:
+    gpus = gpu_names()
+    accelerator = f", {', '.join(gpus)}" if gpus else ", no GPU"
+    return f"{cpu_description()}, {os.cpu_count()} cores{accelerator}"
+
+
+def keep_run(
+    root: Path,
+    chapter: Chapter,
+    notebook: nbformat.NotebookNode,
+    seconds: float,
+    settings: dict[str, str],
+    note: str = "",
+) -> Path:
+    """Write an executed solution to ``site/runs/`` with the record its page quotes."""
+    described = git(root, "describe", "--always", "--dirty")
+    notebook.metadata[RUN_METADATA] = {
+        "date": datetime.date.today().isoformat(),
+        "commit": described.stdout.strip() if described and described.returncode == 0 else "unknown",
+        "machine": machine_description(),
+        "seconds": round(seconds, 1),
+        "settings": dict(settings),
+        "note": note,
+    }
+    path = run_path(root, chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+def read_run(root: Path, chapter: Chapter) -> tuple[nbformat.NotebookNode, RunRecord]:
+    path = run_path(root, chapter)
+    if not path.is_file():
+        raise CourseError(
+            f"{path.relative_to(root)} is missing: the site shows a full run of every chapter. "
+            f"Make it with `cnn-course run {chapter.number} --site` on a machine with the chapter's data."
+        )
+    notebook = nbformat.read(path, as_version=4)
+    return notebook, RunRecord.from_notebook(notebook, path)
+
+
+def check_current(
+    chapter: Chapter, config: CourseConfig, run: nbformat.NotebookNode, record: RunRecord, root: Path
+) -> None:
+    """Raise :class:`StaleRunError` unless the run's cells are the chapter's cells today
+    (with the run's settings applied, as they were when it ran)."""
+    _, source = read_source(chapter, config)
+    apply_settings(source, record.settings, str(chapter.source))
+    redo = f"run `cnn-course run {chapter.number} --site` again (see docs/instructor-guide.md, 'The website')"
+    if len(source.cells) != len(run.cells):
+        raise StaleRunError(
+            f"{run_path(root, chapter).relative_to(root)} has {len(run.cells)} cells, the chapter now "
+            f"{len(source.cells)}: {redo}"
+        )
+    changed = [index for index, (now, then) in enumerate(zip(source.cells, run.cells)) if now.source != then.source]
+    if changed:
+        first = (
+            source.cells[changed[0]].source.strip().splitlines()[0][:60]
+            if source.cells[changed[0]].source.strip()
+            else ""
+        )
+        raise StaleRunError(
+            f"{run_path(root, chapter).relative_to(root)} was made from an older {chapter.source.name}: "
+            f"{len(changed)} cell(s) changed since, the first is cell {changed[0]} ({first!r}). {redo}"
+        )
