@@ -71,6 +71,20 @@ def command_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_site(args: argparse.Namespace) -> int:
+    from cnn_course.authoring.course import Course
+    from cnn_course.authoring.site.build import build_site
+
+    course = Course.at(_root(args))
+    links = None
+    if args.repository or course.config.public_repository:
+        from cnn_course.authoring.publish import public_config
+
+        links = public_config(course.root, args.repository, args.branch)
+    build_site(args.out, course, links)
+    return 0
+
+
 def command_grade(args: argparse.Namespace) -> int:
     from cnn_course.grading import default_jobs
     from cnn_course.grading.batch import grade_path
@@ -167,6 +181,17 @@ def make_parser() -> argparse.ArgumentParser:
     publish.add_argument("--repository", help="the public repository's address (default: public_repository)")
     publish.add_argument("--branch", help="its branch (default: public_branch, else main)")
     publish.set_defaults(handler=command_publish)
+
+    site = commands.add_parser(
+        "site", help="build the course's website: every chapter with the outputs of its kept run (site/runs/)"
+    )
+    site.add_argument("out", type=Path, help="an empty folder, or one an earlier `cnn-course site` wrote")
+    site.add_argument(
+        "--repository",
+        help="the repository the pages open in Colab (default: public_repository if set, else the course's own)",
+    )
+    site.add_argument("--branch", help="its branch (default: public_branch, else main)")
+    site.set_defaults(handler=command_site)
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
     grade.add_argument(

@@ -63,6 +63,17 @@ def machine_description() -> str:
     return f"{cpu_description()}, {os.cpu_count()} cores{accelerator}"
 
 
+def commit_of(root: Path) -> str:
+    """The commit the run was made from, and whether what a chapter runs had changed since
+    (its source, the package, the trained models): new files nobody imports do not count."""
+    head = git(root, "rev-parse", "--short", "HEAD")
+    if not head or head.returncode:
+        return "unknown (not a git checkout)"
+    changed = git(root, "status", "--porcelain", "--untracked-files=no", "--", "solutions", "src", "models")
+    dirty = bool(changed and changed.stdout.strip())
+    return head.stdout.strip() + (" with uncommitted changes" if dirty else "")
+
+
 def keep_run(
     root: Path,
     chapter: Chapter,
@@ -72,10 +83,9 @@ def keep_run(
     note: str = "",
 ) -> Path:
     """Write an executed solution to ``site/runs/`` with the record its page quotes."""
-    described = git(root, "describe", "--always", "--dirty")
     notebook.metadata[RUN_METADATA] = {
         "date": datetime.date.today().isoformat(),
-        "commit": described.stdout.strip() if described and described.returncode == 0 else "unknown",
+        "commit": commit_of(root),
         "machine": machine_description(),
         "seconds": round(seconds, 1),
         "settings": dict(settings),

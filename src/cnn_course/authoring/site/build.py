@@ -1,0 +1,125 @@
+"""Write the website: a page per chapter and the home page, rendered by Sphinx and MyST-NB.
+
+Nothing is executed here: the pages come from the release notebooks and the runs kept in
+``site/runs/``, so a fresh clone builds the site in a minute without data or a GPU."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from cnn_course.authoring.build import chapter_title, generate_release
+from cnn_course.authoring.course import Course, CourseConfig
+from cnn_course.authoring.site.home import HOME_SOURCE, home_page
+from cnn_course.authoring.site.pages import chapter_page
+from cnn_course.authoring.site.runs import check_current, read_run
+from cnn_course.authoring.source import read_source
+from cnn_course.errors import CourseError
+
+STATIC_SOURCE = Path("site") / "static"
+# Sphinx leaves this file in every folder it builds: the mark of a folder that may be replaced.
+SPHINX_MARK = ".buildinfo"
+
+CONF = """\
+# Written by `cnn-course site`; the settings of the course's website.
+project = {title!r}
+author = "the course's authors"
+copyright = "the course's authors"
+extensions = ["myst_nb", "cnn_course.authoring.site.mathml"]
+html_math_renderer = "mathml"
+myst_enable_extensions = ["dollarmath"]
+nb_execution_mode = "off"  # the pages show the kept runs; nothing runs while the site builds
+nb_merge_streams = True
+html_theme = "sphinx_book_theme"
+html_title = {title!r}
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
+html_favicon = "_static/favicon.svg"
+# The theme reads the reader's light/dark choice from the page; without a default it logs an error.
+html_context = {{"default_mode": "light"}}
+html_show_sourcelink = False
+html_copy_source = False
+html_theme_options = {{
+    "repository_url": {repository!r},
+    "repository_branch": {branch!r},
+    "use_repository_button": True,
+    "use_download_button": False,
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+}}
+exclude_patterns = ["_build"]
+"""
+
+
+@dataclass
+class SiteResult:
+    out: Path
+    pages: list[Path]
+    seconds: float
+
+
+def prepare_out(out: Path) -> None:
+    """An empty folder, or one an earlier build wrote (replaced); anything else is refused."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / SPHINX_MARK).is_file():
+            raise CourseError(
+                f"{out} is not empty and not a site built before (no {SPHINX_MARK}); "
+                "give an empty or new folder so nothing of yours is overwritten"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
+    """The pages as Sphinx reads them. ``links``: the repository whose notebooks the pages open
+    in Colab (the public student tree of a graded class, else the course itself)."""
+    rows = []
+    for chapter in course.chapters:
+        run, record = read_run(course.root, chapter)
+        check_current(chapter, course.config, run, record, course.root)
+        # The release exactly as `publish` writes it for that repository.
+        release = generate_release(chapter, read_source(chapter, links)[1])
+        nbformat.write(chapter_page(chapter, links, release, run, record), folder / f"{chapter.name}.ipynb")
+        rows.append((chapter, chapter_title(release), record))
+    (folder / "index.md").write_text(home_page(course.root, links, rows), encoding="utf-8")
+    shutil.copytree(course.root / STATIC_SOURCE, folder / "_static")
+    title = _home_title(course.root / HOME_SOURCE)
+    (folder / "conf.py").write_text(
+        CONF.format(title=title, repository=links.repository, branch=links.branch), encoding="utf-8"
+    )
+
+
+def _home_title(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise CourseError(f"{path} needs a title line ('# ...')")
+
+
+def build_site(out: Path, course: Course | None = None, links: CourseConfig | None = None, log=print) -> SiteResult:
+    from sphinx.cmd.build import build_main
+
+    course = course or Course.at()
+    links = links or course.config
+    started = time.perf_counter()
+    out = Path(out).resolve()
+    with tempfile.TemporaryDirectory(prefix="cnn-course-site-") as work:
+        sources, doctrees = Path(work) / "pages", Path(work) / "doctrees"
+        sources.mkdir()
+        write_sources(course, links, sources)
+        prepare_out(out)
+        # -W: a warning (a broken reference, an unknown lexer) fails the build instead of a page.
+        status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(doctrees), str(sources), str(out)])
+    if status:
+        raise CourseError(f"Sphinx could not build the site (its messages are above); {out} is incomplete")
+    # GitHub Pages runs Jekyll unless told not to, and Jekyll drops Sphinx's _static/ and _images/.
+    (out / ".nojekyll").write_text("")
+    pages = sorted(out.glob("*.html"))
+    result = SiteResult(out, pages, time.perf_counter() - started)
+    log(f"website written to {out}: {len(pages)} pages in {result.seconds:.0f} s; open {out / 'index.html'}")
+    return result

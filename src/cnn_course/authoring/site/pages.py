@@ -1,0 +1,128 @@
+"""One chapter's web page: the chapter as handed out, with the outputs of a kept full run.
+
+Code the learner writes must not appear, so answer and test cells show the release's source
+(scaffold, visible tests) and no output; every other cell is the same in both notebooks and
+shows what the run printed and drew. Where the run stopped at an error (Chapter 4 without
+ImageNet's weights), the cells from there on show no output and a note says why: pictures
+from stand-in weights would teach the wrong thing."""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+
+import nbformat
+
+from cnn_course.authoring.cells import nbgrader_meta
+from cnn_course.authoring.course import Chapter, CourseConfig
+from cnn_course.authoring.site.runs import RunRecord
+from cnn_course.errors import CourseError
+
+COLAB_BADGE = "_static/colab-badge.svg"
+# TensorFlow's native start-up log (abseil's format, "I0000 00:00:1796270081.232570 5436
+# port.cc:153] ...", and the lines around it): the machine's noise, not the chapter's output.
+NATIVE_LOG_LINE = re.compile(
+    r"^([IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\].*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)$"
+)
+
+
+def first_error(run: nbformat.NotebookNode) -> int | None:
+    """The index of the first cell whose run ended in an error, or None."""
+    for index, cell in enumerate(run.cells):
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return index
+    return None
+
+
+def duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def without_native_log(outputs: list) -> list:
+    """The outputs less TensorFlow's native log lines; a stream left empty is dropped."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            lines = [
+                line for line in output.text.splitlines(keepends=True) if not NATIVE_LOG_LINE.match(line.rstrip("\n"))
+            ]
+            if not "".join(lines).strip():
+                continue
+            output = copy.deepcopy(output)
+            output["text"] = "".join(lines)
+        kept.append(output)
+    return kept
+
+
+def header(chapter: Chapter, config: CourseConfig, record: RunRecord) -> nbformat.NotebookNode:
+    notebook = f"notebooks/{chapter.name}.ipynb"
+    links = (
+        f'<a class="colab-link" href="{html.escape(config.colab_url(notebook))}">'
+        f'<img src="{COLAB_BADGE}" alt="Open in Colab" width="117" height="20"></a> '
+        f'<a href="{html.escape(config.repository)}/blob/{config.branch}/{notebook}">the notebook on GitHub</a>'
+    )
+    about = (
+        "This page is the chapter as learners get it, with the printed results and figures of one "
+        "full run of its solution on the default path; exercise cells show what you fill in, not "
+        f"the answers. The run: {record.date}, commit {record.commit}, on {record.machine}, "
+        f"{duration(record.seconds)} in all."
+    )
+    if record.note:
+        about += f" {record.note}"
+    return nbformat.v4.new_markdown_cell(f"{links}\n\n```{{note}}\n{about}\n```", id="site-header")
+
+
+def stopped_note(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    error = next(output for output in cell.outputs if output.get("output_type") == "error")
+    reason = error.get("evalue", "").strip().splitlines()[0] if error.get("evalue", "").strip() else error.ename
+    return nbformat.v4.new_markdown_cell(
+        "```{important}\n"
+        f"The run that made this page stopped at the next cell ({error.ename}: {reason}). "
+        "From here on the cells are shown without outputs: made without what that cell needed, "
+        "they would show pictures and numbers that mean nothing. Open the chapter in Colab to see them.\n"
+        "```",
+        id="site-stopped",
+    )
+
+
+def is_exercise_cell(cell: nbformat.NotebookNode) -> bool:
+    """An answer cell or a graded test cell: its release source differs from the solution's."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("solution") or meta.get("grade"))
+
+
+def chapter_page(
+    chapter: Chapter,
+    config: CourseConfig,
+    release: nbformat.NotebookNode,
+    run: nbformat.NotebookNode,
+    record: RunRecord,
+) -> nbformat.NotebookNode:
+    if len(release.cells) != len(run.cells):
+        raise CourseError(
+            f"notebooks/{chapter.name}.ipynb has {len(release.cells)} cells, its run {len(run.cells)}: "
+            "run `cnn-course build`, then check the run is current"
+        )
+    stop = first_error(run)
+    cells = []
+    for index, (handed_out, ran) in enumerate(zip(release.cells, run.cells)):
+        if index == stop:
+            cells.append(stopped_note(ran))
+        cell = nbformat.NotebookNode(
+            {key: copy.deepcopy(value) for key, value in handed_out.items() if key != "metadata"}
+        )
+        cell["metadata"] = {}
+        if cell.cell_type == "code":
+            keep = not is_exercise_cell(handed_out) and (stop is None or index < stop)
+            cell["outputs"] = without_native_log(copy.deepcopy(ran.get("outputs", []))) if keep else []
+            cell["execution_count"] = ran.get("execution_count") if keep else None
+        cells.append(cell)
+        if index == 0:
+            cells.append(header(chapter, config, record))
+    page = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": release.metadata.get("kernelspec", {})})
+    page.metadata["language_info"] = {"name": "python"}
+    return page

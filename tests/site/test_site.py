@@ -1,0 +1,290 @@
+"""The website (`cnn-course site`): built from the kept runs like a fresh clone would, no
+answer on any page, a run from an older chapter refused, and every page whole in a real
+browser (headless Chromium): images, links, anchors, console, math, code, two widths."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html.parser
+import json
+import os
+import shutil
+import threading
+import urllib.parse
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnn_course.authoring.course import Course
+from cnn_course.authoring.site.build import build_site
+from cnn_course.authoring.site.runs import StaleRunError, check_current, read_run
+from cnn_course.errors import CourseError
+from tests.authoring.test_publish import secret_lines
+from tests.helpers import ROOT
+
+COURSE = Course.at(ROOT)
+SCREENSHOTS = Path(os.environ.get("CNN_COURSE_SCREENSHOTS", ROOT / "build" / "site-screenshots"))
+WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build_site(tmp_path_factory.mktemp("site") / "html", COURSE, log=lambda *_: None)
+
+
+class PageText(html.parser.HTMLParser):
+    """A page's visible text (what a reader could copy) and the ids its anchors can target."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.ids: set[str] = set()
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.update(value for name, value in attrs if name in ("id", "name") and value)
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, path: Path) -> PageText:
+        parser = cls()
+        parser.feed(path.read_text(encoding="utf-8"))
+        return parser
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def chapter_pages(site):
+    return [site.out / f"{chapter.name}.html" for chapter in COURSE.chapters]
+
+
+def test_every_chapter_has_a_page_with_its_figures_and_a_colab_link(site):
+    assert (site.out / "index.html").is_file()
+    for chapter, page in zip(COURSE.chapters, chapter_pages(site)):
+        text = page.read_text(encoding="utf-8")
+        colab = COURSE.config.colab_url(f"notebooks/{chapter.name}.ipynb")
+        assert colab in text, f"{page.name}: no Open in Colab link"
+        run, record = read_run(ROOT, chapter)
+        assert record.date in text and record.machine in text, f"{page.name}: the page does not say where it ran"
+        figures = sum(
+            1 for cell in run.cells for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
+        )
+        if chapter.number != "04":
+            assert figures >= 5, f"the kept run of {chapter.name} has {figures} figures"
+            assert text.count("<img") >= figures, f"{page.name}: figures of the run missing from the page"
+
+
+def test_chapter_4_shows_no_output_after_the_missing_weights_and_says_why(site):
+    page = (site.out / "04_vgg16_transfer_learning.html").read_text(encoding="utf-8")
+    before, _, after = page.partition("stopped at the next cell")
+    assert after, "Chapter 4's page does not say where its run stopped"
+    assert "URL fetch failure" in after.split("</div>", 1)[0], "the note does not give the reason"
+    assert before.count('class="cell_output') >= 3, "the cells before the VGG16 base lost their outputs"
+    assert 'class="cell_output' not in after, "an output from after the missing weights is on the page"
+    assert "Traceback" not in page
+
+
+def test_no_answer_and_no_hidden_test_is_on_the_site(site):
+    # A line that the handed-out text itself states (an exercise quoting `layers.Rescaling(1 / 255)`,
+    # whose backticks the page drops) is no leak.
+    stated = "\n".join(
+        cell.source.replace("`", "")
+        for chapter in COURSE.chapters
+        for cell in nbformat.read(ROOT / "notebooks" / f"{chapter.name}.ipynb", as_version=4).cells
+    )
+    secrets = {line for line in secret_lines(ROOT) if line not in stated}
+    assert len(secrets) > 100, "the leak test needs lines to look for"
+    leaks = {}
+    for page in sorted(site.out.rglob("*.html")):
+        text = PageText.of(page).text
+        found = [line for line in secrets if line in text]
+        if found:
+            leaks[page.name] = found[:3]
+    # The site also ships its sources' search index and any notebook copies: search them as files.
+    for path in sorted(site.out.rglob("*")):
+        if path.suffix in (".js", ".ipynb", ".txt", ".json"):
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            found = [line for line in secrets if line in raw or json.dumps(line)[1:-1] in raw]
+            if found:
+                leaks[str(path.relative_to(site.out))] = found[:3]
+    assert not leaks, f"answers or hidden tests on the website: {leaks}"
+
+
+def test_a_run_of_an_older_chapter_is_refused_by_name():
+    chapter = COURSE.chapter("01")
+    run, record = read_run(ROOT, chapter)
+    check_current(chapter, COURSE.config, run, record, ROOT)  # the kept run is current
+    changed = nbformat.from_dict(json.loads(json.dumps(run)))
+    code = next(cell for cell in changed.cells if cell.cell_type == "code" and "plotting" in cell.source)
+    code.source += "\nprint('changed')"
+    with pytest.raises(
+        StaleRunError, match=r"01_convolution_maths.ipynb was made from an older .*cnn-course run 01 --site"
+    ):
+        check_current(chapter, COURSE.config, changed, record, ROOT)
+
+
+def test_the_site_never_replaces_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(CourseError, match="not empty and not a site built before"):
+        build_site(tmp_path, COURSE, log=lambda *_: None)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+
+def browser_or_skip():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        chromium = None
+    if not (chromium and driver):
+        message = (
+            "no headless Chromium here: the browser test needs Debian's chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver) and selenium (pip install -e '.[dev]')"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI installs them in .ci/run")
+        pytest.skip(message)
+    return chromium, driver
+
+
+@contextlib.contextmanager
+def served(folder: Path):
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, chromedriver = browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def link_problem(href: str, base: str, site_out: Path) -> str | None:
+    """Why a link on the site is broken, or None. Links within the site must reach a file
+    (and an element, for an anchor); links into the course repository must name a file it has."""
+    parsed = urllib.parse.urlparse(href)
+    if href.startswith(base):
+        target = site_out / (urllib.parse.unquote(parsed.path).lstrip("/") or "index.html")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            return "no such page"
+        anchor = urllib.parse.unquote(parsed.fragment)
+        if anchor and target.suffix == ".html" and anchor not in PageText.of(target).ids:
+            return f"no element #{parsed.fragment}"
+        return None
+    if parsed.scheme in ("mailto", "javascript"):
+        return None
+    if parsed.scheme != "https" or not parsed.netloc:
+        return "not an https address"
+    repository = urllib.parse.urlparse(COURSE.config.repository).path.rstrip("/")
+    colab = f"/github{repository}/blob/{COURSE.config.branch}/"
+    for prefix in (f"{repository}/blob/{COURSE.config.branch}/", f"{repository}/tree/{COURSE.config.branch}/", colab):
+        if parsed.path.startswith(prefix):
+            inside = urllib.parse.unquote(parsed.path[len(prefix) :])
+            if not (ROOT / inside).exists():
+                return f"the course repository has no {inside}"
+    return None
+
+
+def test_every_page_is_whole_in_a_real_browser(site, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = sorted(path.name for path in site.out.glob("*.html"))
+    problems: list[str] = []
+    with served(site.out) as base:
+        for name in pages:
+            for width_name, (width, height) in WIDTHS.items():
+                browser.set_window_size(width, height)
+                browser.get(f"{base}/{name}")
+                problems += [f"{name} ({width_name}): {problem}" for problem in page_problems(browser, base, site.out)]
+                full = browser.execute_script("return document.documentElement.scrollHeight")
+                browser.set_window_size(width, min(full, 12000))
+                browser.save_screenshot(str(SCREENSHOTS / f"{Path(name).stem}-{width_name}.png"))
+    print(f"screenshots of {len(pages)} pages at {', '.join(WIDTHS)} widths: {SCREENSHOTS}")
+    assert not problems, "\n".join(problems)
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * len(pages)
+
+
+def page_problems(browser, base: str, site_out: Path) -> list[str]:
+    problems = []
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+    )
+    problems += [f"broken image {src}" for src in broken]
+    for href in set(browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")):
+        why = link_problem(href, base, site_out)
+        if why:
+            problems.append(f"broken link {href}: {why}")
+    for entry in browser.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            problems.append(f"console error: {entry['message']}")
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 1:
+        problems.append(f"the page is {overflow} px wider than the window")
+    empty_math = browser.execute_script(
+        "return [...document.querySelectorAll('math')]"
+        ".filter(m => m.getBoundingClientRect().width === 0 || m.getBoundingClientRect().height === 0).length"
+    )
+    if empty_math:
+        problems.append(f"{empty_math} formulas not drawn")
+    plain_code = browser.execute_script(
+        "return [...document.querySelectorAll('.cell_input div.highlight pre')].filter(p => p.textContent.trim()"
+        " && !p.querySelector('span[class]')).length"
+    )
+    if plain_code:
+        problems.append(f"{plain_code} code blocks without syntax highlighting")
+    return problems
+
+
+def test_chapter_1_draws_its_formulas_and_highlights_its_code(site, browser):
+    with served(site.out) as base:
+        browser.set_window_size(*WIDTHS["laptop"])
+        browser.get(f"{base}/01_convolution_maths.html")
+        formulas = browser.execute_script(
+            "return [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().height)"
+        )
+        code = browser.execute_script("return document.querySelectorAll('div.highlight pre span[class]').length")
+    assert len(formulas) >= 2 and min(formulas) > 5, f"formulas drawn with heights {formulas}"
+    assert code > 100, "Chapter 1's code is not highlighted"
