@@ -20,6 +20,7 @@ import pytest
 
 from cnn_course.authoring.course import Course
 from cnn_course.authoring.site.build import build_site
+from cnn_course.authoring.site.pages import failed, first_error, without_native_log
 from cnn_course.authoring.site.runs import StaleRunError, check_current, read_run
 from cnn_course.errors import CourseError
 from tests.authoring.test_publish import secret_lines
@@ -59,8 +60,12 @@ class PageText(html.parser.HTMLParser):
 
     @classmethod
     def of(cls, path: Path) -> PageText:
+        return cls.of_text(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def of_text(cls, text: str) -> PageText:
         parser = cls()
-        parser.feed(path.read_text(encoding="utf-8"))
+        parser.feed(text)
         return parser
 
     @property
@@ -88,13 +93,19 @@ def test_every_chapter_has_a_page_with_its_figures_and_a_colab_link(site):
             assert text.count("<img") >= figures, f"{page.name}: figures of the run missing from the page"
 
 
-def test_chapter_4_shows_no_output_after_the_missing_weights_and_says_why(site):
+def test_chapter_4_shows_no_output_of_what_needs_the_missing_weights_and_says_why(site):
     page = (site.out / "04_vgg16_transfer_learning.html").read_text(encoding="utf-8")
-    before, _, after = page.partition("stopped at the next cell")
-    assert after, "Chapter 4's page does not say where its run stopped"
+    before, _, after = page.partition("could not run the next cell")
+    assert after, "Chapter 4's page does not say where its run failed"
     assert "URL fetch failure" in after.split("</div>", 1)[0], "the note does not give the reason"
     assert before.count('class="cell_output') >= 3, "the cells before the VGG16 base lost their outputs"
-    assert 'class="cell_output' not in after, "an output from after the missing weights is on the page"
+    cells = after.split('<div class="cell docutils container">')
+    vgg_cell = next(cell for cell in cells if "keras.applications.VGG16(" in PageText.of_text(cell).text)
+    assert 'class="cell_output' not in vgg_cell, "the VGG16 cell shows an output"
+    run, _ = read_run(ROOT, COURSE.chapter("04"))
+    ran_later = [cell for cell in run.cells[first_error(run) + 1 :] if cell.get("outputs") and not failed(cell)]
+    shown_later = sum('class="cell_output' in cell for cell in cells)
+    assert ran_later and shown_later == len(ran_later), "cells that ran without the weights lost their outputs"
     assert "Traceback" not in page
 
 
@@ -135,6 +146,23 @@ def test_a_run_of_an_older_chapter_is_refused_by_name():
         StaleRunError, match=r"01_convolution_maths.ipynb was made from an older .*cnn-course run 01 --site"
     ):
         check_current(chapter, COURSE.config, changed, record, ROOT)
+
+
+def test_tensorflows_native_log_is_left_out_and_real_warnings_kept():
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796270081.232570    5436 port.cc:153] oneDNN custom operations are on.\n"
+        "E0000 00:00:1796270087.103572    5436 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n"
+    )
+    warning = "saving_lib.py:869: UserWarning: Skipping variable loading for optimizer 'adam'\n"
+    outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=noise),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 is printed by the chapter\n"),
+        nbformat.v4.new_output("stream", name="stderr", text=noise + warning),
+    ]
+    kept = without_native_log(outputs)
+    assert [output.text for output in kept] == ["I0000 is printed by the chapter\n", warning]
+    assert outputs[2].text == noise + warning, "the run itself must not change"
 
 
 def test_the_site_never_replaces_a_folder_it_did_not_write(tmp_path):

@@ -25,7 +25,7 @@ def exercise_time(chapter: Chapter) -> str:
 
 def chapters_table(config: CourseConfig, rows: list[tuple[Chapter, str, RunRecord]]) -> str:
     lines = [
-        "| chapter | exercises | the run on its page | open |",
+        "| chapter | exercises | its full run took | open |",
         "| --- | --- | --- | --- |",
     ]
     for chapter, title, record in rows:

@@ -2,9 +2,10 @@
 
 Code the learner writes must not appear, so answer and test cells show the release's source
 (scaffold, visible tests) and no output; every other cell is the same in both notebooks and
-shows what the run printed and drew. Where the run stopped at an error (Chapter 4 without
-ImageNet's weights), the cells from there on show no output and a note says why: pictures
-from stand-in weights would teach the wrong thing."""
+shows what the run printed and drew. Where a cell of the run failed (Chapter 4 without
+ImageNet's weights), that cell and every later one that failed for want of its result show
+no output, and a note at the first says why: pictures from stand-in weights would teach the
+wrong thing. Later cells that ran keep their outputs: they needed nothing the failure took."""
 
 from __future__ import annotations
 
@@ -23,18 +24,19 @@ COLAB_BADGE = "_static/colab-badge.svg"
 # TensorFlow's native start-up log (abseil's format, "I0000 00:00:1796270081.232570 5436
 # port.cc:153] ...", and the lines around it): the machine's noise, not the chapter's output.
 NATIVE_LOG_LINE = re.compile(
-    r"^([IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\].*"
+    r"^([IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ \S+:\d+\].*"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)$"
 )
 
 
+def failed(cell: nbformat.NotebookNode) -> bool:
+    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+
+
 def first_error(run: nbformat.NotebookNode) -> int | None:
     """The index of the first cell whose run ended in an error, or None."""
-    for index, cell in enumerate(run.cells):
-        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
-            return index
-    return None
+    return next((index for index, cell in enumerate(run.cells) if failed(cell)), None)
 
 
 def duration(seconds: float) -> str:
@@ -81,9 +83,9 @@ def stopped_note(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     reason = error.get("evalue", "").strip().splitlines()[0] if error.get("evalue", "").strip() else error.ename
     return nbformat.v4.new_markdown_cell(
         "```{important}\n"
-        f"The run that made this page stopped at the next cell ({error.ename}: {reason}). "
-        "From here on the cells are shown without outputs: made without what that cell needed, "
-        "they would show pictures and numbers that mean nothing. Open the chapter in Colab to see them.\n"
+        f"The run that made this page could not run the next cell ({error.ename}: {reason}). "
+        "That cell and the later ones that need its result are shown without outputs: made without "
+        "it, they would show pictures and numbers that mean nothing. Open the chapter in Colab to see them.\n"
         "```",
         id="site-stopped",
     )
@@ -117,7 +119,7 @@ def chapter_page(
         )
         cell["metadata"] = {}
         if cell.cell_type == "code":
-            keep = not is_exercise_cell(handed_out) and (stop is None or index < stop)
+            keep = not is_exercise_cell(handed_out) and not failed(ran)
             cell["outputs"] = without_native_log(copy.deepcopy(ran.get("outputs", []))) if keep else []
             cell["execution_count"] = ran.get("execution_count") if keep else None
         cells.append(cell)
