@@ -73,8 +73,8 @@ def test_pyproject_declares_what_notebooks_and_helper_import():
     project = pyproject()["project"]
     runtime = declared(project["dependencies"])
     extras = project["optional-dependencies"]
-    everything = runtime | declared(extras["instructor"]) | declared(extras["test"])
-    assert extras["dev"] == ["cnn-course[instructor,test]"], "dev is the two extras together"
+    everything = runtime | declared(extras["instructor"]) | declared(extras["site"]) | declared(extras["test"])
+    assert extras["dev"] == ["cnn-course[instructor,site,test]"], "dev is the three extras together"
     missing_runtime = sorted(imported_distributions("solutions") - runtime)
     assert not missing_runtime, f"notebooks import {missing_runtime}, which Colab would not get"
     missing = sorted(imported_distributions("src", "tests") - everything)

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from cnn_course.authoring.course import Course
-from cnn_course.authoring.site.build import build_site
+from cnn_course.authoring.site.build import build_site, prepare_out
 from cnn_course.authoring.site.pages import failed, first_error, without_native_log
 from cnn_course.authoring.site.runs import StaleRunError, check_current, read_run
 from cnn_course.errors import CourseError
@@ -170,6 +170,17 @@ def test_the_site_never_replaces_a_folder_it_did_not_write(tmp_path):
     with pytest.raises(CourseError, match="not empty and not a site built before"):
         build_site(tmp_path, COURSE, log=lambda *_: None)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_rebuild_replaces_the_old_site_but_keeps_its_git_history(tmp_path):
+    (tmp_path / ".buildinfo").write_text("# Sphinx build info\n")
+    (tmp_path / "old-page.html").write_text("<p>gone</p>")
+    (tmp_path / "_static").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    prepare_out(tmp_path)
+    assert [path.name for path in tmp_path.iterdir()] == [".git"]
+    assert (tmp_path / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
 
 
 # --- in a real browser ---------------------------------------------------------------------

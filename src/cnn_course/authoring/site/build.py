@@ -64,14 +64,17 @@ class SiteResult:
 
 
 def prepare_out(out: Path) -> None:
-    """An empty folder, or one an earlier build wrote (replaced); anything else is refused."""
-    if out.exists() and any(out.iterdir()):
+    """An empty folder, or one an earlier build wrote: emptied but for its ``.git`` (a
+    ``gh-pages`` clone keeps its history); anything else is refused."""
+    if out.exists() and any(path.name != ".git" for path in out.iterdir()):
         if not (out / SPHINX_MARK).is_file():
             raise CourseError(
                 f"{out} is not empty and not a site built before (no {SPHINX_MARK}); "
                 "give an empty or new folder so nothing of yours is overwritten"
             )
-        shutil.rmtree(out)
+        for path in out.iterdir():
+            if path.name != ".git":
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -108,11 +111,11 @@ def build_site(out: Path, course: Course | None = None, links: CourseConfig | No
     links = links or course.config
     started = time.perf_counter()
     out = Path(out).resolve()
+    prepare_out(out)  # first: a folder that is not ours is refused before any work
     with tempfile.TemporaryDirectory(prefix="cnn-course-site-") as work:
         sources, doctrees = Path(work) / "pages", Path(work) / "doctrees"
         sources.mkdir()
         write_sources(course, links, sources)
-        prepare_out(out)
         # -W: a warning (a broken reference, an unknown lexer) fails the build instead of a page.
         status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(doctrees), str(sources), str(out)])
     if status:
