@@ -11,6 +11,16 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from cnn_course.authoring.cells import (
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    grade_id,
+    is_answer_cell,
+    is_test_cell,
+    nbgrader_meta,
+)
 from cnn_course.authoring.course import find_root
 
 ROOT = find_root(Path(__file__).parent)
@@ -19,11 +29,7 @@ ROOT = find_root(Path(__file__).parent)
 def solution_cells(name: str) -> dict[str, str]:
     """grade_id -> source of every solution cell in a chapter's source."""
     notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: cell.source
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+    return {grade_id(cell): cell.source for cell in notebook.cells if is_answer_cell(cell)}
 
 
 def marked_lines(sources: list[Path], begin: str, end: str) -> set[str]:
@@ -45,22 +51,18 @@ def marked_lines(sources: list[Path], begin: str, end: str) -> set[str]:
 def hidden_test_lines(name: str | None = None, root: Path = ROOT) -> set[str]:
     """Lines of the hidden tests of one chapter (default: of every chapter)."""
     sources = [root / "solutions" / f"{name}.py"] if name else sorted((root / "solutions").glob("*.py"))
-    return marked_lines(sources, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+    return marked_lines(sources, HIDDEN_BEGIN, HIDDEN_END)
 
 
 def solution_lines(root: Path = ROOT) -> set[str]:
     """Lines of the reference answers of every chapter."""
-    return marked_lines(sorted((root / "solutions").glob("*.py")), "### BEGIN SOLUTION", "### END SOLUTION")
+    return marked_lines(sorted((root / "solutions").glob("*.py")), SOLUTION_BEGIN, SOLUTION_END)
 
 
 def points_of(name: str) -> dict[str, float]:
     """grade_id -> points of every graded test cell in a chapter's source."""
     notebook = jupytext.read(ROOT / "solutions" / f"{name}.py")
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"]
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")
-    }
+    return {grade_id(cell): nbgrader_meta(cell)["points"] for cell in notebook.cells if is_test_cell(cell)}
 
 
 @contextlib.contextmanager

@@ -7,18 +7,20 @@ import re
 
 import pytest
 
+from cnn_course.authoring.cells import HIDDEN_REGION, SOLUTION_REGION
 from cnn_course.authoring.course import chapters, find_root, load_config
 
 ROOT = find_root()
 CHAPTERS = chapters(ROOT)
-REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+REGIONS = (SOLUTION_REGION, HIDDEN_REGION)
 
 
 def secret_lines() -> set[str]:
     lines = set()
     for chapter in CHAPTERS:
-        for _, body in REGION.findall(chapter.source.read_text(encoding="utf-8")):
-            for line in body.splitlines():
+        text = chapter.source.read_text(encoding="utf-8")
+        for match in (match for region in REGIONS for match in region.finditer(text)):
+            for line in match.group(0).splitlines():  # the marker lines are comments: skipped below
                 stripped = line.strip()
                 if len(stripped) >= 8 and not stripped.startswith("#"):
                     lines.add(stripped)

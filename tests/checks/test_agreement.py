@@ -16,6 +16,7 @@ import warnings
 import jupytext
 import pytest
 
+from cnn_course.authoring.cells import grade_id, is_graded
 from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from tests.checks import catalogue
@@ -31,11 +32,7 @@ def checks_of(number: str):
 def graded_test_cells(number: str) -> list[tuple[str, str]]:
     """(grade id, source) of the chapter's graded test cells, hidden tests included, in order."""
     notebook = jupytext.read(ROOT / "solutions" / f"{CHAPTERS[number]}.py")
-    return [
-        (cell.metadata["nbgrader"]["grade_id"], cell.source)
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("grade")
-    ]
+    return [(grade_id(cell), cell.source) for cell in notebook.cells if is_graded(cell)]
 
 
 def _names(source: str, kind) -> set[str]:

@@ -8,6 +8,7 @@ import importlib
 
 import pytest
 
+from cnn_course.authoring.cells import grade_id, is_answer_cell
 from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.checks.core import Status
@@ -71,11 +72,7 @@ def test_every_exercise_has_two_hints(chapter, exercise):
 def released_answer_cells(chapter: str) -> dict[str, str]:
     """grade_id -> source of every answer cell as the release hands it out."""
     notebook = release_notebook(chapter)
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: cell.source
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+    return {grade_id(cell): cell.source for cell in notebook.cells if is_answer_cell(cell)}
 
 
 SCAFFOLDED = [

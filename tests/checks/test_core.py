@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from cnn_course.checks.core import Exercise, Mismatch, Status, call, compare_arrays, compare_numbers
+from cnn_course.checks.core import (
+    Exercise,
+    Mismatch,
+    ShortcutFlagged,
+    Status,
+    call,
+    compare_arrays,
+    compare_numbers,
+)
 
 
 def test_shape_mismatch_says_expected_and_got():
@@ -149,9 +157,20 @@ def test_an_answer_that_uses_the_checking_code_is_refused(source):
     namespace = {"__name__": "__main__"}  # as in a notebook
     exec(source, namespace)
     result = chapter01.output_size.evaluate(namespace["answer"])
-    assert result.status is Status.INCORRECT and "needs manual grading" in result.message
-    with pytest.raises(AssertionError, match="course's own checking code"):
+    assert result.status is Status.INCORRECT and "needs manual grading" in result.message and result.shortcut
+    # The grader flags it by the exception's type, not by its sentence.
+    with pytest.raises(ShortcutFlagged, match="course's own checking code"):
         chapter01.output_size.grade(namespace["answer"])
+
+
+def test_a_plain_mistake_is_no_shortcut():
+    from cnn_course.checks import chapter01
+
+    result = chapter01.output_size.evaluate(lambda size, kernel, padding=0, stride=1: size)
+    assert result.status is Status.INCORRECT and not result.shortcut
+    with pytest.raises(AssertionError) as raised:
+        chapter01.output_size.grade(lambda size, kernel, padding=0, stride=1: size)
+    assert type(raised.value) is AssertionError
 
 
 def test_an_honest_answer_using_libraries_and_helpers_is_not_taken_for_a_shortcut():

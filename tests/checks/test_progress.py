@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from cnn_course.authoring.cells import grade_id, is_answer_cell
 from cnn_course.authoring.course import chapters
 from cnn_course.checks.core import Status
 from tests.helpers import ROOT
@@ -24,11 +25,7 @@ def _notebook(folder: str, chapter: str) -> dict:
 
 
 def _answer_cells(notebook: dict) -> dict[str, dict]:
-    return {
-        cell["metadata"]["nbgrader"]["grade_id"]: cell
-        for cell in notebook["cells"]
-        if cell["metadata"].get("nbgrader", {}).get("solution")
-    }
+    return {grade_id(cell): cell for cell in notebook["cells"] if is_answer_cell(cell)}
 
 
 def half_done(chapter: str) -> tuple[dict, int]:
@@ -38,9 +35,8 @@ def half_done(chapter: str) -> tuple[dict, int]:
     names = list(_answer_cells(release))
     finished = len(names) // 2 or 1
     for cell in release["cells"]:
-        name = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if cell["metadata"].get("nbgrader", {}).get("solution") and name in names[:finished]:
-            cell["source"] = answers[name]["source"]
+        if is_answer_cell(cell) and grade_id(cell) in names[:finished]:
+            cell["source"] = answers[grade_id(cell)]["source"]
     return release, finished
 
 

@@ -16,11 +16,10 @@ import re
 
 import nbformat
 
-from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.cells import SOLUTION_MARKER_LINE, grade_id, is_answer_cell
 
 ANSWERS_FOLDER = "src/cnn_course/checks/answers"
 _CHECKS_IMPORT = re.compile(r"^from cnn_course\.checks import (\w+) as (\w+)", re.M)
-_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 _WHY = re.compile(r"^\s*# Why: ?(.*)$")
@@ -38,7 +37,7 @@ def split_answer(source: str) -> tuple[str, str, str]:
     code, why, scaffold = [], [], []
     in_why = False
     for line in source.splitlines():
-        if _MARKER.match(line):
+        if SOLUTION_MARKER_LINE.match(line):
             in_why = False
             continue
         if match := _WHY.match(line):
@@ -75,7 +74,7 @@ def answers_of(notebook: nbformat.NotebookNode) -> tuple[str | None, dict[str, d
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        if nbgrader_meta(cell).get("solution"):
+        if is_answer_cell(cell):
             last_answer = cell
             continue
         for attribute in call.findall(cell.source):
@@ -91,7 +90,7 @@ def with_scaffolds(solution: nbformat.NotebookNode, release: nbformat.NotebookNo
     scaffolds = {
         grade_id(cell): split_answer(cell.source)[2]
         for cell in solution.cells
-        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution")
+        if cell.cell_type == "code" and is_answer_cell(cell)
     }
     for cell in release.cells:
         scaffold = scaffolds.get(grade_id(cell)) if cell.cell_type == "code" else None

@@ -1,9 +1,24 @@
-"""Reading nbgrader's marks on notebook cells, in one place."""
+"""nbgrader's vocabulary, in one place: which cells are answers and tests, the markers inside
+them, a test cell as students see it, and where nbgrader keeps its gradebook.
+
+Build, grading, feedback, the website and the tests all read cells through these names, so a
+change to how a chapter marks its cells is made once. (The learner-side ``checks.progress``
+reads the same marks on its own: learner helpers never import instructor tools.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# The reference answer between the markers, and a hidden-tests region with its line end.
+SOLUTION_REGION = re.compile(rf"{SOLUTION_BEGIN}\n(.*?){SOLUTION_END}", re.S)
+HIDDEN_REGION = re.compile(rf"{HIDDEN_BEGIN}.*?{HIDDEN_END}\n?", re.S)
+# One marker line on its own, as a scaffold's author writes it (indented inside a function).
+SOLUTION_MARKER_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 def nbgrader_meta(cell: Mapping[str, Any]) -> dict:
@@ -15,3 +30,38 @@ def nbgrader_meta(cell: Mapping[str, Any]) -> dict:
 def grade_id(cell: Mapping[str, Any]) -> str | None:
     """The cell's nbgrader grade_id, or None for a cell nbgrader does not track."""
     return nbgrader_meta(cell).get("grade_id")
+
+
+def is_answer_cell(cell: Mapping[str, Any]) -> bool:
+    """A cell the student writes in (nbgrader's ``solution: true``)."""
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_test_cell(cell: Mapping[str, Any]) -> bool:
+    """A graded cell of tests (``grade: true``, not an answer)."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_graded(cell: Mapping[str, Any]) -> bool:
+    """A cell nbgrader scores (``grade: true``): a test cell, or an answer graded by hand."""
+    return bool(nbgrader_meta(cell).get("grade"))
+
+
+def is_exercise_cell(cell: Mapping[str, Any]) -> bool:
+    """An answer or a graded cell: the cells that tell one chapter from another (every
+    chapter shares the setup cell's id) and whose release source differs from the solution's."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade") or meta.get("solution"))
+
+
+def visible_source(cell: Mapping[str, Any]) -> str:
+    """A test cell as the students received it: hidden tests removed."""
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    return HIDDEN_REGION.sub("", source).strip()
+
+
+def gradebook_url(course_folder: Path) -> str:
+    """The SQLite gradebook nbgrader keeps in a course folder."""
+    return f"sqlite:///{course_folder}/gradebook.db"

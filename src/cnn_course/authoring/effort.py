@@ -18,14 +18,13 @@ from pathlib import Path
 
 import jupytext
 
-from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.cells import SOLUTION_REGION, grade_id, is_answer_cell
 from cnn_course.authoring.course import Chapter, chapters, find_root
 
 READING_MINUTES = 4.0
 MINUTES_PER_LINE = 1.0
 MINUTES_PER_SCAFFOLDED_LINE = 0.5
 MINUTES_PER_HINT = 0.5
-_SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class ExerciseEffort:
 
 def effort_of(name: str, answer_cell: str, hints: int) -> ExerciseEffort:
     """The estimate for one answer cell of a chapter's source (with its solution region)."""
-    found = _SOLUTION.search(answer_cell)
+    found = SOLUTION_REGION.search(answer_cell)
     body = found.group(1) if found else ""
     stripped = [line.strip() for line in body.splitlines()]
     code = [line for line in stripped if line and not line.startswith("#")]
@@ -64,7 +63,7 @@ def chapter_effort(chapter: Chapter) -> list[ExerciseEffort]:
     return [
         effort_of(grade_id(cell), cell.source, hints.get(grade_id(cell), 0))
         for cell in notebook.cells
-        if nbgrader_meta(cell).get("solution")
+        if is_answer_cell(cell)
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.cells import grade_id, is_answer_cell, nbgrader_meta
 from cnn_course.authoring.course import find_chapter, load_config
 from cnn_course.authoring.source import read_source
 from cnn_course.checks.progress import EXERCISE_HELPER
@@ -44,7 +44,7 @@ def chapter_namespace(
         chosen = (
             name in wanted_ids
             or wanted_tags & set(cell.metadata.get("tags", []))
-            or (solutions and (nbgrader_meta(cell).get("solution") or EXERCISE_HELPER in cell.metadata.get("tags", [])))
+            or (solutions and (is_answer_cell(cell) or EXERCISE_HELPER in cell.metadata.get("tags", [])))
         )
         if cell.cell_type == "code" and chosen:
             found.add(name)

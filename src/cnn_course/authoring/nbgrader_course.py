@@ -20,6 +20,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
+from cnn_course.authoring.cells import gradebook_url
 from cnn_course.authoring.course import Chapter
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.source import notebook_text
@@ -76,7 +77,7 @@ def temporary_course(cell_timeout: int | None = None, prefix: str = "cnn-course-
         root = Path(folder)
         config = Config()
         config.CourseDirectory.root = str(root)
-        config.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
+        config.CourseDirectory.db_url = gradebook_url(root)
         config.Exchange.root = str(root / "exchange")
         if cell_timeout is not None:
             config.Execute.timeout = cell_timeout

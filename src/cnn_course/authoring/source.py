@@ -13,12 +13,10 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from cnn_course.authoring.cells import grade_id
+from cnn_course.authoring.cells import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, grade_id, is_test_cell
 from cnn_course.authoring.course import Chapter, CourseConfig
 from cnn_course.errors import CourseError
 
-SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "schema_version", "solution")
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -73,8 +71,7 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
         seen[grade_id] = index
         if SOLUTION_BEGIN in text and not meta.get("solution"):
             raise BuildError(f"{where}: has a solution region but its nbgrader metadata says solution: false")
-        graded_test = meta.get("grade") and not meta.get("solution")
-        if HIDDEN_BEGIN in text and not graded_test:
+        if HIDDEN_BEGIN in text and not is_test_cell(cell):
             raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
         if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] > 0):
             raise BuildError(f'{where}: is graded but has no points (add "points": N with N > 0)')

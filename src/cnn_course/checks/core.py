@@ -40,6 +40,7 @@ class Result:
     exercise: str
     status: Status
     message: str
+    shortcut: bool = False  # the answer used the checking code or the course's own helper
 
     @property
     def passed(self) -> bool:
@@ -60,6 +61,15 @@ class Result:
 
 class Mismatch(AssertionError):
     """The answer ran but gave something other than what was expected."""
+
+
+class ShortcutFlagged(AssertionError):
+    """What a graded cell raises for an answer that calls the course's checking code or the
+    course's own helper for the exercise: scored 0, and the grader flags it for a person by
+    this type's name (:data:`SHORTCUT_ERROR`), whatever the sentence says."""
+
+
+SHORTCUT_ERROR = ShortcutFlagged.__name__
 
 
 def show(item: Any) -> None:
@@ -373,7 +383,7 @@ class Exercise:
                 reason = (
                     SHORTCUT if not self._helpers or _uses_checking_code(answer) else _helper_shortcut(self._helpers)
                 )
-                return Result(self.name, Status.INCORRECT, reason)
+                return Result(self.name, Status.INCORRECT, reason, shortcut=True)
             self._checker(answer)
         except NotImplementedError:
             return Result(
@@ -408,7 +418,8 @@ class Exercise:
         alone; nbgrader and plain Python get an ``AssertionError``."""
         result = self.evaluate(answer)
         if not result.passed:
-            raise _message_only(AssertionError(str(result)))
+            error = ShortcutFlagged if result.shortcut else AssertionError
+            raise _message_only(error(str(result)))
 
     def hint(self, number: int = 1) -> None:
         """Show hint ``number`` (1 is the gentlest)."""

@@ -21,11 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from cnn_course.authoring.cells import grade_id, nbgrader_meta
+from cnn_course.authoring.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.authoring.course import Chapter, chapters, find_chapter, load_config
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
 from cnn_course.authoring.source import read_source
+from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.feedback import feedback_page, handed_out_tests
@@ -65,7 +66,7 @@ def identify(notebook: dict, known: dict[str, set[str]], wanted: str | None = No
 def _scores(course: Path, course_id: str, assignment: str, student: str) -> tuple[float, float, dict]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course}/gradebook.db", course_id) as gradebook:
+    with Gradebook(gradebook_url(course), course_id) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         exercises = {
             grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks for grade in notebook.grades
@@ -116,9 +117,9 @@ def read_outcome(autograded: dict, row: GradeRow, cell_timeout: int) -> None:
             timed_out.append(name)
             errors = [output for output in errors if output.get("ename") == "CellTimeoutError"]
         ename, evalue = errors[-1].get("ename", ""), errors[-1].get("evalue", "")
-        if nbgrader_meta(cell).get("grade"):
+        if is_graded(cell):
             row.failures[name] = f"{ename}: {evalue}".strip(": ")[:500]
-            if "needs manual grading" in evalue:  # the answer used the course's checking code
+            if ename == SHORTCUT_ERROR:  # the answer used the course's checking code
                 shortcuts.append(name)
         elif name not in timed_out:
             ungraded_errors.append(f"{name} ({ename})")
@@ -196,14 +197,7 @@ def grade_submissions(
     sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
     handed_out = {name: handed_out_tests(nb) for name, nb in sources.items()}
     # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
-    known_ids = {
-        name: {
-            grade_id(cell)
-            for cell in nb.cells
-            if nbgrader_meta(cell).get("grade") or nbgrader_meta(cell).get("solution")
-        }
-        for name, nb in sources.items()
-    }
+    known_ids = {name: {grade_id(cell) for cell in nb.cells if is_exercise_cell(cell)} for name, nb in sources.items()}
     rows: list[GradeRow] = []
     released: set[str] = set()
     pages: dict[tuple[str, str], int] = {}  # notebooks graded so far per (student, chapter)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from cnn_course.authoring.cells import grade_id, nbgrader_meta
-from cnn_course.grading.inspection import visible_source
+from cnn_course.authoring.cells import grade_id, is_test_cell, visible_source
 from cnn_course.grading.report import GradeRow
 
 MAX_TEXT_CHARS = 5_000
@@ -109,11 +108,7 @@ def _markdown(text: str) -> str:
 
 def handed_out_tests(source) -> dict[str, str]:
     """Each test cell's source as the students received it, from the chapter's source notebook."""
-    return {
-        grade_id(cell): visible_source(cell)
-        for cell in source.cells
-        if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
-    }
+    return {grade_id(cell): visible_source(cell) for cell in source.cells if is_test_cell(cell)}
 
 
 def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], show_hidden: bool = False) -> str:
@@ -126,8 +121,7 @@ def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], s
     for number, cell in enumerate(autograded.get("cells", []), start=1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        meta = nbgrader_meta(cell)
-        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        is_test = is_test_cell(cell)
         if cell.get("cell_type") == "markdown":
             cells.append(f"<div class='cell' id='cell-{number}'>{_markdown(source)}</div>")
             continue

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.cells import grade_id
+from cnn_course.authoring.cells import grade_id, is_answer_cell, is_test_cell, visible_source
 from cnn_course.errors import CourseError
-
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 
 
 @dataclass
@@ -54,11 +51,6 @@ def load(path: Path) -> dict:
             cell["source"] = "".join(cell["source"])
         cell.setdefault("metadata", {})
     return notebook
-
-
-def visible_source(cell: dict) -> str:
-    """A test cell as the students received it (hidden tests removed)."""
-    return HIDDEN.sub("", cell.get("source", "")).strip()
 
 
 def _restore_missing(notebook: dict, source: nbformat.NotebookNode, missing: set[str]) -> list[str]:
@@ -100,7 +92,7 @@ def inspect(notebook: dict, source: nbformat.NotebookNode) -> Inspection:
         return found
 
     expected = {grade_id(cell): cell for cell in source.cells if grade_id(cell)}
-    solution_ids = {name for name, cell in expected.items() if cell.metadata["nbgrader"].get("solution")}
+    solution_ids = {name for name, cell in expected.items() if is_answer_cell(cell)}
     missing = set(expected) - set(counts)
     deleted_answers = sorted(missing & solution_ids)
     if deleted_answers:
@@ -116,8 +108,7 @@ def inspect(notebook: dict, source: nbformat.NotebookNode) -> Inspection:
         original = expected[name]
         if cell.get("cell_type") != original.cell_type:
             found.notes.append(f"cell {name!r} was turned into {cell.get('cell_type')}; graded as {original.cell_type}")
-        meta = original.metadata["nbgrader"]
-        if meta.get("grade") and not meta.get("solution") and visible_source(cell) != visible_source(original):
+        if is_test_cell(original) and visible_source(cell) != visible_source(original):
             found.notes.append(f"test cell {name!r} was edited; the original test was run")
 
     order = [name for name in (grade_id(c) for c in notebook["cells"]) if name in expected]

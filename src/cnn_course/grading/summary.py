@@ -11,6 +11,8 @@ from pathlib import Path
 from matplotlib.figure import Figure  # no pyplot: works the same on a server without a display
 from matplotlib.ticker import MaxNLocator
 
+from cnn_course.grading.report import MANUAL
+
 
 @dataclass
 class ClassSummary:
@@ -34,7 +36,7 @@ def write_summary(rows: Sequence, folder: Path, stem: str = "grades") -> ClassSu
     folder.mkdir(parents=True, exist_ok=True)
     rates = pass_rates(rows)
     percents = [row.percent for row in rows if row.percent is not None]
-    manual = sum(1 for row in rows if row.status == "needs manual grading")
+    manual = sum(1 for row in rows if row.status == MANUAL)
 
     exercises_csv = folder / f"{stem}_exercises.csv"
     with open(exercises_csv, "w", newline="", encoding="utf-8") as handle:

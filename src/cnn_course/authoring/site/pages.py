@@ -15,7 +15,7 @@ import re
 
 import nbformat
 
-from cnn_course.authoring.cells import nbgrader_meta
+from cnn_course.authoring.cells import is_exercise_cell
 from cnn_course.authoring.course import Chapter, CourseConfig
 from cnn_course.authoring.site.runs import RunRecord
 from cnn_course.errors import CourseError
@@ -89,12 +89,6 @@ def stopped_note(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
         "```",
         id="site-stopped",
     )
-
-
-def is_exercise_cell(cell: nbformat.NotebookNode) -> bool:
-    """An answer cell or a graded test cell: its release source differs from the solution's."""
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("solution") or meta.get("grade"))
 
 
 def chapter_page(
