@@ -29,16 +29,10 @@ INSTRUCTOR_PACKAGES = {
 INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip install -e ".[instructor]")'
 
 
-def _root(args: argparse.Namespace) -> Path:
-    from cnn_course.authoring.course import find_root
-
-    return find_root(args.root) if args.root else find_root()
-
-
 def command_build(args: argparse.Namespace) -> int:
     from cnn_course.authoring.build import build
 
-    result = build(_root(args), out=args.out, execute=not args.no_execute)
+    result = build(args.course.root, out=args.out, execute=not args.no_execute)
     print(f"{len(result.written)} files written, {len(result.changed)} changed")
     for path in result.changed:
         print(f"  changed: {path}")
@@ -52,14 +46,13 @@ def command_run(args: argparse.Namespace) -> int:
     if args.site and args.smoke:
         raise CourseError("--site keeps a full run for the website's page; leave out --smoke")
     report = run_chapter(
-        _root(args), args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
+        args.course.root, args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
     )
     if args.site:
-        from cnn_course.authoring.course import find_chapter
         from cnn_course.authoring.site.runs import keep_run
 
-        chapter = find_chapter(_root(args), args.chapter)
-        kept = keep_run(_root(args), chapter, report.notebook, report.seconds, settings, note=args.note)
+        chapter = args.course.chapter(args.chapter)
+        kept = keep_run(args.course.root, chapter, report.notebook, report.seconds, settings, note=args.note)
         print(f"kept for the website: {kept} (rebuild the site with `cnn-course site DIR`)")
     return 1 if report.errors and not args.site else 0
 
@@ -67,15 +60,14 @@ def command_run(args: argparse.Namespace) -> int:
 def command_publish(args: argparse.Namespace) -> int:
     from cnn_course.authoring.publish import publish
 
-    publish(_root(args), args.out, repository=args.repository, branch=args.branch)
+    publish(args.course.root, args.out, repository=args.repository, branch=args.branch)
     return 0
 
 
 def command_site(args: argparse.Namespace) -> int:
-    from cnn_course.authoring.course import Course
     from cnn_course.authoring.site.build import build_site
 
-    course = Course.at(_root(args))
+    course = args.course
     links = None
     if args.repository or course.config.public_repository:
         from cnn_course.authoring.publish import public_config
@@ -92,7 +84,7 @@ def command_grade(args: argparse.Namespace) -> int:
     grade_path(
         args.submissions,
         out_csv=args.out,
-        root=_root(args),
+        root=args.course.root,
         feedback_dir=args.feedback,
         cell_timeout=args.timeout,
         chapter=args.chapter,
@@ -110,7 +102,7 @@ def command_grade(args: argparse.Namespace) -> int:
 
 
 def command_benchmark(args: argparse.Namespace) -> int:
-    return args.benchmark.run(_root(args), args)
+    return args.benchmark.run(args.course.root, args)
 
 
 def _setting(text: str) -> str:
@@ -271,6 +263,9 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
+        from cnn_course.authoring.course import Course
+
+        args.course = Course.at(args.root)  # every command works on the course checkout
         return args.handler(args)
     except CourseError as error:
         print(f"cnn-course {args.command}: {error}", file=sys.stderr)

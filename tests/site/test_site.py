@@ -138,14 +138,14 @@ def test_no_answer_and_no_hidden_test_is_on_the_site(site):
 def test_a_run_of_an_older_chapter_is_refused_by_name():
     chapter = COURSE.chapter("01")
     run, record = read_run(ROOT, chapter)
-    check_current(chapter, COURSE.config, run, record, ROOT)  # the kept run is current
+    check_current(COURSE, chapter, run, record)  # the kept run is current
     changed = nbformat.from_dict(json.loads(json.dumps(run)))
     code = next(cell for cell in changed.cells if cell.cell_type == "code" and "plotting" in cell.source)
     code.source += "\nprint('changed')"
     with pytest.raises(
         StaleRunError, match=r"01_convolution_maths.ipynb was made from an older .*cnn-course run 01 --site"
     ):
-        check_current(chapter, COURSE.config, changed, record, ROOT)
+        check_current(COURSE, chapter, changed, record)
 
 
 def test_tensorflows_native_log_is_left_out_and_real_warnings_kept():

@@ -17,21 +17,17 @@ position and grade ids, never from a random generator, so a second build changes
 
 from __future__ import annotations
 
-import copy
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
-import nbformat
 
-from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of, with_scaffolds
-from cnn_course.authoring.course import Chapter, CourseConfig, chapters, load_config
-from cnn_course.authoring.execute import execute_notebook
-from cnn_course.authoring.nbgrader_course import release_assignment, temporary_course
-from cnn_course.authoring.source import BuildError, assign_ids, notebook_text, read_source
+from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
+from cnn_course.authoring.course import Chapter, Course, CourseConfig
+from cnn_course.authoring.release import release_chapter
+from cnn_course.authoring.source import BuildError
 
 BADGES_BEGIN, BADGES_END = "<!-- colab-badges:begin -->", "<!-- colab-badges:end -->"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -41,41 +37,6 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 class BuildResult:
     written: list[Path]
     changed: list[Path]
-
-
-def verify(chapter: Chapter, notebook: nbformat.NotebookNode) -> None:
-    """Run the solution notebook in smoke mode; every test of its own must pass."""
-    with tempfile.TemporaryDirectory(prefix="cnn-course-verify-") as workdir:
-        report = execute_notebook(notebook, Path(workdir), smoke=True)
-    if report.errors:
-        failures = "; ".join(error.describe() for error in report.errors)
-        raise BuildError(f"{chapter.source}: the solution notebook fails its own tests: {failures}")
-
-
-def generate_release(chapter: Chapter, solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version, through nbgrader's own generate_assignment."""
-    with temporary_course(prefix="cnn-course-release-") as (course, api):
-        released = nbformat.read(release_assignment(api, course, chapter, solution), as_version=4)
-    with_scaffolds(solution, released)
-    released.metadata.pop("jupytext", None)
-    assign_ids(released)
-    return released
-
-
-def release_text_form(release: nbformat.NotebookNode) -> str:
-    """The release as py:percent without any metadata: a plain script, nothing to pair."""
-    plain = copy.deepcopy(release)
-    plain.metadata["jupytext"] = {"notebook_metadata_filter": "-all", "cell_metadata_filter": "-all"}
-    return jupytext.writes(plain, fmt="py:percent")
-
-
-def chapter_title(notebook: nbformat.NotebookNode) -> str:
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return "untitled"
 
 
 def badges_block(rows: list[tuple[Chapter, str]], config: CourseConfig) -> str:
@@ -114,30 +75,26 @@ class _Writer:
 
 def build(root: Path, out: Path | None = None, execute: bool = True, log=print) -> BuildResult:
     """Build every chapter. With ``out``, write there instead of into ``root`` (for tests)."""
-    root = Path(root)
+    course = Course.at(Path(root))
+    root = course.root
     out = Path(out) if out else root
-    config = load_config(root)
-    found = chapters(root)
-    if not found:
+    if not course.chapters:
         raise BuildError(f"no chapters found: expected solutions/NN_name.py files in {root}")
     writer = _Writer(out)
     titles = []
-    for chapter in found:
+    for chapter in course.chapters:
         log(f"building {chapter.name}")
-        source_text, solution = read_source(chapter, config)
-        if execute:
-            verify(chapter, solution)
-        release = generate_release(chapter, solution)
-        writer.write(f"solutions/{chapter.name}.py", source_text)
-        writer.write(f"solutions/{chapter.name}.ipynb", jupytext.writes(solution, fmt="ipynb") + "\n")
-        writer.write(f"notebooks/{chapter.name}.ipynb", notebook_text(release))
-        writer.write(f"notebooks/{chapter.name}.py", release_text_form(release))
-        checks_module, answers = answers_of(solution)
+        released = release_chapter(course, chapter, verify_solution=execute)
+        writer.write(f"solutions/{chapter.name}.py", released.source_text)
+        writer.write(f"solutions/{chapter.name}.ipynb", jupytext.writes(released.solution, fmt="ipynb") + "\n")
+        for path, text in released.student_files().items():
+            writer.write(path, text)
+        checks_module, answers = answers_of(released.solution)
         if answers:
             writer.write(f"{ANSWERS_FOLDER}/{checks_module}.json", answers_file_text(answers))
-        titles.append((chapter, chapter_title(solution)))
+        titles.append((chapter, released.title))
     readme = (root / "README.md").read_text(encoding="utf-8")
-    writer.write("README.md", stamp_readme(readme, badges_block(titles, config)))
+    writer.write("README.md", stamp_readme(readme, badges_block(titles, course.config)))
     expected = {path.resolve() for path in writer.result.written}
     for stale in sorted((out / "notebooks").glob("*")):
         if stale.is_file() and stale.resolve() not in expected:

@@ -1,16 +1,22 @@
 """The course on disk: its root folder, its settings in ``pyproject.toml`` and its chapters.
 
-:class:`Course` carries the three together, so the build, the runner, the grader and the
-benchmarks all find a chapter the same way."""
+:class:`Course` carries the three together, with each chapter's parsed source read once, so
+the build, the runner, the grader, the website and the benchmarks all find a chapter, and
+read it, the same way."""
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnn_course.errors import CourseError
+
+if TYPE_CHECKING:
+    import nbformat
 
 CHAPTER_FILE = re.compile(r"^(?P<number>\d{2})_(?P<slug>[a-z0-9_]+)\.py$")
 
@@ -38,13 +44,8 @@ class CourseConfig:
 @dataclass(frozen=True)
 class Chapter:
     number: str
-    name: str
+    name: str  # also the nbgrader assignment id and the notebook's name, e.g. 01_convolution_maths
     source: Path
-
-    @property
-    def assignment(self) -> str:
-        """The nbgrader assignment id and notebook name, e.g. ``01_convolution_maths``."""
-        return self.name
 
 
 def is_course_root(path: Path) -> bool:
@@ -100,10 +101,11 @@ def find_chapter(root: Path, number: str) -> Chapter:
 
 @dataclass(frozen=True)
 class Course:
-    """A course checkout: ``Course.at()`` finds it from the working folder."""
+    """A course checkout: ``Course.at()`` finds it from the working folder (or ``start``)."""
 
     root: Path
     config: CourseConfig
+    _sources: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def at(cls, start: Path | None = None) -> Course:
@@ -116,3 +118,18 @@ class Course:
 
     def chapter(self, number: str) -> Chapter:
         return find_chapter(self.root, number)
+
+    def source(self, chapter: Chapter) -> tuple[str, nbformat.NotebookNode]:
+        """The chapter's source text (with this course's repository stamped in) and notebook,
+        validated; parsed once, and a fresh copy each call, so a caller may change it."""
+        from cnn_course.authoring.source import read_source
+
+        if chapter.name not in self._sources:
+            self._sources[chapter.name] = read_source(chapter, self.config)
+        text, notebook = self._sources[chapter.name]
+        return text, copy.deepcopy(notebook)
+
+    def with_repository(self, config: CourseConfig) -> Course:
+        """The same course published under another repository (a graded class's student tree):
+        sources are stamped with that repository's address."""
+        return replace(self, config=config, _sources={})

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cnn_course.authoring.cells import grade_id, is_answer_cell, nbgrader_meta
-from cnn_course.authoring.course import find_chapter, load_config
-from cnn_course.authoring.source import read_source
+from cnn_course.authoring.course import Course
 from cnn_course.checks.progress import EXERCISE_HELPER
 from cnn_course.errors import CourseError
 
@@ -30,8 +29,9 @@ def chapter_namespace(
     grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
     that is a solution cell or a cell tagged ``exercise-helper`` (one that defines what an
     answer calls, such as Chapter 3's ``read_photos``). Returns the namespace they filled."""
-    chapter = find_chapter(root, number)
-    _, notebook = read_source(chapter, load_config(root))
+    course = Course.at(root)
+    chapter = course.chapter(number)
+    _, notebook = course.source(chapter)
     wanted_ids, wanted_tags = set(grade_ids), set(tags)
     import_cell = next((cell for cell in notebook.cells if _is_import_cell(cell)), None)
     if import_cell is None:

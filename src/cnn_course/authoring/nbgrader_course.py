@@ -97,10 +97,10 @@ def release_assignment(api, course: Path, chapter: Chapter, source: nbformat.Not
 
     The one release step: the build keeps the student version it writes, and the grader
     needs the assignment in the gradebook before it can autograde. Returns the release file."""
-    source_dir = course / "source" / chapter.assignment
+    source_dir = course / "source" / chapter.name
     source_dir.mkdir(parents=True, exist_ok=True)
     (source_dir / f"{chapter.name}.ipynb").write_text(notebook_text(source), encoding="utf-8")
-    result = api.generate_assignment(chapter.assignment)
+    result = api.generate_assignment(chapter.name)
     if not result.get("success"):
         raise CourseError(f"{chapter.source}: nbgrader generate_assignment failed:\n{log_of(result)}")
-    return course / "release" / chapter.assignment / f"{chapter.name}.ipynb"
+    return course / "release" / chapter.name / f"{chapter.name}.ipynb"

@@ -32,10 +32,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER
-from cnn_course.authoring.build import badges_block, chapter_title, generate_release, release_text_form, stamp_readme
-from cnn_course.authoring.course import CourseConfig, chapters, load_config
+from cnn_course.authoring.build import badges_block, stamp_readme
+from cnn_course.authoring.course import Course, CourseConfig
 from cnn_course.authoring.git import git
-from cnn_course.authoring.source import notebook_text, read_source
+from cnn_course.authoring.release import release_chapter
 from cnn_course.errors import CourseError
 
 MARKER = ".cnn-course-published"
@@ -107,7 +107,7 @@ _SKIPPED_NAMES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 def public_config(root: Path, repository: str | None = None, branch: str | None = None) -> CourseConfig:
     """The course's settings with the public repository and branch in place of the private ones."""
-    config = load_config(root)
+    config = Course.at(root).config
     repository = repository or config.public_repository
     if not repository:
         raise CourseError(
@@ -216,13 +216,13 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
         written.append(target)
 
     titles = []
-    for chapter in chapters(root):
+    public = Course.at(root).with_repository(config)  # stamps the public address into the setup cells
+    for chapter in public.chapters:
         log(f"releasing {chapter.name} for {config.repository}")
-        _, solution = read_source(chapter, config)  # stamps the public address into the setup cell
-        release = generate_release(chapter, solution)
-        write(f"notebooks/{chapter.name}.ipynb", notebook_text(release))
-        write(f"notebooks/{chapter.name}.py", release_text_form(release))
-        titles.append((chapter, chapter_title(solution)))
+        released = release_chapter(public, chapter)
+        for path, text in released.student_files().items():
+            write(path, text)
+        titles.append((chapter, released.title))
 
     answers = (root / ANSWERS_FOLDER).resolve()
     package = root / "src" / "cnn_course"

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.course import find_chapter, load_config
+from cnn_course.authoring.course import Course
 from cnn_course.authoring.execute import ExecutionReport, execute_notebook
-from cnn_course.authoring.source import read_source
 from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
 
@@ -46,8 +45,9 @@ def run_chapter(
     settings: Mapping[str, str] | None = None,
     log=print,
 ) -> ExecutionReport:
-    chapter = find_chapter(root, number)
-    _, notebook = read_source(chapter, load_config(root))
+    course = Course.at(root)
+    chapter = course.chapter(number)
+    _, notebook = course.source(chapter)
     apply_settings(notebook, settings or {}, str(chapter.source))
     mode = "smoke mode" if smoke else "full mode"
     log(f"running {chapter.source} ({mode}, each cell limited to {cell_timeout} s)")

@@ -35,11 +35,11 @@ def run(root: Path, args) -> int:
 def grading_speed(
     root: Path, chapter: str = "01", students: int = 40, jobs: int = 2, json_out: Path | None = None, log=print
 ) -> dict:
-    from cnn_course.authoring.course import find_chapter
+    from cnn_course.authoring.course import Course
     from cnn_course.errors import CourseError
     from cnn_course.grading.batch import grade_path
 
-    found = find_chapter(root, chapter)
+    found = Course.at(root).chapter(chapter)
     solution = root / "solutions" / f"{found.name}.ipynb"
     log(f"hardware: {hardware()}")
     log(f"run: {run_stamp()}")

@@ -22,10 +22,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from cnn_course.authoring.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
-from cnn_course.authoring.course import Chapter, chapters, find_chapter, load_config
+from cnn_course.authoring.course import Chapter, Course
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
-from cnn_course.authoring.source import read_source
 from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
@@ -148,14 +147,14 @@ def _grade_one(
     page_name: str,
     late_penalty: float = 0.0,
 ) -> None:
-    target = course / "submitted" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    target = course / "submitted" / row.student_id / chapter.name / f"{chapter.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(inspection.notebook), encoding="utf-8")
-    result = api.autograde(chapter.assignment, row.student_id)
+    result = api.autograde(chapter.name, row.student_id)
     if not result.get("success"):
         raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
-    row.score, row.max_score, exercises = _scores(course, api.coursedir.course_id, chapter.assignment, row.student_id)
-    autograded_path = course / "autograded" / row.student_id / chapter.assignment / f"{chapter.name}.ipynb"
+    row.score, row.max_score, exercises = _scores(course, api.coursedir.course_id, chapter.name, row.student_id)
+    autograded_path = course / "autograded" / row.student_id / chapter.name / f"{chapter.name}.ipynb"
     autograded = json.loads(autograded_path.read_text(encoding="utf-8"))
     # In the order of the notebook, as the class summary and the gradebook list them.
     order = [grade_id(cell) for cell in autograded["cells"]]
@@ -191,10 +190,10 @@ def grade_submissions(
             return grade_submissions(
                 submissions, root, feedback_dir, cell_timeout, chapter, show_hidden, late_penalty=late_penalty
             )
-    config = load_config(root)
-    course_chapters = {c.name: c for c in chapters(root)}
-    wanted = find_chapter(root, chapter).name if chapter else None
-    sources = {name: read_source(c, config)[1] for name, c in course_chapters.items()}
+    checkout = Course.at(root)  # `course` below is nbgrader's temporary course folder
+    course_chapters = {c.name: c for c in checkout.chapters}
+    wanted = checkout.chapter(chapter).name if chapter else None
+    sources = {name: checkout.source(c)[1] for name, c in course_chapters.items()}
     handed_out = {name: handed_out_tests(nb) for name, nb in sources.items()}
     # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
     known_ids = {name: {grade_id(cell) for cell in nb.cells if is_exercise_cell(cell)} for name, nb in sources.items()}
@@ -355,7 +354,7 @@ def grade_path(
         for s in strays
     ]
     choose_counted(rows, {submission.name: submission for submission in found})
-    batch_chapter = find_chapter(root, chapter).name if chapter else flag_odd_chapters(rows)
+    batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
     if roster_ids is not None:
         rows += roster_rows(rows, roster_ids, batch_chapter or "?")
     write_csv(rows, out_csv)

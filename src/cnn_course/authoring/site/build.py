@@ -13,12 +13,11 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.build import chapter_title, generate_release
 from cnn_course.authoring.course import Course, CourseConfig
+from cnn_course.authoring.release import release_chapter
 from cnn_course.authoring.site.home import HOME_SOURCE, home_page
 from cnn_course.authoring.site.pages import chapter_page
 from cnn_course.authoring.site.runs import check_current, read_run
-from cnn_course.authoring.source import read_source
 from cnn_course.errors import CourseError
 
 STATIC_SOURCE = Path("site") / "static"
@@ -82,13 +81,14 @@ def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
     """The pages as Sphinx reads them. ``links``: the repository whose notebooks the pages open
     in Colab (the public student tree of a graded class, else the course itself)."""
     rows = []
+    published = course.with_repository(links)
     for chapter in course.chapters:
         run, record = read_run(course.root, chapter)
-        check_current(chapter, course.config, run, record, course.root)
-        # The release exactly as `publish` writes it for that repository.
-        release = generate_release(chapter, read_source(chapter, links)[1])
-        nbformat.write(chapter_page(chapter, links, release, run, record), folder / f"{chapter.name}.ipynb")
-        rows.append((chapter, chapter_title(release), record))
+        check_current(course, chapter, run, record)
+        released = release_chapter(published, chapter)  # exactly as `publish` writes it for that repository
+        page = chapter_page(chapter, links, released.release, run, record)
+        nbformat.write(page, folder / f"{chapter.name}.ipynb")
+        rows.append((chapter, released.title, record))
     (folder / "index.md").write_text(home_page(course.root, links, rows), encoding="utf-8")
     shutil.copytree(course.root / STATIC_SOURCE, folder / "_static")
     title = _home_title(course.root / HOME_SOURCE)

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.course import Chapter, CourseConfig
+from cnn_course.authoring.course import Chapter, Course
 from cnn_course.authoring.git import git
 from cnn_course.authoring.run import apply_settings
-from cnn_course.authoring.source import read_source
 from cnn_course.environment import cpu_description, gpu_names
 from cnn_course.errors import CourseError
 
@@ -108,12 +107,11 @@ def read_run(root: Path, chapter: Chapter) -> tuple[nbformat.NotebookNode, RunRe
     return notebook, RunRecord.from_notebook(notebook, path)
 
 
-def check_current(
-    chapter: Chapter, config: CourseConfig, run: nbformat.NotebookNode, record: RunRecord, root: Path
-) -> None:
+def check_current(course: Course, chapter: Chapter, run: nbformat.NotebookNode, record: RunRecord) -> None:
     """Raise :class:`StaleRunError` unless the run's cells are the chapter's cells today
     (with the run's settings applied, as they were when it ran)."""
-    _, source = read_source(chapter, config)
+    root = course.root
+    _, source = course.source(chapter)
     apply_settings(source, record.settings, str(chapter.source))
     redo = f"run `cnn-course run {chapter.number} --site` again (see docs/instructor-guide.md, 'The website')"
     if len(source.cells) != len(run.cells):
