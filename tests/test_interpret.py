@@ -113,8 +113,3 @@ def test_asking_for_a_missing_layer_or_filter_says_what_exists():
     dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(interpret.LayerError, match="has no convolution layer"):
         interpret.feature_maps(dense_only, np.zeros(4))
-
-
-def test_upsample_stretches_a_heat_map_to_the_photo():
-    stretched = interpret.upsample(np.eye(4), (16, 16))
-    assert stretched.shape == (16, 16) and stretched[0, 0] > stretched[0, 15]

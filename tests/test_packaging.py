@@ -140,3 +140,13 @@ def test_the_package_metadata_is_what_a_pypi_page_needs():
     assert {"Homepage", "Source", "Issues"} <= set(project["urls"])
     assert any(c.startswith("Programming Language :: Python :: 3.") for c in project["classifiers"])
     assert project["description"] and project["requires-python"]
+
+
+def test_no_help_text_shows_restructuredtext_markup():
+    from cnn_course.cli import make_parser
+
+    parser = make_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    texts = {"cnn-course": parser.format_help()} | {name: sub.format_help() for name, sub in commands.items()}
+    marked = [name for name, text in texts.items() if "``" in text or ":func:" in text or ":class:" in text]
+    assert not marked, f"--help shows reStructuredText markup in: {marked}"

@@ -6,6 +6,7 @@ import keras
 import pytest
 
 from cnn_course import kaggle_submission, transfer
+from cnn_course.training import trainable_count
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def test_the_full_size_frozen_model_has_the_documented_counts(frozen_model):
     base, model = frozen_model
     assert len(base.layers) == 19 and len(model.layers) == 23
     assert model.count_params() == 16_812_353
-    assert transfer.trainable_count(model) == 2_097_665
+    assert trainable_count(model) == 2_097_665
     assert base.layers[-2].name == "block5_conv3", "reachable by name for Grad-CAM"
     assert model.get_layer("block5_conv3") is base.get_layer("block5_conv3"), "one flat model, not a nested one"
 
@@ -34,9 +35,9 @@ def test_unfreezing_the_last_block_adds_its_three_convolutions(frozen_model):
     for layer in base.layers:
         layer.trainable = layer.name.startswith("block5")
     try:
-        block5 = sum(transfer.trainable_count(base.get_layer(f"block5_conv{i}")) for i in (1, 2, 3))
+        block5 = sum(trainable_count(base.get_layer(f"block5_conv{i}")) for i in (1, 2, 3))
         assert block5 == 3 * (3 * 3 * 512 * 512 + 512)
-        assert transfer.trainable_count(model) == 2_097_665 + block5
+        assert trainable_count(model) == 2_097_665 + block5
     finally:
         base.trainable = False
 

@@ -133,7 +133,8 @@ def make_parser() -> argparse.ArgumentParser:
     from cnn_course.grading import DEFAULT_CELL_TIMEOUT
     from cnn_course.grading.intake import DEFAULT_ID_PATTERN, roster_columns_text
 
-    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0])
+    # The docstring's first line, without reStructuredText's double backticks (``--help`` is plain text).
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -187,9 +187,3 @@ def visualize_filter(
     pattern = image.numpy()[0]
     pattern = (pattern - pattern.mean()) / (pattern.std() + 1e-8) * 0.15 + 0.5  # visible contrast around grey
     return np.clip(pattern, 0, 1), before, after
-
-
-def upsample(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A heat map stretched to ``size`` (height, width) for drawing over the photo."""
-    resized = tf.image.resize(heatmap[..., np.newaxis].astype(np.float32), size, method="bilinear")
-    return resized.numpy()[..., 0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnn_course.errors import CourseError
-from cnn_course.training import trainable_count  # noqa: F401 (part of this module's story)
 
 VGG16_NO_TOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 VGG16_NO_TOP_URL = f"https://storage.googleapis.com/tensorflow/keras-applications/vgg16/{VGG16_NO_TOP_FILE}"

@@ -25,8 +25,16 @@ def guide_files() -> dict[str, str]:
 
 def test_the_guide_names_the_files_it_adds_and_only_new_ones():
     files = guide_files()
-    assert set(files) == {"solutions/05_image_flips.py", "src/cnn_course/checks/chapter05.py"}
-    assert not any((ROOT / path).exists() for path in files), "the example chapter must not be in the course itself"
+    assert set(files) == {
+        "solutions/05_image_flips.py",
+        "src/cnn_course/checks/chapter05.py",
+        "tests/checks/test_chapter05.py",
+    }
+    taken = [path for path in files if (ROOT / path).exists()]
+    assert not taken, (
+        f"the course now has {taken}: renumber the guide's example chapter to the next free number, "
+        "so that following the guide adds files and changes none"
+    )
     assert "cnn-course build" in GUIDE.read_text() and "cnn-course grade" in GUIDE.read_text()
 
 
@@ -41,6 +49,7 @@ def course_with_chapter_5(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "solutions" / "01_convolution_maths.py", copy / "solutions")
     before = {path: path.read_bytes() for path in copy.rglob("*") if path.is_file()}
     for relative, body in guide_files().items():
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
         (copy / relative).write_text(body, encoding="utf-8")
     changed = [str(path) for path, data in before.items() if path.read_bytes() != data]
     assert not changed, f"following the guide edited existing files: {changed}"
@@ -79,4 +88,4 @@ def test_the_new_chapter_builds_runs_and_grades(course_with_chapter_5, tmp_path)
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
-    assert (row["student_id"], row["chapter"], row["score"], row["max_score"]) == ("ada", "05_image_flips", "1", "1")
+    assert (row["student_id"], row["chapter"], row["score"], row["max_score"]) == ("ada", "05_image_flips", "2", "2")

@@ -146,3 +146,17 @@ def test_the_vgg16_benchmark_times_both_trainings_and_the_extraction(tmp_path, c
     assert 0 < tuning["validation_seconds"][0] < tuning["epoch_seconds"][0] < tuning["seconds_per_epoch_full_splits"]
     assert figures["extraction"]["photos"] == 32 + 16 + 16 and figures["extraction"]["photos_per_second"] > 0
     assert "bottleneck extraction:" in capsys.readouterr().out
+
+
+def test_benchmarks_are_registered_by_name_and_shadow_no_package_module():
+    import pkgutil
+
+    import cnn_course
+    from cnn_course import benchmarks
+
+    here = {info.name for info in pkgutil.iter_modules(benchmarks.__path__)}
+    assert here - set(benchmarks.REGISTERED) == {"common"}, "a benchmark module that is not registered"
+    for module in benchmarks.modules():
+        assert callable(module.add_arguments) and callable(module.run) and module.SUMMARY
+    package = {info.name for info in pkgutil.iter_modules(cnn_course.__path__)}
+    assert not here & package, f"benchmark modules named like the package's own: {sorted(here & package)}"

@@ -17,9 +17,15 @@ import re
 import nbformat
 
 from cnn_course.authoring.cells import SOLUTION_MARKER_LINE, grade_id, is_answer_cell
+from cnn_course.authoring.source import BuildError
 
 ANSWERS_FOLDER = "src/cnn_course/checks/answers"
-_CHECKS_IMPORT = re.compile(r"^from cnn_course\.checks import (\w+) as (\w+)", re.M)
+# The ways a chapter can import its checks module: the module's name, then the name it is
+# used by ("ex" in every chapter so far; the module's own name when there is no alias).
+_CHECKS_IMPORTS = (
+    re.compile(r"^from cnn_course\.checks import (?P<module>\w+)(?: as (?P<alias>\w+))?\s*$", re.M),
+    re.compile(r"^import cnn_course\.checks\.(?P<module>\w+) as (?P<alias>\w+)\s*$", re.M),
+)
 
 
 _WHY = re.compile(r"^\s*# Why: ?(.*)$")
@@ -55,18 +61,19 @@ def split_answer(source: str) -> tuple[str, str, str]:
     return "\n".join(code).strip() + "\n", " ".join(part.strip() for part in why).strip(), "\n".join(scaffold)
 
 
-def answer_code(source: str) -> str:
-    """An answer cell's code as a learner would write it: nbgrader's markers removed."""
-    return split_answer(source)[0]
-
-
 def answers_of(notebook: nbformat.NotebookNode) -> tuple[str | None, dict[str, dict[str, str]]]:
     """``(checks module, {exercise name: {"cell": grade id, "code": answer}})`` for one chapter."""
     text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    found = _CHECKS_IMPORT.search(text)
+    found = next((match for pattern in _CHECKS_IMPORTS if (match := pattern.search(text))), None)
     if not found:
-        return None, {}
-    module_name, alias = found.groups()
+        if re.search(r"cnn_course\.checks|from cnn_course import .*\bchecks\b", text):
+            raise BuildError(
+                "the chapter imports its self-checks in a way the build cannot follow, so solution() "
+                "would have no answers: write `from cnn_course.checks import chapterNN as ex` "
+                "(or `import cnn_course.checks.chapterNN as ex`) in its import cell"
+            )
+        return None, {}  # a chapter without self-checks
+    module_name, alias = found["module"], found["alias"] or found["module"]
     checks = importlib.import_module(f"cnn_course.checks.{module_name}")
     call = re.compile(rf"\b{re.escape(alias)}\.(\w+)\.check\(")
     answers: dict[str, dict[str, str]] = {}

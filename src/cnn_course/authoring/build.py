@@ -26,10 +26,13 @@ import jupytext
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
 from cnn_course.authoring.course import Chapter, Course, CourseConfig
+from cnn_course.authoring.effort import table
 from cnn_course.authoring.release import release_chapter
 from cnn_course.authoring.source import BuildError
 
 BADGES_BEGIN, BADGES_END = "<!-- colab-badges:begin -->", "<!-- colab-badges:end -->"
+TIMES_BEGIN, TIMES_END = "<!-- exercise-times:begin -->", "<!-- exercise-times:end -->"
+INSTRUCTOR_GUIDE = "docs/instructor-guide.md"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
@@ -49,11 +52,18 @@ def badges_block(rows: list[tuple[Chapter, str]], config: CourseConfig) -> str:
     return "\n".join(lines)
 
 
-def stamp_readme(text: str, block: str) -> str:
-    pattern = re.compile(re.escape(BADGES_BEGIN) + ".*?" + re.escape(BADGES_END), re.S)
+def stamp_block(text: str, begin: str, end: str, body: str, where: str) -> str:
+    """``text`` with what lies between the ``begin`` and ``end`` lines replaced by ``body``."""
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise BuildError(f"README.md has no {BADGES_BEGIN} ... {BADGES_END} block for the Colab badges")
-    return pattern.sub(lambda _: block, text)
+        raise BuildError(f"{where} has no {begin} ... {end} block for the build to fill in")
+    return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
+
+
+def stamp_readme(text: str, block: str) -> str:
+    """The README with its Colab badges (``block`` comes with its own markers)."""
+    inner = block.removeprefix(BADGES_BEGIN + "\n").removesuffix("\n" + BADGES_END)
+    return stamp_block(text, BADGES_BEGIN, BADGES_END, inner, "README.md")
 
 
 class _Writer:
@@ -95,6 +105,10 @@ def build(root: Path, out: Path | None = None, execute: bool = True, log=print) 
         titles.append((chapter, released.title))
     readme = (root / "README.md").read_text(encoding="utf-8")
     writer.write("README.md", stamp_readme(readme, badges_block(titles, course.config)))
+    guide = root / INSTRUCTOR_GUIDE
+    if guide.is_file():  # the exercise-time table of the workshop plans (section 8)
+        times = stamp_block(guide.read_text(encoding="utf-8"), TIMES_BEGIN, TIMES_END, table(root), INSTRUCTOR_GUIDE)
+        writer.write(INSTRUCTOR_GUIDE, times)
     expected = {path.resolve() for path in writer.result.written}
     for stale in sorted((out / "notebooks").glob("*")):
         if stale.is_file() and stale.resolve() not in expected:

@@ -63,12 +63,12 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
         missing = [key for key in NBGRADER_KEYS if key not in meta]
         if missing:
             raise BuildError(f"{where}: nbgrader metadata lacks {', '.join(missing)}")
-        grade_id = meta["grade_id"]
-        if not GRADE_ID.match(str(grade_id)):
-            raise BuildError(f"{where}: grade_id {grade_id!r} must be 1-64 letters, digits, '_' or '-'")
-        if grade_id in seen:
-            raise BuildError(f"{where}: grade_id {grade_id!r} is used twice (first in cell {seen[grade_id]})")
-        seen[grade_id] = index
+        name = meta["grade_id"]
+        if not GRADE_ID.match(str(name)):
+            raise BuildError(f"{where}: grade_id {name!r} must be 1-64 letters, digits, '_' or '-'")
+        if name in seen:
+            raise BuildError(f"{where}: grade_id {name!r} is used twice (first in cell {seen[name]})")
+        seen[name] = index
         if SOLUTION_BEGIN in text and not meta.get("solution"):
             raise BuildError(f"{where}: has a solution region but its nbgrader metadata says solution: false")
         if HIDDEN_BEGIN in text and not is_test_cell(cell):

@@ -215,6 +215,7 @@ output_size = Exercise(
         "Without stride there are `padded - kernel_size + 1` positions; with a stride you keep every "
         "stride-th one. Integer division `//` rounds down the way the layers do.",
     ],
+    chapter=__name__,
 )
 convolve2d = Exercise(
     "convolve2d",
@@ -226,6 +227,7 @@ convolve2d = Exercise(
         "multiply it element-wise by the kernel and sum. Deep-learning 'convolution' does not flip "
         "the kernel.",
     ],
+    chapter=__name__,
 )
 conv_layer = Exercise(
     "conv_layer",
@@ -237,6 +239,7 @@ conv_layer = Exercise(
         "`image[i:i+kh, j:j+kw, :]` times one filter, summed over all three axes, gives one number.",
         "Loop over output rows, columns and filters (or use `np.tensordot`), then add `bias[f]`.",
     ],
+    chapter=__name__,
 )
 relu = Exercise(
     "relu",
@@ -245,6 +248,7 @@ relu = Exercise(
         "ReLU keeps positive values and replaces everything else by 0, element by element.",
         "`np.maximum` compares element by element and returns a new array.",
     ],
+    chapter=__name__,
 )
 max_pool = Exercise(
     "max_pool",
@@ -256,6 +260,7 @@ max_pool = Exercise(
         "size x size block. Channels (a third axis) are pooled separately.",
         "Reshape (H, W, ...) to (H // size, size, W // size, size, ...) and take `.max` over axes 1 and 3.",
     ],
+    chapter=__name__,
 )
 dense_params = Exercise(
     "dense_params",
@@ -265,6 +270,7 @@ dense_params = Exercise(
         "Every input connects to every unit: one weight per (input, unit) pair.",
         "Add one bias per unit when `use_bias` is true.",
     ],
+    chapter=__name__,
 )
 conv_params = Exercise(
     "conv_params",
@@ -273,6 +279,7 @@ conv_params = Exercise(
         "One filter has kernel_size x kernel_size x in_channels weights, whatever the size of the image.",
         "Multiply by the number of filters and add one bias per filter when `use_bias` is true.",
     ],
+    chapter=__name__,
 )
 memory_gb = Exercise(
     "memory_gb",
@@ -281,6 +288,7 @@ memory_gb = Exercise(
         "`np.dtype(dtype).itemsize` gives the bytes per number (4 for float32, 8 for float64).",
         "Use decimal gigabytes, as disk and memory makers do: 1 GB = 10**9 bytes.",
     ],
+    chapter=__name__,
 )
 lenet5 = Exercise(
     "lenet5_params",
@@ -289,6 +297,7 @@ lenet5 = Exercise(
         "Use `conv_params` for C1, C3 and C5 and `dense_params` for F6 and the output; pooling layers learn nothing.",
         "C1 sees 1 channel, C3 sees C1's 6 maps, C5 sees C3's 16 maps; F6 has 120 inputs and the output 84.",
     ],
+    chapter=__name__,
 )
 
 EXERCISES = (output_size, convolve2d, conv_layer, relu, max_pool, dense_params, conv_params, memory_gb, lenet5)

@@ -266,6 +266,7 @@ scale_images = Exercise(
         "Make the array float32 first (uint8 arithmetic stays in 0..255), then divide by 255: not by the largest "
         "pixel of this batch, or a photo would look different depending on the photos next to it.",
     ],
+    chapter=__name__,
 )
 first_cnn = Exercise(
     "build_first_cnn",
@@ -276,6 +277,7 @@ first_cnn = Exercise(
         "Use `padding='valid'` (the default) and `activation='relu'` in the convolutions: "
         "the fourth one must output 10x10x64.",
     ],
+    chapter=__name__,
 )
 hand_shapes = Exercise(
     "layer_shapes_by_hand",
@@ -287,6 +289,7 @@ hand_shapes = Exercise(
         "Follow the side length layer by layer; the depth is the layer's number of filters (pooling keeps it); "
         "flatten multiplies height, width and depth, and its shape is a tuple of one number.",
     ],
+    chapter=__name__,
 )
 activation_model = Exercise(
     "build_activation_model",
@@ -297,6 +300,7 @@ activation_model = Exercise(
         "Keep the layers that are instances of layers.Conv2D; each has a .output. keras.Model(inputs=model.inputs, "
         "outputs=[...]) builds a model from the same inputs to those tensors.",
     ],
+    chapter=__name__,
 )
 grad_cam = Exercise(
     name="grad_cam_heatmap",
@@ -308,6 +312,7 @@ grad_cam = Exercise(
         "weights = gradients averaged over axes 0 and 1; heat = (maps * weights) summed over the last axis; "
         "np.maximum(heat, 0) cuts the negatives; divide by heat.max() only when it is above 0.",
     ],
+    chapter=__name__,
 )
 
 EXERCISES = (scale_images, first_cnn, hand_shapes, activation_model, grad_cam)

@@ -381,6 +381,7 @@ photo_dataset = Exercise(
         "photos.shuffle(int(photos.cardinality()), seed=SEED, reshuffle_each_iteration=True); then "
         "photos.batch(batch_size); prefetch(tf.data.AUTOTUNE) last.",
     ],
+    chapter=__name__,
 )
 augmentation = Exercise(
     "build_augmentation",
@@ -390,6 +391,7 @@ augmentation = Exercise(
         "RandomRotation's factor is a fraction of a full turn, not degrees; shifts and zoom are fractions of the "
         "size. Only left-right flips keep a cat the right way up. fill_mode='nearest' avoids black corners.",
     ],
+    chapter=__name__,
 )
 first_cnn = Exercise(
     "build_first_cnn",
@@ -401,6 +403,7 @@ first_cnn = Exercise(
         "The dropout rate is the function's argument, not a number you pick.",
         "Most of the 4,791,809 parameters are in Dense 256: 17*17*64 = 18,496 inputs times 256, plus 256 biases.",
     ],
+    chapter=__name__,
 )
 compile_classifier = Exercise(
     "compile_classifier",
@@ -412,6 +415,7 @@ compile_classifier = Exercise(
         "units: categorical_crossentropy. Several units and class numbers: sparse_categorical_crossentropy.",
         "Build the optimizer with keras.optimizers.Adam(learning_rate=...) and pass metrics as a list of names.",
     ],
+    chapter=__name__,
 )
 photo_to_batch = Exercise(
     "photo_to_batch",
@@ -421,6 +425,7 @@ photo_to_batch = Exercise(
         "keras.ops.image.resize resizes bilinearly to (height, width), as the dataset loader does; a batch of one "
         "has a new axis in front of the height.",
     ],
+    chapter=__name__,
 )
 
 occlusion = Exercise(
@@ -434,6 +439,7 @@ occlusion = Exercise(
         "photo.copy(), covered[top:top + patch, left:left + patch] = GREY, and the drop is the baseline minus "
         "class_scores(model, covered[np.newaxis], label)[0].",
     ],
+    chapter=__name__,
 )
 
 EXERCISES = (photo_dataset, augmentation, first_cnn, compile_classifier, photo_to_batch, occlusion)

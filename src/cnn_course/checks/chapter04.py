@@ -257,6 +257,7 @@ vgg_preprocess = Exercise(
         "colour. It changes float arrays in place, so give it a copy.",
         "np.array (unlike np.asarray) always makes a new array: prepare that one and the caller's stays as it was.",
     ],
+    chapter=__name__,
 )
 frozen_model = Exercise(
     "build_frozen_model",
@@ -267,6 +268,7 @@ frozen_model = Exercise(
         "With the functional API you call each layer on the tensor the previous one returned, starting from "
         "`base.output`; the model then runs from `base.input` to the last tensor.",
     ],
+    chapter=__name__,
 )
 unfreeze_last_block = Exercise(
     "unfreeze_last_block",
@@ -277,6 +279,7 @@ unfreeze_last_block = Exercise(
         "The names say where a layer is: VGG16's run from block1_conv1 to block5_pool, the head's do not start "
         "with 'block'.",
     ],
+    chapter=__name__,
 )
 fine_tuning_compile = Exercise(
     "compile_for_fine_tuning",
@@ -286,6 +289,7 @@ fine_tuning_compile = Exercise(
         "model.compile(optimizer=keras.optimizers.Adam(learning_rate=head_learning_rate / 10), "
         "loss='binary_crossentropy', metrics=['accuracy']), then return the model.",
     ],
+    chapter=__name__,
 )
 write_submission = Exercise(
     "write_submission",
@@ -298,6 +302,7 @@ write_submission = Exercise(
         "np.clip bounds every probability; use the low and high arguments, not fixed numbers. csv.writer writes "
         "one row per call; keep the ids in the order given.",
     ],
+    chapter=__name__,
 )
 
 EXERCISES = (vgg_preprocess, frozen_model, unfreeze_last_block, fine_tuning_compile, write_submission)

@@ -351,6 +351,8 @@ class Exercise:
     ``helpers``: the course's own functions that do what the exercise asks (e.g.
     ``interpret.grad_cam`` for an exercise that writes Grad-CAM); an answer that calls one is
     refused as a shortcut, like one that uses the checking code.
+    ``chapter``: the checks module the exercise belongs to (pass ``__name__``); its answers
+    file, ``answers/chapterNN.json``, holds what :meth:`solution` shows.
     """
 
     def __init__(
@@ -359,6 +361,7 @@ class Exercise:
         checker: Callable[[Any], None],
         hints: Sequence[str],
         helpers: Sequence[Callable[..., Any]] = (),
+        chapter: str | None = None,
     ):
         if not hints:
             raise ValueError(f"exercise {name!r} needs at least one hint")
@@ -366,8 +369,7 @@ class Exercise:
         self._checker = checker
         self._hints = list(hints)
         self._helpers = tuple(helpers)
-        # The chapter module that defines the exercise: its answers file has the same name.
-        self._module = sys._getframe(1).f_globals.get("__name__", "")
+        self._chapter = chapter
 
     @property
     def hints(self) -> tuple[str, ...]:
@@ -430,7 +432,9 @@ class Exercise:
         show(self.solution_text())
 
     def solution_text(self) -> Solution | str:
-        answers = load_answers(self._module)
+        if self._chapter is None:
+            return f"Exercise {self.name} names no chapter (chapter=__name__), so it has no answers file."
+        answers = load_answers(self._chapter)
         if answers is None:
             return SOLUTIONS_OFF
         if self.name not in answers:

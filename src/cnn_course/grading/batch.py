@@ -29,37 +29,20 @@ from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.feedback import feedback_page, handed_out_tests
-from cnn_course.grading.inspection import Inspection, inspect, load
-from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, unpack, unwrap
+from cnn_course.grading.inspection import Inspection, identify, inspect, load
+from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, submissions_folder
 from cnn_course.grading.quiet import quiet_kernel_logs
 from cnn_course.grading.report import (
     MANUAL,
-    MISSING,
     GradeRow,
     choose_counted,
+    flag_odd_chapters,
     format_table,
+    roster_rows,
     write_csv,
     write_wide_csv,
 )
 from cnn_course.grading.sandbox import guarded_kernels, take_blocked
-
-
-def identify(notebook: dict, known: dict[str, set[str]], wanted: str | None = None) -> str:
-    """The chapter a notebook belongs to; with ``wanted``, refuse a notebook of another chapter."""
-    ids = {grade_id(cell) for cell in notebook["cells"]} - {None}
-    overlap = {name: len(ids & chapter_ids) for name, chapter_ids in known.items()}
-    best = max(overlap, key=overlap.get, default=None)
-    if wanted:
-        if overlap.get(wanted, 0) >= max(overlap.values(), default=0) and overlap.get(wanted, 0) > 0:
-            return wanted
-        if best and overlap[best] > 0:
-            raise CourseError(
-                f"this is the notebook of {best}, not of {wanted}: the student handed in the wrong chapter"
-            )
-        raise CourseError(f"this notebook has none of {wanted}'s graded cells: it is not the chapter's notebook")
-    if best and overlap[best] > 0:
-        return best
-    raise CourseError("could not tell which chapter this notebook is: it has none of the course's graded cells")
 
 
 def _scores(course: Path, course_id: str, assignment: str, student: str) -> tuple[float, float, dict]:
@@ -276,6 +259,29 @@ def grade_in_parallel(submissions: list[Submission], jobs: int, **settings) -> l
     return sorted(rows, key=lambda row: order.get((row.student_id, row.file), len(order)))
 
 
+def _check_options(roster: Path | None, gradebook: Path | None, late_penalty: float) -> None:
+    if gradebook and not roster:
+        raise CourseError("--gradebook fills in a platform's export: pass that export as --roster")
+    if not 0 <= late_penalty <= 100:
+        raise CourseError(
+            f"--late-penalty {late_penalty:g}: give the percent of the score a late notebook loses, 0 to 100"
+        )
+
+
+def _outputs(out_csv: Path, feedback_dir: Path, wide_csv: Path | None, gradebook: Path | None) -> dict[str, Path]:
+    """What a grading run writes, by what it is (the privacy check names them)."""
+    written = {
+        "the grades CSV": out_csv,
+        "the class summary": out_csv.parent / f"{out_csv.stem}_summary.png",
+        "the feedback folder": feedback_dir / "student" / "chapter.html",
+    }
+    if wide_csv:
+        written["the gradebook table"] = Path(wide_csv)
+    if gradebook:
+        written["the gradebook to import"] = Path(gradebook)
+    return written
+
+
 def grade_path(
     submissions: Path,
     out_csv: Path,
@@ -301,32 +307,12 @@ def grade_path(
     submissions = Path(submissions)
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.resolve().parent / "feedback"
-    written = {
-        "the grades CSV": out_csv,
-        "the class summary": out_csv.parent / f"{out_csv.stem}_summary.png",
-        "the feedback folder": feedback_dir / "student" / "chapter.html",
-    }
-    if wide_csv:
-        written["the gradebook table"] = Path(wide_csv)
-    if gradebook:
-        if not roster:
-            raise CourseError("--gradebook fills in a platform's export: pass that export as --roster")
-        written["the gradebook to import"] = Path(gradebook)
-    if not 0 <= late_penalty <= 100:
-        raise CourseError(
-            f"--late-penalty {late_penalty:g}: give the percent of the score a late notebook loses, 0 to 100"
-        )
-    refuse_student_data_in_git(written, allow=allow_in_repository)
+    _check_options(roster, gradebook, late_penalty)
+    refuse_student_data_in_git(_outputs(out_csv, feedback_dir, wide_csv, gradebook), allow=allow_in_repository)
     roster_ids = read_roster(roster) if roster else None
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="cnn-course-intake-") as unpacked:
-        if submissions.is_file() and submissions.suffix.lower() == ".zip":
-            folder = unwrap(unpack(submissions, Path(unpacked)))
-        elif submissions.is_dir():
-            folder = submissions
-        else:
-            raise CourseError(f"{submissions} is neither a folder nor a .zip of submissions")
-        found, strays = collect(folder, id_pattern)
+    with tempfile.TemporaryDirectory(prefix="cnn-course-intake-") as scratch:
+        found, strays = collect(submissions_folder(submissions, Path(scratch)), id_pattern)
         if not found and not strays:
             raise CourseError(
                 f"no submissions in {submissions}: expected notebooks, one per student or in per-student folders"
@@ -376,35 +362,3 @@ def grade_path(
     wide = f", the gradebook table {wide_csv}" if wide_csv else ""
     log(f"wrote {out_csv}{wide}, the feedback in {feedback_dir}, and the class summary {summary.plot}")
     return rows
-
-
-def flag_odd_chapters(rows: list[GradeRow]) -> str | None:
-    """The chapter most notebooks of the batch belong to; a notebook of another chapter among
-    them (graded as that chapter, so it scores) is flagged for a person to look at."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        if row.chapter != "?":
-            counts[row.chapter] = counts.get(row.chapter, 0) + 1
-    if not counts:
-        return None
-    main_chapter = max(counts, key=counts.get)
-    if counts[main_chapter] <= sum(counts.values()) / 2:
-        return None  # a mixed batch: no chapter is the batch's
-    for row in rows:
-        if row.chapter not in ("?", main_chapter):
-            row.flag(f"a notebook of {row.chapter} in a batch of {main_chapter}: was the right chapter handed in?")
-    return main_chapter
-
-
-def roster_rows(rows: list[GradeRow], roster_ids: list[str], chapter: str) -> list[GradeRow]:
-    """A "missing" row for each student on the roster who handed in nothing; notes the others."""
-    on_roster = set(roster_ids)
-    for row in rows:
-        if row.student_id not in on_roster:
-            row.note("not on the roster: check the student id")
-    handed_in = {row.student_id for row in rows}
-    return [
-        GradeRow(student_id=student, chapter=chapter, status=MISSING, reason="nothing was handed in")
-        for student in roster_ids
-        if student not in handed_in
-    ]

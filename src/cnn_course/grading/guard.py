@@ -14,7 +14,9 @@ import os as _os
 import sys as _sys
 
 
-def _cnn_course_guard():
+# One function, complexity 17 (C901 allows 15): the file is copied as it is into each kernel's
+# startup folder and must leave nothing behind, so its audit hook's event dispatch stays here whole.
+def _cnn_course_guard():  # noqa: C901
     log = _os.environ.get("CNN_COURSE_BLOCKED_LOG", "")
     logging = [False]
     roots = [_os.path.realpath(_os.getcwd())]

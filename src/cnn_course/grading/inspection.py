@@ -121,3 +121,21 @@ def inspect(notebook: dict, source: nbformat.NotebookNode) -> Inspection:
             "the score is provisional"
         )
     return found
+
+
+def identify(notebook: dict, known: dict[str, set[str]], wanted: str | None = None) -> str:
+    """The chapter a notebook belongs to; with ``wanted``, refuse a notebook of another chapter."""
+    ids = {grade_id(cell) for cell in notebook["cells"]} - {None}
+    overlap = {name: len(ids & chapter_ids) for name, chapter_ids in known.items()}
+    best = max(overlap, key=overlap.get, default=None)
+    if wanted:
+        if overlap.get(wanted, 0) >= max(overlap.values(), default=0) and overlap.get(wanted, 0) > 0:
+            return wanted
+        if best and overlap[best] > 0:
+            raise CourseError(
+                f"this is the notebook of {best}, not of {wanted}: the student handed in the wrong chapter"
+            )
+        raise CourseError(f"this notebook has none of {wanted}'s graded cells: it is not the chapter's notebook")
+    if best and overlap[best] > 0:
+        return best
+    raise CourseError("could not tell which chapter this notebook is: it has none of the course's graded cells")

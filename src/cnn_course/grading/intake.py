@@ -193,3 +193,13 @@ def unpack(archive: Path, into: Path) -> Path:
     except zipfile.BadZipFile:
         raise CourseError(f"{archive} is not a readable zip file") from None
     return into
+
+
+def submissions_folder(submissions: Path, scratch: Path) -> Path:
+    """The folder of notebooks to grade: ``submissions`` itself, or a zip unpacked into ``scratch``
+    (a platform's wrapper folder removed)."""
+    if submissions.is_file() and submissions.suffix.lower() == ".zip":
+        return unwrap(unpack(submissions, scratch))
+    if submissions.is_dir():
+        return submissions
+    raise CourseError(f"{submissions} is neither a folder nor a .zip of submissions")

@@ -181,3 +181,35 @@ def format_table(rows: list[GradeRow]) -> str:
         status = row.status if not row.reason else f"{row.status}: {row.reason}"
         lines.append(f"{row.student_id:<20} {row.chapter:<26} {score:>12}  {status}")
     return "\n".join(lines)
+
+
+def flag_odd_chapters(rows: list[GradeRow]) -> str | None:
+    """The chapter most notebooks of the batch belong to; a notebook of another chapter among
+    them (graded as that chapter, so it scores) is flagged for a person to look at."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.chapter != "?":
+            counts[row.chapter] = counts.get(row.chapter, 0) + 1
+    if not counts:
+        return None
+    main_chapter = max(counts, key=counts.get)
+    if counts[main_chapter] <= sum(counts.values()) / 2:
+        return None  # a mixed batch: no chapter is the batch's
+    for row in rows:
+        if row.chapter not in ("?", main_chapter):
+            row.flag(f"a notebook of {row.chapter} in a batch of {main_chapter}: was the right chapter handed in?")
+    return main_chapter
+
+
+def roster_rows(rows: list[GradeRow], roster_ids: list[str], chapter: str) -> list[GradeRow]:
+    """A "missing" row for each student on the roster who handed in nothing; notes the others."""
+    on_roster = set(roster_ids)
+    for row in rows:
+        if row.student_id not in on_roster:
+            row.note("not on the roster: check the student id")
+    handed_in = {row.student_id for row in rows}
+    return [
+        GradeRow(student_id=student, chapter=chapter, status=MISSING, reason="nothing was handed in")
+        for student in roster_ids
+        if student not in handed_in
+    ]
