@@ -84,7 +84,14 @@ def serve(files: dict[str, bytes]):
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving(Handler) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def serving(handler):
+    """Any request handler on 127.0.0.1 for the duration of a ``with``; yields the base address."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
