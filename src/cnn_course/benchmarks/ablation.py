@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cnn_course.benchmarks.common import hardware, run_stamp, write_json
+from cnn_course.benchmarks.common import start_run, write_json
 
 CHAPTER = None
 ALIASES = ("ablation",)
@@ -92,8 +92,7 @@ def ablation(
     train, test = held_out_arrays(source, limit, seed)
     chapter = chapter_namespace(root, CIFAR_CHAPTER, (), tags=("benchmark",))
     log(f"ablation of Chapter 2's better CNN: {len(train[0]):,} training images, {epochs} epochs per row")
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
+    figures = start_run(log, train_images=len(train[0]), epochs=epochs)
     rows = []
     for name in chosen:
         variant = VARIANTS[name]
@@ -112,14 +111,5 @@ def ablation(
         rows.append(AblationRow(name, round(result.seconds, 1), round(result.plain, 4), round(result.shifted, 4)))
     log(f"ablation at {len(train[0]):,} images x {epochs} epochs; change in points from the full recipe:")
     log(format_rows(rows))
-    write_json(
-        json_out,
-        {
-            "hardware": hardware(),
-            **run_stamp(),
-            "train_images": len(train[0]),
-            "epochs": epochs,
-            "rows": [asdict(row) for row in rows],
-        },
-    )
+    write_json(json_out, {**figures, "rows": [asdict(row) for row in rows]})
     return rows

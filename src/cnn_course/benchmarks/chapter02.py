@@ -24,9 +24,8 @@ from cnn_course.benchmarks.common import (
     add_model_arguments,
     epoch_timer,
     format_results,
-    hardware,
-    run_stamp,
     save_trained,
+    start_run,
     write_json,
 )
 
@@ -169,10 +168,8 @@ def cifar10(
     num_classes = y_all_onehot.shape[1]
     chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
     log(f"CIFAR-10 from {source or 'the default source'}: {len(x_all):,} training and {len(x_test):,} test images")
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
+    figures = start_run(log, train_images=len(x_all), test_images=len(x_test))
     results: list[ModelResult] = []
-    figures: dict = {"hardware": hardware(), **run_stamp(), "train_images": len(x_all), "test_images": len(x_test)}
 
     if "better" in models:
         seeding.set_seed(seed)

@@ -19,9 +19,8 @@ from cnn_course.benchmarks.common import (
     add_model_arguments,
     epoch_timer,
     format_results,
-    hardware,
-    run_stamp,
     save_trained,
+    start_run,
     write_json,
 )
 
@@ -97,15 +96,8 @@ def cats_vs_dogs(
     steps = int(train_augmented.cardinality())
     log(f"cats vs dogs from {source or 'the default source'}:\n{photo_set.counts.to_string()}")
     log(f"scored on the validation ({split_sizes[0]:,}) and test ({split_sizes[1]:,}) photos, apart and together")
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
+    figures = start_run(log, counts=photo_set.counts.to_dict(), held_out_photos=len(held_out_labels))
     results: list[ModelResult] = []
-    figures: dict = {
-        "hardware": hardware(),
-        **run_stamp(),
-        "counts": photo_set.counts.to_dict(),
-        "held_out_photos": len(held_out_labels),
-    }
 
     def by_split(scores: np.ndarray) -> dict[str, float]:
         """Accuracy on the validation split, the test split, and both."""

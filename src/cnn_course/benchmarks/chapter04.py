@@ -6,7 +6,7 @@ import statistics
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import epoch_timer, hardware, run_stamp, validation_timer, write_json
+from cnn_course.benchmarks.common import epoch_timer, start_run, validation_timer, write_json
 
 CHAPTER = "04"
 ALIASES = ("vgg16",)
@@ -80,19 +80,12 @@ def vgg16(
     validation_photos = sum(int(labels.shape[0]) for _, labels in datasets["validation"])
     full_train = int(photo_set.counts.loc["train", "total"])
     full_validation = int(photo_set.counts.loc["validation", "total"])
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
+    figures = start_run(log, weights=weights or "none", train_photos_per_epoch=train_photos)
     log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {train_photos} training photos per epoch")
 
     chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "unfreeze_last_block"), tags=("benchmark",))
     base = vgg16_base((*image_size, 3), weights=weights)
     model = chapter["build_frozen_model"](base)
-    figures: dict = {
-        "hardware": hardware(),
-        **run_stamp(),
-        "weights": weights or "none",
-        "train_photos_per_epoch": train_photos,
-    }
 
     def timed_fit(name: str, learning_rate: float) -> None:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])

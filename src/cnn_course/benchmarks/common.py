@@ -65,6 +65,15 @@ def hardware() -> str:
     return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
 
 
+def start_run(log=print, **figures) -> dict:
+    """Every benchmark's opening: say on what machine and from what commit it runs, and begin
+    its figures (the JSON it writes) with the same two facts, then ``figures``."""
+    machine, stamp = hardware(), run_stamp()
+    log(f"hardware: {machine}")
+    log(f"run: {stamp}")
+    return {"hardware": machine, **stamp, **figures}
+
+
 def format_results(results: list[ModelResult], accuracy_label: str) -> str:
     lines = [f"{'model':<12} {'parameters':>11} {'epochs':>7} {'wall time':>10} {'images/s':>9} {accuracy_label:>14}"]
     for r in results:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn_course.benchmarks.common import hardware, run_stamp, write_json
+from cnn_course.benchmarks.common import start_run, write_json
 
 CHAPTER = None
 ALIASES = ("float16",)
@@ -189,9 +189,7 @@ def float16_check(
 ) -> list[str]:
     from cnn_course.authoring.namespace import chapter_namespace
 
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
-    figures: dict = {"hardware": hardware(), **run_stamp(), "chapters": {}}
+    figures = start_run(log, chapters={})
     problems: list[str] = []
     for number in chapters:
         preset = PRESETS[number]

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import hardware, run_stamp, write_json
+from cnn_course.benchmarks.common import start_run, write_json
 
 CHAPTER = None
 ALIASES = ("grading",)
@@ -41,10 +41,8 @@ def grading_speed(
 
     found = Course.at(root).chapter(chapter)
     solution = root / "solutions" / f"{found.name}.ipynb"
-    log(f"hardware: {hardware()}")
-    log(f"run: {run_stamp()}")
+    figures = start_run(log, chapter=found.name, students=students)
     log(f"a class of {students} copies of {solution.name}, graded with 1 worker and with {jobs}")
-    figures: dict = {"hardware": hardware(), **run_stamp(), "chapter": found.name, "students": students}
     with tempfile.TemporaryDirectory(prefix="cnn-course-grading-bench-") as folder:
         submissions = Path(folder) / "submissions"
         submissions.mkdir()

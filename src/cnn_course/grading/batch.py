@@ -14,9 +14,11 @@ handed in nothing. One broken notebook never stops the batch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -152,6 +154,20 @@ def _grade_one(
     row.feedback = str(destination)
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+@contextlib.contextmanager
+def worker_threads(kernel_threads: int | None) -> Iterator[None]:
+    """While grading, each notebook kernel this worker starts uses ``kernel_threads`` threads
+    (None: as many as TensorFlow and OpenMP choose)."""
+    if not kernel_threads:
+        yield
+        return
+    with temporary_environment(dict.fromkeys(THREAD_VARIABLES, str(kernel_threads))):
+        yield
+
+
 def grade_submissions(
     submissions: list[Submission],
     root: Path,
@@ -166,13 +182,6 @@ def grade_submissions(
 
     ``kernel_threads`` caps the threads each notebook's TensorFlow and OpenMP may use, so that
     workers side by side do not each start a thread per core and fight over the cores."""
-    if kernel_threads:
-        threads = str(kernel_threads)
-        names = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
-        with temporary_environment(dict.fromkeys(names, threads)):
-            return grade_submissions(
-                submissions, root, feedback_dir, cell_timeout, chapter, show_hidden, late_penalty=late_penalty
-            )
     checkout = Course.at(root)  # `course` below is nbgrader's temporary course folder
     course_chapters = {c.name: c for c in checkout.chapters}
     wanted = checkout.chapter(chapter).name if chapter else None
@@ -184,6 +193,7 @@ def grade_submissions(
     released: set[str] = set()
     pages: dict[tuple[str, str], int] = {}  # notebooks graded so far per (student, chapter)
     with (
+        worker_threads(kernel_threads),
         guarded_kernels() as blocked_log,
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
     ):

@@ -119,6 +119,12 @@ def chapter_page(
         cells.append(cell)
         if index == 0:
             cells.append(header(chapter, config, record))
-    page = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": release.metadata.get("kernelspec", {})})
+    # A page is rendered, never run; the kernel's name only tells MyST-NB how to highlight code.
+    kernelspec = release.metadata.get("kernelspec") or {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    page = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernelspec})
     page.metadata["language_info"] = {"name": "python"}
     return page
