@@ -113,7 +113,7 @@ def check_current(course: Course, chapter: Chapter, run: nbformat.NotebookNode, 
     root = course.root
     _, source = course.source(chapter)
     apply_settings(source, record.settings, str(chapter.source))
-    redo = f"run `cnn-course run {chapter.number} --site` again (see docs/instructor-guide.md, 'The website')"
+    redo = f"run `cnn-course run {chapter.number} --site` again (docs/instructor-guide.md, 'The course website')"
     if len(source.cells) != len(run.cells):
         raise StaleRunError(
             f"{run_path(root, chapter).relative_to(root)} has {len(run.cells)} cells, the chapter now "
