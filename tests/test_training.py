@@ -5,8 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
 keras = pytest.importorskip("keras")
 
@@ -100,6 +102,27 @@ def test_while_grading_nothing_is_written_beside_the_notebook(variable, tmp_path
     assert not folder.resolve().is_relative_to(tmp_path.resolve()), "grading folders stay as they were handed in"
     assert folder.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_smoke_runs_work_folder_is_removed_when_its_kernel_ends(tmp_path, monkeypatch, full_mode):
+    # A smoke run of Chapter 4 writes about 450 MB of models there; kept, they filled CI's disk.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "from cnn_course import training\n"
+                "folder = training.checkpoint_dir('run')\n"
+                "(folder / 'weights.keras').write_bytes(b'x' * 1000)\n"
+                "print(folder)"
+            )
+        ]
+    )
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    folder = Path(notebook.cells[0].outputs[0]["text"].strip())
+    assert folder.is_relative_to(tmp_path), "the kernel wrote to the temporary folder it was given"
+    assert not folder.exists(), "the work folder outlived the kernel that made it"
+    assert list(tmp_path.glob("cnn-course-work-*")) == []
 
 
 def test_the_work_folder_can_be_chosen(tmp_path, monkeypatch, full_mode):
