@@ -326,11 +326,22 @@ plt.show()
 # (Older tutorials use `fit_generator` and `.h5` checkpoints: in Keras 3, `model.fit`
 # takes arrays, generators and `tf.data` datasets alike, and models are saved as
 # `.keras` files.)
+#
+# The settings and the compile step first, in one cell, so that the course's benchmark
+# trains this model exactly as you do:
+
+# %%
+FIRST_EPOCHS, FIRST_BATCH_SIZE, FIRST_PATIENCE = 30, 64, 5  # at most 30 epochs; stop after 5 without progress
+
+
+def compile_first_cnn(model):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 # %%
 checkpoints = training.checkpoint_dir("cifar10_first_cnn")  # in the work folder: on Drive when it is mounted
 first_callbacks = [
-    keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True),
+    keras.callbacks.EarlyStopping(monitor="val_loss", patience=FIRST_PATIENCE, restore_best_weights=True),
     keras.callbacks.ModelCheckpoint(str(checkpoints / "best.keras"), monitor="val_loss", save_best_only=True),
     keras.callbacks.BackupAndRestore(backup_dir=str(checkpoints / "backup")),
 ]
@@ -343,11 +354,11 @@ first_callbacks = [
 # again.
 
 # %%
-first_cnn.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
+first_cnn = compile_first_cnn(first_cnn)
 if TRAIN_MODELS:
     first_history = training.fit_once(first_cnn, "cifar10_first_cnn", lambda: first_cnn.fit(
         x_train_scaled, y_train_onehot, validation_data=(x_val_scaled, y_val_onehot),
-        epochs=smoke.epochs(30), batch_size=64, callbacks=first_callbacks,
+        epochs=smoke.epochs(FIRST_EPOCHS), batch_size=FIRST_BATCH_SIZE, callbacks=first_callbacks,
     ), retrain=RETRAIN)
 else:
     first_history = trained.load(first_cnn, "cifar10_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)

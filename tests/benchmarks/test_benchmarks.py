@@ -160,3 +160,51 @@ def test_benchmarks_are_registered_by_name_and_shadow_no_package_module():
         assert callable(module.add_arguments) and callable(module.run) and module.SUMMARY
     package = {info.name for info in pkgutil.iter_modules(cnn_course.__path__)}
     assert not here & package, f"benchmark modules named like the package's own: {sorted(here & package)}"
+
+
+# Each benchmark module and the function its command calls.
+MEASURES = {
+    "chapter02": "cifar10",
+    "chapter03": "cats_vs_dogs",
+    "chapter04": "vgg16",
+    "ablation": "ablation",
+    "float16": "float16_check",
+    "grading_speed": "grading_speed",
+    "pipeline_speed": "pipeline_speed",
+}
+
+
+def test_every_option_default_is_the_measuring_function_s_own():
+    """A default is written once, in the signature of the function a benchmark calls; the
+    command line takes it from there and its help shows it."""
+    import argparse
+    import inspect
+
+    from cnn_course import benchmarks
+
+    assert set(MEASURES) == set(benchmarks.REGISTERED)
+    for module in benchmarks.modules():
+        name = module.__name__.rsplit(".", 1)[1]
+        signature = inspect.signature(getattr(module, MEASURES[name])).parameters
+        parser = argparse.ArgumentParser()
+        module.add_arguments(parser)
+        for option, value in vars(parser.parse_args([])).items():
+            assert option in signature, f"{name}: --{option} is no parameter of {MEASURES[name]}"
+            assert value == signature[option].default, f"{name} --{option}: a default of its own"
+        for action in parser._actions[1:]:  # after --help
+            default = signature[action.dest].default
+            if default is not None and not isinstance(default, tuple | list):
+                assert f"(default: {default})" in action.help, f"{name}: {action.help}"
+
+
+def test_the_chapters_settings_are_the_benchmarks():
+    import re
+
+    from cnn_course.benchmarks import chapter04
+
+    chapter = chapter_namespace(ROOT, "02", ("build_first_cnn",), tags=("benchmark",))
+    model = chapter["compile_first_cnn"](chapter["build_first_cnn"]())
+    assert type(model.optimizer).__name__ == "Adam" and chapter["FIRST_BATCH_SIZE"] == 64
+    source = (ROOT / "solutions" / "04_vgg16_transfer_learning.py").read_text(encoding="utf-8")
+    rate = re.search(r"^HEAD_LEARNING_RATE = (\S+)", source, re.MULTILINE)
+    assert rate and float(rate[1]) == chapter04.HEAD_LEARNING_RATE, "Chapter 4's head learning rate changed"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cnn_course.benchmarks.common import start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
 
 CHAPTER = None
 ALIASES = ("ablation",)
@@ -44,19 +44,15 @@ class AblationRow:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--source", help="the CIFAR-10 archive or a folder of class subfolders (default: download)")
-    parser.add_argument(
-        "--limit", type=int, default=12_500, help="training images per row, stratified (default: 12,500)"
-    )
-    parser.add_argument("--epochs", type=int, default=6, help="epochs per row (default: 6)")
-    parser.add_argument(
-        "--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS), help="which rows to train"
-    )
-    parser.add_argument("--json", type=Path, help="also write the table to this JSON file")
+    add_option(parser, ablation, "source", "the CIFAR-10 archive or a folder of class subfolders", unset="download")
+    add_option(parser, ablation, "limit", "training images per row, stratified", type=int)
+    add_option(parser, ablation, "epochs", "epochs per row", type=int)
+    add_option(parser, ablation, "variants", "which rows to train", nargs="+", choices=list(VARIANTS))
+    add_json_option(parser, ablation)
 
 
 def run(root: Path, args) -> int:
-    ablation(root, args.source, args.limit, args.epochs, args.variants, json_out=args.json)
+    ablation(root, **options(args, ablation))
     return 0
 
 
@@ -75,9 +71,9 @@ def format_rows(rows: list[AblationRow]) -> str:
 
 def ablation(
     root: Path,
-    source: str | None,
-    limit: int | None,
-    epochs: int,
+    source: str | None = None,
+    limit: int | None = 12_500,
+    epochs: int = 6,
     variants: list[str] | tuple[str, ...] = tuple(VARIANTS),
     seed: int = 0,
     json_out: Path | None = None,
@@ -108,7 +104,7 @@ def ablation(
             precision=variant.get("precision"),
             log=log,
         )
-        rows.append(AblationRow(name, round(result.seconds, 1), round(result.plain, 4), round(result.shifted, 4)))
+        rows.append(AblationRow(name, round(result.fit.seconds, 1), round(result.plain, 4), round(result.shifted, 4)))
     log(f"ablation at {len(train[0]):,} images x {epochs} epochs; change in points from the full recipe:")
     log(format_rows(rows))
     write_json(json_out, {**figures, "rows": [asdict(row) for row in rows]})

@@ -7,13 +7,13 @@ holds out (a stratified sixth of the 50,000 training images); it is never traine
 - the better CNN trains on every other image for the chapter's ``BETTER_EPOCHS``, reports its
   test accuracy every ``VALIDATE_EVERY`` epochs, then at the end plain, with test-time flips
   and with flips and one-pixel shifts (the chapter's figure);
-- the first CNN trains as in the chapter: Adam, batches of 64, early stopping on a
-  validation tenth of the training images.
+- the first CNN trains as in the chapter (``compile_first_cnn``, ``FIRST_EPOCHS``,
+  ``FIRST_BATCH_SIZE``, early stopping after ``FIRST_PATIENCE`` epochs) on nine tenths of the
+  training images, the other tenth validating, as the chapter splits them.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +21,13 @@ import numpy as np
 
 from cnn_course.benchmarks.common import (
     ModelResult,
+    TimedFit,
     add_model_arguments,
-    epoch_timer,
+    add_option,
     format_results,
-    save_trained,
+    options,
     start_run,
+    timed_fit,
     write_json,
 )
 
@@ -33,29 +35,23 @@ CHAPTER = "02"
 ALIASES = ("cifar10",)
 SUMMARY = "Chapter 2: the better and the first CIFAR-10 CNN, trained side by side"
 MODELS = ("better", "first")
+VALIDATION_SHARE = 0.1  # the chapter's train_test_split(..., test_size=0.1)
+
+Arrays = tuple[np.ndarray, np.ndarray]
 
 
 def add_arguments(parser) -> None:
-    add_model_arguments(parser, MODELS, epochs_first=30)
-    parser.add_argument("--source", help="the CIFAR-10 archive or a folder of class subfolders (default: download)")
-    parser.add_argument("--limit", type=int, help="use only this many training images, stratified (quick runs)")
+    add_model_arguments(parser, cifar10, MODELS)
+    add_option(parser, cifar10, "source", "the CIFAR-10 archive or a folder of class subfolders", unset="download")
+    add_option(parser, cifar10, "limit", "use only this many training images, stratified", type=int, unset="all")
 
 
 def run(root: Path, args) -> int:
-    cifar10(
-        root,
-        source=args.source,
-        epochs_better=args.epochs_better,
-        epochs_first=args.epochs_first,
-        models=args.models,
-        limit=args.limit,
-        save_weights=args.save_weights,
-        json_out=args.json,
-    )
+    cifar10(root, **options(args, cifar10))
     return 0
 
 
-def held_out_arrays(source: str | None, limit: int | None, seed: int):
+def held_out_arrays(source: str | None, limit: int | None, seed: int) -> tuple[Arrays, Arrays]:
     """((training images, one-hot labels), (test images, one-hot labels)), pixels scaled to [0, 1]:
     the folder loader's held-out split is the test set, the rest (or ``limit`` of it) trains."""
     import keras
@@ -69,7 +65,7 @@ def held_out_arrays(source: str | None, limit: int | None, seed: int):
     return (x_all, y_all), (x_test, y_test)
 
 
-def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> Arrays:
     """At most ``limit`` images, the same share of every class."""
     from cnn_course.data.splits import stratified_parts
 
@@ -83,21 +79,31 @@ def _subset(x: np.ndarray, y: np.ndarray, limit: int | None, seed: int) -> tuple
 class BetterRun:
     """One training of the chapter's better CNN and its test accuracy three ways."""
 
-    model: object
-    history: object
-    seconds: float
-    epoch_seconds: list[float]
+    fit: TimedFit
     validated: list[int]
     precision: str
     plain: float
     flipped: float
     shifted: float
 
+    def figures(self) -> dict:
+        """What the JSON keeps of the run: accuracy by epoch and at the end, three ways."""
+        tested = [round(float(v), 4) for v in self.fit.history.get("val_accuracy", [])]
+        return {
+            "test_accuracy_by_epoch": dict(zip(self.validated, tested)),
+            "train_accuracy_per_epoch": [round(float(v), 4) for v in self.fit.history["accuracy"]],
+            "seconds_per_epoch": [round(s, 1) for s in self.fit.epoch_seconds],
+            "precision": self.precision,
+            "test_accuracy": round(self.plain, 4),
+            "test_accuracy_with_flips": round(self.flipped, 4),
+            "test_accuracy_with_flips_and_shifts": round(self.shifted, 4),
+        }
+
 
 def train_better(
     chapter: dict,
-    train: tuple[np.ndarray, np.ndarray],
-    test: tuple[np.ndarray, np.ndarray],
+    train: Arrays,
+    test: Arrays,
     epochs: int,
     build_options: dict | None = None,
     compile_options: dict | None = None,
@@ -121,35 +127,57 @@ def train_better(
     )
     # Every few epochs and always after the last one.
     validated = sorted({*range(validate_every, epochs + 1, validate_every), epochs})
-    epoch_seconds: list[float] = []
-    started = time.perf_counter()
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_test, y_test),
-        validation_freq=validated,
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=[epoch_timer(epoch_seconds)],
-        verbose=2,
+    fit = timed_fit(
+        model, x_train, y_train, validation_data=test, validation_freq=validated, epochs=epochs, batch_size=batch_size
     )
-    seconds = time.perf_counter() - started
     labels = y_test.argmax(axis=1)
     plain = float(model.evaluate(x_test, y_test, batch_size=1024, verbose=0)[1])
     flipped = float((chapter["predict_with_flips"](model, x_test).argmax(axis=1) == labels).mean())
     shifted = float((chapter["predict_with_flips_and_shifts"](model, x_test).argmax(axis=1) == labels).mean())
     log(
         f"better CNN: test accuracy {plain:.2%}, with test-time flips {flipped:.2%}, "
-        f"with flips and shifts {shifted:.2%}; training took {seconds:.0f} s"
+        f"with flips and shifts {shifted:.2%}; training took {fit.seconds:.0f} s"
     )
-    return BetterRun(model, history, seconds, epoch_seconds, validated, precision, plain, flipped, shifted)
+    return BetterRun(fit, validated, precision, plain, flipped, shifted)
+
+
+def train_first(
+    chapter: dict, train: Arrays, test: Arrays, epochs: int | None, seed: int, log=print
+) -> tuple[TimedFit, float, int]:
+    """The chapter's first CNN as the chapter trains it: its compile step, batch size and early
+    stopping, on the chapter's share of the training images (the rest validates). Returns the
+    fit, the test accuracy and the number of images it trained on."""
+    import keras
+
+    from cnn_course.data.splits import stratified_split
+
+    (x_all, y_all), (x_test, y_test) = train, test
+    (x_train, y_train), (x_val, y_val) = stratified_split(x_all, y_all.argmax(axis=1), VALIDATION_SHARE, seed)
+    y_train, y_val = (keras.utils.to_categorical(y, y_all.shape[1]) for y in (y_train, y_val))
+    epochs = epochs or chapter["FIRST_EPOCHS"]
+    model = chapter["compile_first_cnn"](chapter["build_first_cnn"]())
+    stop = keras.callbacks.EarlyStopping(patience=chapter["FIRST_PATIENCE"], restore_best_weights=True)
+    log(
+        f"first CNN: {model.count_params():,} parameters, up to {epochs} epochs of {len(x_train):,} images "
+        f"with early stopping on {len(x_val):,} validation images"
+    )
+    fit = timed_fit(
+        model,
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=epochs,
+        batch_size=chapter["FIRST_BATCH_SIZE"],
+        callbacks=[stop],
+    )
+    return fit, float(model.evaluate(x_test, y_test, verbose=0)[1]), len(x_train)
 
 
 def cifar10(
     root: Path,
     source: str | None = None,
     epochs_better: int | None = None,
-    epochs_first: int = 30,
+    epochs_first: int | None = None,
     models: tuple[str, ...] | list[str] = MODELS,
     limit: int | None = None,
     seed: int = 0,
@@ -158,91 +186,27 @@ def cifar10(
     log=print,
 ) -> list[ModelResult]:
     """Train the chosen models; report test accuracy, epochs, wall time and images per second."""
-    import keras
-
     from cnn_course import seeding
     from cnn_course.authoring.namespace import chapter_namespace
-    from cnn_course.data.splits import stratified_split
 
-    (x_all, y_all_onehot), (x_test, y_test_onehot) = held_out_arrays(source, limit, seed)
-    num_classes = y_all_onehot.shape[1]
+    train, test = held_out_arrays(source, limit, seed)
     chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
-    log(f"CIFAR-10 from {source or 'the default source'}: {len(x_all):,} training and {len(x_test):,} test images")
-    figures = start_run(log, train_images=len(x_all), test_images=len(x_test))
+    log(f"CIFAR-10 from {source or 'the default source'}: {len(train[0]):,} training and {len(test[0]):,} test images")
+    figures = start_run(log, train_images=len(train[0]), test_images=len(test[0]))
     results: list[ModelResult] = []
-
     if "better" in models:
         seeding.set_seed(seed)
-        epochs = epochs_better or chapter["BETTER_EPOCHS"]
-        run = train_better(chapter, (x_all, y_all_onehot), (x_test, y_test_onehot), epochs, log=log)
-        model, history, seconds = run.model, run.history, run.seconds
-        plain, flipped, shifted = run.plain, run.flipped, run.shifted
-        results.append(
-            ModelResult(
-                "better CNN",
-                model.count_params(),
-                epochs,
-                round(seconds, 1),
-                round(len(x_all) * epochs / seconds, 1),
-                round(shifted, 4),
-            )
+        better = train_better(chapter, train, test, epochs_better or chapter["BETTER_EPOCHS"], log=log)
+        results.append(better.fit.result("better CNN", len(train[0]), better.shifted))
+        figures["better"] = better.figures()
+        better.fit.save(
+            save_weights, "cifar10_better_cnn", lambda: chapter["build_better_cnn"](precision=better.precision)
         )
-        figures["better"] = {
-            "test_accuracy_by_epoch": dict(
-                zip(run.validated, [round(float(v), 4) for v in history.history.get("val_accuracy", [])])
-            ),
-            "train_accuracy_per_epoch": [round(float(v), 4) for v in history.history["accuracy"]],
-            "seconds_per_epoch": [round(s, 1) for s in run.epoch_seconds],
-            "precision": run.precision,
-            "test_accuracy": round(plain, 4),
-            "test_accuracy_with_flips": round(flipped, 4),
-            "test_accuracy_with_flips_and_shifts": round(shifted, 4),
-        }
-        save_trained(
-            save_weights,
-            "cifar10_better_cnn",
-            model,
-            lambda: chapter["build_better_cnn"](precision=run.precision),
-            history.history,
-            seconds,
-        )
-
     if "first" in models:
         seeding.set_seed(seed)
-        (x_train, y_train), (x_val, y_val) = stratified_split(x_all, y_all_onehot.argmax(axis=1), 0.1, seed)
-        y_train, y_val = (keras.utils.to_categorical(y, num_classes) for y in (y_train, y_val))
-        model = chapter["build_first_cnn"]()
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
-        stop = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)
-        log(
-            f"first CNN: {model.count_params():,} parameters, up to {epochs_first} epochs of {len(x_train):,} images "
-            f"with early stopping on {len(x_val):,} validation images"
-        )
-        started = time.perf_counter()
-        history = model.fit(
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
-            epochs=epochs_first,
-            batch_size=64,
-            callbacks=[stop],
-            verbose=2,
-        )
-        seconds = time.perf_counter() - started
-        accuracy = float(model.evaluate(x_test, y_test_onehot, verbose=0)[1])
-        ran = len(history.epoch)
-        results.append(
-            ModelResult(
-                "first CNN",
-                model.count_params(),
-                ran,
-                round(seconds, 1),
-                round(len(x_train) * ran / seconds, 1),
-                round(accuracy, 4),
-            )
-        )
-        save_trained(save_weights, "cifar10_first_cnn", model, chapter["build_first_cnn"], history.history, seconds)
-
+        first, accuracy, images = train_first(chapter, train, test, epochs_first, seed, log=log)
+        results.append(first.result("first CNN", images, accuracy))
+        first.save(save_weights, "cifar10_first_cnn", chapter["build_first_cnn"])
     log(format_results(results, "test accuracy"))
     write_json(json_out, {**figures, "results": results})
     return results

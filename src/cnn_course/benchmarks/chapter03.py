@@ -9,18 +9,20 @@ the trained models sees in the chapter) and on both together (a steadier figure)
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from cnn_course.benchmarks.common import (
     ModelResult,
+    TimedFit,
     add_model_arguments,
-    epoch_timer,
+    add_option,
     format_results,
-    save_trained,
+    options,
     start_run,
+    timed_fit,
     write_json,
 )
 
@@ -28,38 +30,148 @@ CHAPTER = "03"
 ALIASES = ("catsdogs",)
 SUMMARY = "Chapter 3: the better CNN, the first CNN with and without augmentation, then the pipeline ratio"
 MODELS = ("better", "first", "plain")
+# The first CNN as the chapter trains it twice, with the same dropout: on augmented photos, and
+# on the photos as they are (to show the overfitting). Only augmentation differs. Each entry:
+# the table's label, the saved weights' name, and the prefix of the chapter's settings.
+FIRST_RUNS = {
+    "first": ("first CNN", "cats_dogs_first_cnn", "FIRST"),
+    "plain": ("no augment.", "cats_dogs_plain_cnn", "PLAIN"),
+}
 
 
 def add_arguments(parser) -> None:
-    add_model_arguments(parser, MODELS, epochs_first=None)
-    parser.add_argument(
-        "--source", help="a folder with train/, validation/ and test/, each with cat/ and dog/ (default: download)"
+    add_model_arguments(parser, cats_vs_dogs, MODELS)
+    add_option(
+        parser,
+        cats_vs_dogs,
+        "source",
+        "a folder with train/, validation/ and test/, each with cat/ and dog/",
+        unset="download",
     )
-    parser.add_argument(
-        "--epochs",
+    add_option(
+        parser,
+        cats_vs_dogs,
+        "pipeline_epochs",
+        "passes over the training photos per pipeline (0 skips the pipeline comparison)",
+        flag="--epochs",
         type=int,
-        default=3,
-        help="passes over the training photos per pipeline (0 skips the pipeline comparison)",
     )
 
 
 def run(root: Path, args) -> int:
-    cats_vs_dogs(
-        root,
-        source=args.source,
-        epochs_better=args.epochs_better,
-        epochs_first=args.epochs_first,
-        models=args.models,
-        pipeline_epochs=args.epochs,
-        save_weights=args.save_weights,
-        json_out=args.json,
-    )
+    cats_vs_dogs(root, **options(args, cats_vs_dogs))
     return 0
 
 
 def _arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
     images, labels = zip(*((x.numpy(), y.numpy()) for x, y in dataset))
     return np.concatenate(images), np.concatenate(labels).ravel().astype(int)
+
+
+@dataclass
+class HeldOut:
+    """The validation and the test photos, one after the other, scored apart and together."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    validation_size: int
+
+    @classmethod
+    def of(cls, datasets: dict) -> HeldOut:
+        (validation_images, validation_labels), (test_images, test_labels) = (
+            _arrays(datasets[split]) for split in ("validation", "test")
+        )
+        return cls(
+            np.concatenate([validation_images, test_images]),
+            np.concatenate([validation_labels, test_labels]),
+            len(validation_labels),
+        )
+
+    def accuracy(self, scores: np.ndarray) -> dict[str, float]:
+        """Accuracy of the dog scores on the validation split, the test split, and both."""
+        right = (scores > 0.5).astype(int) == self.labels
+        validation, test = right[: self.validation_size], right[self.validation_size :]
+        return {
+            "validation": round(float(validation.mean()), 4),
+            "test": round(float(test.mean()), 4),
+            "both": round(float(right.mean()), 4),
+        }
+
+    def accuracy_of(self, model) -> dict[str, float]:
+        return self.accuracy(model.predict(self.images, batch_size=64, verbose=0).ravel())
+
+
+def describe(accuracy: dict[str, float]) -> str:
+    return ", ".join(f"{split} {value:.2%}" for split, value in accuracy.items())
+
+
+def train_better(chapter: dict, datasets: dict, held_out: HeldOut, epochs: int, log=print) -> tuple[TimedFit, dict]:
+    """The chapter's better CNN on its augmented photos; returns the fit and its figures."""
+    from cnn_course.environment import fast_precision
+
+    steps = int(datasets["augmented"].cardinality())
+    precision = fast_precision()
+    model = chapter["compile_better_cnn"](chapter["build_better_cnn"](precision=precision), total_steps=epochs * steps)
+    log(
+        f"better CNN: {model.count_params():,} parameters, {epochs} epochs, computing in {precision}; "
+        f"validation accuracy every {chapter['VALIDATE_EVERY']} epochs"
+    )
+    fit = timed_fit(
+        model,
+        datasets["augmented"],
+        validation_data=datasets["validation"],
+        epochs=epochs,
+        validation_freq=chapter["VALIDATE_EVERY"],
+    )
+    plain = held_out.accuracy_of(model)
+    flipped = held_out.accuracy(chapter["scores_with_flips"](model, held_out.images))
+    log(f"better CNN: accuracy {describe(plain)}; with test-time flips {describe(flipped)}; took {fit.seconds:.0f} s")
+    return fit, {
+        "held_out_accuracy": plain["both"],
+        "held_out_accuracy_with_flips": flipped["both"],
+        "accuracy_by_split": plain,
+        "accuracy_by_split_with_flips": flipped,
+        "seconds_per_epoch": [round(s, 1) for s in fit.epoch_seconds],
+        "precision": precision,
+    }
+
+
+def train_first(
+    chapter: dict, key: str, datasets: dict, held_out: HeldOut, epochs: int | None, log=print
+) -> tuple[TimedFit, dict[str, float]]:
+    """One of the chapter's two runs of its first CNN (``FIRST_RUNS``), with the chapter's
+    dropout, epochs and patience; ``epochs`` overrides the chapter's most epochs."""
+    import keras
+
+    label, _, prefix = FIRST_RUNS[key]
+    dropout, patience = chapter["FIRST_DROPOUT"], chapter[f"{prefix}_PATIENCE"]
+    epochs = epochs or chapter[f"{prefix}_EPOCHS"]
+    model = chapter["compile_first_cnn"](chapter["build_first_cnn"](dropout_rate=dropout))
+    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
+    log(
+        f"{label}: {model.count_params():,} parameters, dropout {dropout}, up to {epochs} epochs, "
+        f"early stopping after {patience} without improvement"
+    )
+    train = datasets["augmented" if key == "first" else "train"]
+    fit = timed_fit(model, train, validation_data=datasets["validation"], epochs=epochs, callbacks=[stop])
+    accuracy = held_out.accuracy_of(model)
+    log(f"{label}: accuracy {describe(accuracy)}; {fit.epochs} epochs in {fit.seconds:.0f} s")
+    return fit, accuracy
+
+
+def compare_pipelines(folder: Path, epochs: int, log=print) -> dict:
+    """The naive loader and tf.data side by side on ``folder``: their rates and the ratio."""
+    from cnn_course import pipelines
+
+    log("pipelines, side by side on the training photos:")
+    timings = pipelines.compare(folder, epochs=epochs, log=log)
+    log(pipelines.format_comparison(timings))
+    ratio = timings[1].images_per_second / timings[0].images_per_second
+    log(f"tf.data pipeline vs naive loader, the same work per photo: {ratio:.1f}x")
+    return {
+        "pipelines": [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings],
+        "pipeline_ratio": round(ratio, 2),
+    }
 
 
 def cats_vs_dogs(
@@ -75,162 +187,41 @@ def cats_vs_dogs(
     log=print,
 ) -> dict:
     """Chapter 3's models on the same photos (held-out accuracy), then the pipeline speed ratio."""
-    import keras
-
     from cnn_course import pipelines, seeding
     from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.data import load_cats_vs_dogs
-    from cnn_course.environment import fast_precision
 
     photo_set = load_cats_vs_dogs(source, log=log)
     datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
     chapter = chapter_namespace(
         root, CHAPTER, ("build_first_cnn", "build_augmentation", "compile_classifier"), tags=("benchmark",)
     )
-    train_augmented = pipelines.augmented(datasets["train"], chapter["build_augmentation"]())
-    split_arrays = {split: _arrays(datasets[split]) for split in ("validation", "test")}
-    held_out_images = np.concatenate([images for images, _ in split_arrays.values()])
-    held_out_labels = np.concatenate([labels for _, labels in split_arrays.values()])
-    split_sizes = [len(labels) for _, labels in split_arrays.values()]
+    datasets["augmented"] = pipelines.augmented(datasets["train"], chapter["build_augmentation"]())
+    held_out = HeldOut.of(datasets)
     train_photos = int(photo_set.counts.loc["train", "total"])
-    steps = int(train_augmented.cardinality())
     log(f"cats vs dogs from {source or 'the default source'}:\n{photo_set.counts.to_string()}")
-    log(f"scored on the validation ({split_sizes[0]:,}) and test ({split_sizes[1]:,}) photos, apart and together")
-    figures = start_run(log, counts=photo_set.counts.to_dict(), held_out_photos=len(held_out_labels))
+    test_size = len(held_out.labels) - held_out.validation_size
+    log(f"scored on the validation ({held_out.validation_size:,}) and test ({test_size:,}) photos, apart and together")
+    figures = start_run(log, counts=photo_set.counts.to_dict(), held_out_photos=len(held_out.labels))
     results: list[ModelResult] = []
-
-    def by_split(scores: np.ndarray) -> dict[str, float]:
-        """Accuracy on the validation split, the test split, and both."""
-        right = (scores > 0.5).astype(int) == held_out_labels
-        validation, test = right[: split_sizes[0]], right[split_sizes[0] :]
-        return {
-            "validation": round(float(validation.mean()), 4),
-            "test": round(float(test.mean()), 4),
-            "both": round(float(right.mean()), 4),
-        }
-
-    def describe(accuracy: dict[str, float]) -> str:
-        return ", ".join(f"{split} {value:.2%}" for split, value in accuracy.items())
-
     if "better" in models:
         seeding.set_seed(seed)
-        epochs = epochs_better or chapter["BETTER_EPOCHS"]
-        precision = fast_precision()
-        model = chapter["compile_better_cnn"](
-            chapter["build_better_cnn"](precision=precision), total_steps=epochs * steps
+        fit, figures["better"] = train_better(
+            chapter, datasets, held_out, epochs_better or chapter["BETTER_EPOCHS"], log=log
         )
-        log(
-            f"better CNN: {model.count_params():,} parameters, {epochs} epochs, computing in {precision}; "
-            f"validation accuracy every {chapter['VALIDATE_EVERY']} epochs"
-        )
-        epoch_seconds: list[float] = []
-        started = time.perf_counter()
-        history = model.fit(
-            train_augmented,
-            validation_data=datasets["validation"],
-            epochs=epochs,
-            validation_freq=chapter["VALIDATE_EVERY"],
-            callbacks=[epoch_timer(epoch_seconds)],
-            verbose=2,
-        )
-        seconds = time.perf_counter() - started
-        plain_scores = model.predict(held_out_images, batch_size=64, verbose=0).ravel()
-        flipped_scores = chapter["scores_with_flips"](model, held_out_images)
-        plain, flipped = by_split(plain_scores), by_split(flipped_scores)
-        log(f"better CNN: accuracy {describe(plain)}; with test-time flips {describe(flipped)}; took {seconds:.0f} s")
-        results.append(
-            ModelResult(
-                "better CNN",
-                model.count_params(),
-                epochs,
-                round(seconds, 1),
-                round(train_photos * epochs / seconds, 1),
-                flipped["both"],
-            )
-        )
-        figures["better"] = {
-            "held_out_accuracy": plain["both"],
-            "held_out_accuracy_with_flips": flipped["both"],
-            "accuracy_by_split": plain,
-            "accuracy_by_split_with_flips": flipped,
-            "seconds_per_epoch": [round(s, 1) for s in epoch_seconds],
-            "precision": precision,
-        }
-        save_trained(
-            save_weights,
-            "cats_dogs_better_cnn",
-            model,
-            lambda: chapter["build_better_cnn"](precision=precision),
-            history.history,
-            seconds,
-        )
-
-    # The first CNN as the chapter trains it twice, with the same dropout: on augmented photos,
-    # and on the photos as they are (to show the overfitting). Only augmentation differs.
-    first_runs = {
-        "first": (
-            "first CNN",
-            "cats_dogs_first_cnn",
-            train_augmented,
-            chapter["FIRST_DROPOUT"],
-            chapter["FIRST_EPOCHS"],
-            chapter["FIRST_PATIENCE"],
-        ),
-        "plain": (
-            "no augment.",
-            "cats_dogs_plain_cnn",
-            datasets["train"],
-            chapter["FIRST_DROPOUT"],
-            chapter["PLAIN_EPOCHS"],
-            chapter["PLAIN_PATIENCE"],
-        ),
-    }
-    for key, (label, name, train, dropout, epochs, patience) in first_runs.items():
-        if key not in models:
-            continue
-        seeding.set_seed(seed)
-        epochs = epochs_first or epochs
-        model = chapter["compile_first_cnn"](chapter["build_first_cnn"](dropout_rate=dropout))
-        stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
-        log(
-            f"{label}: {model.count_params():,} parameters, dropout {dropout}, up to {epochs} epochs, "
-            f"early stopping after {patience} without improvement"
-        )
-        started = time.perf_counter()
-        history = model.fit(train, validation_data=datasets["validation"], epochs=epochs, callbacks=[stop], verbose=2)
-        seconds = time.perf_counter() - started
-        accuracy = by_split(model.predict(held_out_images, batch_size=64, verbose=0).ravel())
-        ran = len(history.epoch)
-        log(f"{label}: accuracy {describe(accuracy)}; {ran} epochs in {seconds:.0f} s")
-        figures[key] = {"accuracy_by_split": accuracy, "epochs_run": ran}
-        results.append(
-            ModelResult(
-                label,
-                model.count_params(),
-                ran,
-                round(seconds, 1),
-                round(train_photos * ran / seconds, 1),
-                accuracy["both"],
-            )
-        )
-        save_trained(
-            save_weights,
-            name,
-            model,
-            lambda dropout=dropout: chapter["build_first_cnn"](dropout_rate=dropout),
-            history.history,
-            seconds,
-        )
-
+        results.append(fit.result("better CNN", train_photos, figures["better"]["held_out_accuracy_with_flips"]))
+        precision = figures["better"]["precision"]
+        fit.save(save_weights, "cats_dogs_better_cnn", lambda: chapter["build_better_cnn"](precision=precision))
+    for key, (label, name, _) in FIRST_RUNS.items():
+        if key in models:
+            seeding.set_seed(seed)
+            fit, accuracy = train_first(chapter, key, datasets, held_out, epochs_first, log=log)
+            figures[key] = {"accuracy_by_split": accuracy, "epochs_run": fit.epochs}
+            results.append(fit.result(label, train_photos, accuracy["both"]))
+            fit.save(save_weights, name, lambda: chapter["build_first_cnn"](dropout_rate=chapter["FIRST_DROPOUT"]))
     log(format_results(results, "held-out acc."))
     figures["results"] = results
     if pipeline_epochs:
-        log("pipelines, side by side on the training photos:")
-        timings = pipelines.compare(photo_set.root / "train", epochs=pipeline_epochs, log=log)
-        log(pipelines.format_comparison(timings))
-        ratio = timings[1].images_per_second / timings[0].images_per_second
-        log(f"tf.data pipeline vs naive loader, the same work per photo: {ratio:.1f}x")
-        figures["pipelines"] = [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings]
-        figures["pipeline_ratio"] = round(ratio, 2)
+        figures.update(compare_pipelines(photo_set.root / "train", pipeline_epochs, log=log))
     write_json(json_out, figures)
     return figures

@@ -1,17 +1,21 @@
-"""What every benchmark shares: the hardware line, training models side by side, the table.
+"""What every benchmark shares: its options, the hardware line, a timed fit, the table.
 
 A benchmark trains the chapter's own code (the cells it names, run by
 :func:`cnn_course.authoring.namespace.chapter_namespace`), so its figures describe exactly
-what learners train, and it names the hardware they were measured on.
+what learners train, and it names the hardware they were measured on. Its options are the
+parameters of one function (:func:`add_option`, :func:`options`): each default is written
+once, in that function's signature, and the command line's help shows it.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +28,25 @@ class ModelResult:
     seconds: float
     images_per_second: float
     validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
+
+
+def add_option(parser, function: Callable, name: str, help: str, flag: str | None = None, unset: str = "", **kwargs):
+    """The command-line option for ``function``'s parameter ``name`` (``--name-with-dashes``
+    unless ``flag`` says otherwise). Its default is the parameter's, read from the signature;
+    the help shows it, or ``unset`` where the default is None (what None means there)."""
+    default = inspect.signature(function).parameters[name].default
+    if default is not None:
+        shown = " ".join(map(str, default)) if isinstance(default, tuple | list) else default
+        help += f" (default: {shown})"
+    elif unset:
+        help += f" (default: {unset})"
+    parser.add_argument(flag or "--" + name.replace("_", "-"), dest=name, default=default, help=help, **kwargs)
+
+
+def options(args, function: Callable) -> dict:
+    """The parsed options that are parameters of ``function``, to call it with."""
+    wanted = set(inspect.signature(function).parameters) - {"root", "log"}
+    return {name: value for name, value in vars(args).items() if name in wanted}
 
 
 @functools.cache
@@ -106,6 +129,49 @@ def validation_timer(seconds: list[float]):
     )
 
 
+@dataclass
+class TimedFit:
+    """One ``model.fit``, timed: its history, its wall time, and each epoch's seconds (of which
+    ``validation_seconds`` were spent on the validation passes)."""
+
+    model: object
+    history: dict[str, list[float]]
+    seconds: float
+    epoch_seconds: list[float]
+    validation_seconds: list[float]
+
+    @property
+    def epochs(self) -> int:
+        """Epochs run (fewer than asked when early stopping ended the fit)."""
+        return len(self.epoch_seconds)
+
+    def result(self, label: str, images_per_epoch: int, accuracy: float) -> ModelResult:
+        """The fit as a row of the results table."""
+        return ModelResult(
+            label,
+            self.model.count_params(),
+            self.epochs,
+            round(self.seconds, 1),
+            round(images_per_epoch * self.epochs / self.seconds, 1),
+            round(accuracy, 4),
+        )
+
+    def save(self, folder: Path | None, name: str, rebuild: Callable) -> None:
+        """The weights and the history the chapter shows, when a folder is given (``save_trained``)."""
+        save_trained(folder, name, self.model, rebuild, self.history, self.seconds)
+
+
+def timed_fit(model, *data, callbacks=(), **fit_options) -> TimedFit:
+    """``model.fit(*data, **fit_options)``, one line per epoch, with every epoch timed."""
+    epoch_seconds: list[float] = []
+    validation_seconds: list[float] = []
+    timers = [epoch_timer(epoch_seconds), validation_timer(validation_seconds)]
+    started = time.perf_counter()
+    history = model.fit(*data, callbacks=[*callbacks, *timers], verbose=2, **fit_options)
+    seconds = time.perf_counter() - started
+    return TimedFit(model, history.history, seconds, epoch_seconds, validation_seconds)
+
+
 def write_json(path: Path | None, figures: dict) -> None:
     """Keep the figures (with the results as plain dicts) in a JSON file, when asked to."""
     if path:
@@ -134,17 +200,23 @@ def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, 
     (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
-def add_model_arguments(parser, models: tuple[str, ...], epochs_first: int | None) -> None:
-    """The options every chapter benchmark with a first and a better model takes."""
-    parser.add_argument("--epochs-better", type=int, help="epochs for the better CNN (default: the chapter's)")
-    parser.add_argument(
-        "--epochs-first",
+def add_model_arguments(parser, function: Callable, models: tuple[str, ...]) -> None:
+    """The options of every chapter benchmark that trains a first and a better model."""
+    add_option(parser, function, "epochs_better", "epochs for the better CNN", type=int, unset="the chapter's")
+    add_option(
+        parser,
+        function,
+        "epochs_first",
+        "most epochs for the first CNN, which stops early",
         type=int,
-        default=epochs_first,
-        help="most epochs for the first CNN, which stops early (default: "
-        + (str(epochs_first) if epochs_first else "the chapter's")
-        + ")",
+        unset="the chapter's",
     )
-    parser.add_argument("--models", nargs="+", choices=models, default=list(models), help="which models to train")
-    parser.add_argument("--save-weights", type=Path, help="write <name>.weights.h5 and <name>.history.json here")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    add_option(parser, function, "models", "which models to train", nargs="+", choices=models)
+    add_option(parser, function, "save_weights", "write <name>.weights.h5 and <name>.history.json here", type=Path)
+    add_json_option(parser, function)
+
+
+def add_json_option(parser, function: Callable) -> None:
+    """``--json FILE``: every benchmark can keep its figures."""
+    help = "also write the figures to this JSON file"
+    add_option(parser, function, "json_out", help, flag="--json", type=Path, metavar="FILE")

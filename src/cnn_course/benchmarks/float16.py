@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn_course.benchmarks.common import start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
 
 CHAPTER = None
 ALIASES = ("float16",)
@@ -154,18 +154,17 @@ def format_runs(runs: list[PrecisionRun]) -> str:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--chapters", nargs="+", choices=list(PRESETS), default=list(PRESETS))
-    parser.add_argument(
-        "--steps", type=int, help="training steps per precision (default: 300 for Chapter 2, 200 for 3)"
+    add_option(parser, float16_check, "chapters", "the chapters to check", nargs="+", choices=list(PRESETS))
+    add_option(
+        parser, float16_check, "steps", "training steps per precision", type=int, unset="300 for Chapter 2, 200 for 3"
     )
-    parser.add_argument("--cifar-source", help="the CIFAR-10 archive or folder (default: download)")
-    parser.add_argument("--cats-dogs-source", help="the cats-vs-dogs archive or folder (default: download)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    add_option(parser, float16_check, "cifar_source", "the CIFAR-10 archive or folder", unset="download")
+    add_option(parser, float16_check, "cats_dogs_source", "the cats-vs-dogs archive or folder", unset="download")
+    add_json_option(parser, float16_check)
 
 
 def run(root: Path, args) -> int:
-    sources = {"02": args.cifar_source, "03": args.cats_dogs_source}
-    problems = float16_check(root, args.chapters, args.steps, sources, json_out=args.json)
+    problems = float16_check(root, **options(args, float16_check))
     return 1 if problems else 0
 
 
@@ -185,10 +184,20 @@ def _training_images(chapter: str, source: str | None, seed: int, log) -> tuple[
 
 
 def float16_check(
-    root: Path, chapters, steps: int | None, sources: dict, seed: int = 0, json_out: Path | None = None, log=print
+    root: Path,
+    chapters: tuple[str, ...] | list[str] = tuple(PRESETS),
+    steps: int | None = None,
+    cifar_source: str | None = None,
+    cats_dogs_source: str | None = None,
+    seed: int = 0,
+    json_out: Path | None = None,
+    log=print,
 ) -> list[str]:
+    """Train each chapter's better CNN in float32 and in mixed_float16 side by side; return the
+    problems found (an empty list when mixed precision trained as float32 did)."""
     from cnn_course.authoring.namespace import chapter_namespace
 
+    sources = {"02": cifar_source, "03": cats_dogs_source}
     figures = start_run(log, chapters={})
     problems: list[str] = []
     for number in chapters:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
 
 CHAPTER = None
 ALIASES = ("grading",)
@@ -21,14 +21,14 @@ SUMMARY = "grading a class with one worker and with several (cnn-course grade --
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--chapter", default="01", help="the chapter whose solutions form the class (default: 01)")
-    parser.add_argument("--students", type=int, default=40, help="submissions in the class (default: 40)")
-    parser.add_argument("--jobs", type=int, default=2, help="workers of the parallel run (default: 2)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    add_option(parser, grading_speed, "chapter", "the chapter whose solutions form the class")
+    add_option(parser, grading_speed, "students", "submissions in the class", type=int)
+    add_option(parser, grading_speed, "jobs", "workers of the parallel run", type=int)
+    add_json_option(parser, grading_speed)
 
 
 def run(root: Path, args) -> int:
-    grading_speed(root, args.chapter, args.students, args.jobs, args.json)
+    grading_speed(root, **options(args, grading_speed))
     return 0
 
 

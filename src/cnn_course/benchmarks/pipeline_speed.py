@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnn_course.benchmarks.common import add_option, options
 from cnn_course.errors import CourseError
 
 CHAPTER = None
@@ -12,14 +13,19 @@ SUMMARY = "a naive photo loader against tf.data on a folder of class subfolders 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--source", help="a folder with one subfolder of photos per class")
-    parser.add_argument("--epochs", type=int, default=3, help="passes over the folder per pipeline")
+    add_option(parser, pipeline_speed, "source", "a folder with one subfolder of photos per class")
+    add_option(parser, pipeline_speed, "epochs", "passes over the folder per pipeline", type=int)
 
 
 def run(root: Path, args) -> int:
+    pipeline_speed(**options(args, pipeline_speed))
+    return 0
+
+
+def pipeline_speed(source: str | None = None, epochs: int = 3, log=print) -> None:
+    """Time both pipelines on the photos in ``source`` and print the table."""
     from cnn_course import pipelines
 
-    if not args.source:
+    if not source:
         raise CourseError("benchmark pipeline needs --source: a folder with one subfolder of photos per class")
-    print(pipelines.format_comparison(pipelines.compare(args.source, epochs=args.epochs)))
-    return 0
+    log(pipelines.format_comparison(pipelines.compare(source, epochs=epochs, log=log)))

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -119,39 +120,93 @@ def read_outcome(autograded: dict, row: GradeRow, cell_timeout: int) -> None:
         row.note(f"{count} ungraded cell{'s' if count > 1 else ''} raised errors: {shown}")
 
 
-def _grade_one(
-    api,
-    course: Path,
-    chapter: Chapter,
-    inspection: Inspection,
-    row: GradeRow,
-    feedback_dir: Path,
-    cell_timeout: int,
-    handed_out: dict[str, str],
-    show_hidden: bool,
-    page_name: str,
-    late_penalty: float = 0.0,
-) -> None:
-    target = course / "submitted" / row.student_id / chapter.name / f"{chapter.name}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(inspection.notebook), encoding="utf-8")
-    result = api.autograde(chapter.name, row.student_id)
-    if not result.get("success"):
-        raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
-    row.score, row.max_score, exercises = _scores(course, api.coursedir.course_id, chapter.name, row.student_id)
-    autograded_path = course / "autograded" / row.student_id / chapter.name / f"{chapter.name}.ipynb"
-    autograded = json.loads(autograded_path.read_text(encoding="utf-8"))
-    # In the order of the notebook, as the class summary and the gradebook list them.
-    order = [grade_id(cell) for cell in autograded["cells"]]
-    row.exercises = dict(sorted(exercises.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0))
-    read_outcome(autograded, row, cell_timeout)
-    if row.late and late_penalty and row.score is not None:
-        row.penalize(late_penalty)
-    page = feedback_page(autograded, row, handed_out, show_hidden)
-    destination = feedback_dir / row.student_id / page_name
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(page, encoding="utf-8")
-    row.feedback = str(destination)
+@dataclass
+class KnownChapters:
+    """What a worker knows of the chapters it may be handed: each one, its source (with the
+    instructor's tests), its tests as handed out, and the grade ids that identify it."""
+
+    chapters: dict[str, Chapter]
+    sources: dict[str, dict]
+    handed_out: dict[str, dict[str, str]]
+    ids: dict[str, set[str]]
+    wanted: str | None  # the chapter named with --chapter
+
+    @classmethod
+    def of(cls, root: Path, chapter: str | None) -> KnownChapters:
+        checkout = Course.at(root)
+        sources = {c.name: checkout.source(c)[1] for c in checkout.chapters}
+        return cls(
+            {c.name: c for c in checkout.chapters},
+            sources,
+            {name: handed_out_tests(nb) for name, nb in sources.items()},
+            # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
+            {name: {grade_id(cell) for cell in nb.cells if is_exercise_cell(cell)} for name, nb in sources.items()},
+            checkout.chapter(chapter).name if chapter else None,
+        )
+
+
+@dataclass
+class Worker:
+    """One worker's grading, one notebook after another in nbgrader's temporary ``course``."""
+
+    api: object
+    course: Path
+    known: KnownChapters
+    feedback_dir: Path
+    cell_timeout: int
+    show_hidden: bool
+    late_penalty: float
+    released: set[str] = field(default_factory=set)
+    pages: dict[tuple[str, str], int] = field(default_factory=dict)  # notebooks graded per (student, chapter)
+
+    def grade(self, submission: Submission, row: GradeRow) -> None:
+        """Fill in ``row`` for ``submission``; a CourseError says why it needs a person."""
+        notebook = load(submission.path)
+        row.chapter = identify(notebook, self.known.ids, self.known.wanted)
+        page_name = self._page_name(row)
+        inspection = inspect(notebook, self.known.sources[row.chapter])
+        for text in inspection.notes:
+            row.note(text)
+        if inspection.blocking:
+            raise CourseError(inspection.blocking)
+        if row.chapter not in self.released:
+            chapter = self.known.chapters[row.chapter]
+            release_assignment(self.api, self.course, chapter, self.known.sources[row.chapter])
+            self.released.add(row.chapter)
+        self._autograde(inspection, row, page_name)
+        if inspection.review:
+            row.flag(inspection.review)
+
+    def _page_name(self, row: GradeRow) -> str:
+        """Every notebook is graded; a student's second of the same chapter gets its own page."""
+        key = (row.student_id, row.chapter)
+        count = self.pages[key] = self.pages.get(key, 0) + 1
+        return f"{row.chapter}.html" if count == 1 else f"{row.chapter}-{count}.html"
+
+    def _autograde(self, inspection: Inspection, row: GradeRow, page_name: str) -> None:
+        name = row.chapter
+        target = self.course / "submitted" / row.student_id / name / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(inspection.notebook), encoding="utf-8")
+        result = self.api.autograde(name, row.student_id)
+        if not result.get("success"):
+            raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
+        row.score, row.max_score, exercises = _scores(self.course, self.api.coursedir.course_id, name, row.student_id)
+        autograded_path = self.course / "autograded" / row.student_id / name / f"{name}.ipynb"
+        autograded = json.loads(autograded_path.read_text(encoding="utf-8"))
+        # In the order of the notebook, as the class summary and the gradebook list them.
+        order = [grade_id(cell) for cell in autograded["cells"]]
+        row.exercises = dict(
+            sorted(exercises.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0)
+        )
+        read_outcome(autograded, row, self.cell_timeout)
+        if row.late and self.late_penalty and row.score is not None:
+            row.penalize(self.late_penalty)
+        page = feedback_page(autograded, row, self.known.handed_out[name], self.show_hidden)
+        destination = self.feedback_dir / row.student_id / page_name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(page, encoding="utf-8")
+        row.feedback = str(destination)
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -182,54 +237,20 @@ def grade_submissions(
 
     ``kernel_threads`` caps the threads each notebook's TensorFlow and OpenMP may use, so that
     workers side by side do not each start a thread per core and fight over the cores."""
-    checkout = Course.at(root)  # `course` below is nbgrader's temporary course folder
-    course_chapters = {c.name: c for c in checkout.chapters}
-    wanted = checkout.chapter(chapter).name if chapter else None
-    sources = {name: checkout.source(c)[1] for name, c in course_chapters.items()}
-    handed_out = {name: handed_out_tests(nb) for name, nb in sources.items()}
-    # Only answer and test cells identify a chapter: every chapter shares the setup cell's id.
-    known_ids = {name: {grade_id(cell) for cell in nb.cells if is_exercise_cell(cell)} for name, nb in sources.items()}
+    known = KnownChapters.of(root, chapter)
     rows: list[GradeRow] = []
-    released: set[str] = set()
-    pages: dict[tuple[str, str], int] = {}  # notebooks graded so far per (student, chapter)
     with (
         worker_threads(kernel_threads),
         guarded_kernels() as blocked_log,
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
     ):
+        worker = Worker(api, course, known, feedback_dir, cell_timeout, show_hidden, late_penalty)
         for submission in submissions:
             started = time.perf_counter()
             row = GradeRow(submission.student_id, chapter="?", file=submission.name, late=submission.late)
             rows.append(row)
             try:
-                notebook = load(submission.path)
-                row.chapter = identify(notebook, known_ids, wanted)
-                # Every notebook is graded; a student's second of the same chapter gets its own page.
-                count = pages[(row.student_id, row.chapter)] = pages.get((row.student_id, row.chapter), 0) + 1
-                page_name = f"{row.chapter}.html" if count == 1 else f"{row.chapter}-{count}.html"
-                inspection = inspect(notebook, sources[row.chapter])
-                for text in inspection.notes:
-                    row.note(text)
-                if inspection.blocking:
-                    raise CourseError(inspection.blocking)
-                if row.chapter not in released:
-                    release_assignment(api, course, course_chapters[row.chapter], sources[row.chapter])
-                    released.add(row.chapter)
-                _grade_one(
-                    api,
-                    course,
-                    course_chapters[row.chapter],
-                    inspection,
-                    row,
-                    feedback_dir,
-                    cell_timeout,
-                    handed_out[row.chapter],
-                    show_hidden,
-                    page_name,
-                    late_penalty,
-                )
-                if inspection.review:
-                    row.flag(inspection.review)
+                worker.grade(submission, row)
             except CourseError as problem:
                 row.flag(str(problem))
             finally:
@@ -312,14 +333,39 @@ def grade_path(
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
     from cnn_course.grading.privacy import refuse_student_data_in_git
-    from cnn_course.grading.summary import write_summary
 
-    submissions = Path(submissions)
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.resolve().parent / "feedback"
     _check_options(roster, gradebook, late_penalty)
     refuse_student_data_in_git(_outputs(out_csv, feedback_dir, wide_csv, gradebook), allow=allow_in_repository)
     roster_ids = read_roster(roster) if roster else None
+    settings = dict(
+        root=root,
+        feedback_dir=feedback_dir,
+        cell_timeout=cell_timeout,
+        chapter=chapter,
+        show_hidden=show_hidden,
+        late_penalty=late_penalty,
+    )
+    rows = _grade_handed_in(Path(submissions), id_pattern, jobs, settings, log)
+    batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
+    if roster_ids is not None:
+        rows += roster_rows(rows, roster_ids, batch_chapter or "?")
+    write_csv(rows, out_csv)
+    if wide_csv:
+        write_wide_csv(rows, Path(wide_csv))
+    if gradebook:
+        from cnn_course.grading.gradebooks import write_gradebook
+
+        filled = write_gradebook(Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course")
+        log(f"wrote {gradebook}: the export {roster} with the column {filled!r} filled in, ready to import")
+    _log_summary(rows, out_csv, feedback_dir, wide_csv, log)
+    return rows
+
+
+def _grade_handed_in(submissions: Path, id_pattern: str, jobs: int, settings: dict, log) -> list[GradeRow]:
+    """Unpack the submissions, grade every notebook (``jobs`` side by side), and give each file
+    that is no notebook a row saying why; of two notebooks of one chapter, mark the one that counts."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnn-course-intake-") as scratch:
         found, strays = collect(submissions_folder(submissions, Path(scratch)), id_pattern)
@@ -332,43 +378,30 @@ def grade_path(
         jobs = max(1, min(jobs, len(found) or 1))
         log(
             f"grading {len(found)} notebook(s) from {submissions} with {jobs} worker(s), "
-            f"each cell limited to {cell_timeout} s"
-        )
-        settings = dict(
-            root=root,
-            feedback_dir=feedback_dir,
-            cell_timeout=cell_timeout,
-            chapter=chapter,
-            show_hidden=show_hidden,
-            late_penalty=late_penalty,
+            f"each cell limited to {settings['cell_timeout']} s"
         )
         with quiet_kernel_logs():
             rows = grade_in_parallel(found, jobs, **settings) if found else []
-    seconds = time.perf_counter() - started
+    if found:
+        seconds = time.perf_counter() - started
+        log(
+            f"graded {len(found)} notebook(s) in {seconds:.0f} s with {jobs} worker(s): "
+            f"{seconds / len(found):.1f} s per notebook"
+        )
     rows += [
         GradeRow(student_id=s.student_id, chapter="?", file=s.name, status=MANUAL, reason=s.why, late=s.late)
         for s in strays
     ]
     choose_counted(rows, {submission.name: submission for submission in found})
-    batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
-    if roster_ids is not None:
-        rows += roster_rows(rows, roster_ids, batch_chapter or "?")
-    write_csv(rows, out_csv)
-    if wide_csv:
-        write_wide_csv(rows, Path(wide_csv))
-    if gradebook:
-        from cnn_course.grading.gradebooks import write_gradebook
+    return rows
 
-        filled = write_gradebook(Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course")
-        log(f"wrote {gradebook}: the export {roster} with the column {filled!r} filled in, ready to import")
+
+def _log_summary(rows: list[GradeRow], out_csv: Path, feedback_dir: Path, wide_csv: Path | None, log) -> None:
+    """The table of rows, the class summary (written beside the CSV), and where everything went."""
+    from cnn_course.grading.summary import write_summary
+
     log(format_table(rows))
     summary = write_summary([row for row in rows if row.counts], out_csv.resolve().parent, stem=out_csv.stem)
     log(summary.text)
-    if found:
-        log(
-            f"graded {len(found)} notebook(s) in {seconds:.0f} s with {jobs} worker(s): "
-            f"{seconds / len(found):.1f} s per notebook"
-        )
     wide = f", the gradebook table {wide_csv}" if wide_csv else ""
     log(f"wrote {out_csv}{wide}, the feedback in {feedback_dir}, and the class summary {summary.plot}")
-    return rows

@@ -14,74 +14,81 @@ import os as _os
 import sys as _sys
 
 
-# One function, complexity 17 (C901 allows 15): the file is copied as it is into each kernel's
-# startup folder and must leave nothing behind, so its audit hook's event dispatch stays here whole.
-def _cnn_course_guard():  # noqa: C901
-    log = _os.environ.get("CNN_COURSE_BLOCKED_LOG", "")
-    logging = [False]
-    roots = [_os.path.realpath(_os.getcwd())]
-    roots += [_os.path.realpath(p) for p in _os.environ.get("CNN_COURSE_WRITABLE", "").split(_os.pathsep) if p]
-    write_flags = _os.O_WRONLY | _os.O_RDWR | _os.O_CREAT | _os.O_TRUNC | _os.O_APPEND
+class _CnnCourseGuard:
+    """The audit hook. The class is deleted from the kernel's namespace once the hook holds an
+    instance (IPython runs startup files in the learner's namespace), so it leaves no name behind."""
 
-    def inside(path):
+    WRITE_FLAGS = _os.O_WRONLY | _os.O_RDWR | _os.O_CREAT | _os.O_TRUNC | _os.O_APPEND
+    STARTS_PROGRAM = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "pty.spawn")
+
+    def __init__(self, log, roots):
+        self.log = log
+        self.roots = tuple(roots)
+        self.logging = False
+        # The file events checked, and which of their arguments is the path they change.
+        self.changed_path = {
+            **dict.fromkeys(("os.remove", "os.rmdir", "shutil.rmtree", "os.truncate", "os.mkdir", "os.chmod"), 0),
+            **dict.fromkeys(("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree"), 1),
+        }
+
+    def inside(self, path):
         if isinstance(path, int) or path is None:
             return True
         real = _os.path.realpath(_os.fsdecode(path))
-        return any(real == root or real.startswith(root + _os.sep) for root in roots)
+        return any(real == root or real.startswith(root + _os.sep) for root in self.roots)
 
-    def refuse(what, path=""):
+    def refuse(self, what, path=""):
         # Recorded outside the writable folders, so a submission that catches the error
         # (or deletes its own files) still shows up in the grades.
-        if log:
-            logging[0] = True
+        if self.log:
+            self.logging = True
             try:
-                with open(log, "a", encoding="utf-8") as handle:
+                with open(self.log, "a", encoding="utf-8") as handle:
                     handle.write(f"{what} {path!s}\n")
             finally:
-                logging[0] = False
+                self.logging = False
         raise PermissionError(
             f"{what} {path!s} was blocked by the grading guard: a submission may only change files in its own folder"
         )
 
-    def hook(event, args):
-        if logging[0]:
+    def check_open(self, path, mode=None, flags=None, *_):
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & self.WRITE_FLAGS)
+        if writing and not self.inside(path):
+            self.refuse("writing", path)
+
+    def check_program(self, args):
+        # matplotlib lists the system fonts with fc-list when it builds its font cache.
+        program = args[1] if len(args) > 1 and args[1] else args[0]
+        if isinstance(program, (list, tuple)):
+            program = program[0] if program else ""
+        if _os.path.basename(_os.fsdecode(program or "")) not in ("fc-list",):
+            self.refuse("starting another program:", program)
+
+    def __call__(self, event, args):
+        if self.logging:
             return
         if event == "open":
-            path, mode, flags = (*args, None, None, None)[:3]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & write_flags)
-            if writing and not inside(path):
-                refuse("writing", path)
-        elif event in (
-            "os.remove",
-            "os.rmdir",
-            "shutil.rmtree",
-            "os.truncate",
-            "os.mkdir",
-            "os.chmod",
-            "os.link",
-            "os.symlink",
-            "shutil.copyfile",
-            "shutil.copytree",
-        ):
-            target = args[1] if event in ("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree") else args[0]
-            if not inside(target):
-                refuse(event, target)
+            self.check_open(*args)
+        elif event in self.changed_path:
+            target = args[self.changed_path[event]]
+            if not self.inside(target):
+                self.refuse(event, target)
         elif event == "os.rename":
-            if not (inside(args[0]) and inside(args[1])):
-                refuse("moving", args[0])
+            if not (self.inside(args[0]) and self.inside(args[1])):
+                self.refuse("moving", args[0])
         elif event == "subprocess.Popen":
-            # matplotlib lists the system fonts with fc-list when it builds its font cache.
-            program = args[1] if len(args) > 1 and args[1] else args[0]
-            if isinstance(program, (list, tuple)):
-                program = program[0] if program else ""
-            if _os.path.basename(_os.fsdecode(program or "")) not in ("fc-list",):
-                refuse("starting another program:", program)
-        elif event in ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "pty.spawn"):
-            refuse("starting another program:", args[0] if args else "")
-
-    _sys.addaudithook(hook)
+            self.check_program(args)
+        elif event in self.STARTS_PROGRAM:
+            self.refuse("starting another program:", args[0] if args else "")
 
 
 if __name__ == "__main__":
-    _cnn_course_guard()
-del _cnn_course_guard
+    _writable = _os.environ.get("CNN_COURSE_WRITABLE", "").split(_os.pathsep)
+    _sys.addaudithook(
+        _CnnCourseGuard(
+            _os.environ.get("CNN_COURSE_BLOCKED_LOG", ""),
+            [_os.path.realpath(_os.getcwd())] + [_os.path.realpath(p) for p in _writable if p],
+        )
+    )
+    del _writable
+del _CnnCourseGuard
