@@ -107,3 +107,18 @@ def test_a_solution_that_fails_its_own_tests_is_refused(tmp_path):
     message = str(refused.value)
     assert "01_doubling.py" in message and "fails its own tests" in message
     assert "grade_id 'double_tests'" in message and "AssertionError" in message
+
+
+def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess():
+    import nbgrader.api
+
+    from cnn_course.authoring.nbgrader_course import gradebook_schema_version, temporary_course
+
+    asked = nbgrader.api.get_alembic_version
+    with temporary_course() as (root, api):
+        assert nbgrader.api.get_alembic_version is gradebook_schema_version
+        assert api.gradebook.db.execute(nbgrader.api.text("SELECT version_num FROM alembic_version")).scalar() == (
+            gradebook_schema_version()
+        )
+    assert nbgrader.api.get_alembic_version is asked, "nbgrader's own is back after grading"
+    assert gradebook_schema_version() == asked(), "nbgrader's `alembic heads` gives the same version"
