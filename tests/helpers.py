@@ -11,7 +11,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from cnn_course.authoring.cells import (
+from cnn_course.authoring.course import find_root
+from cnn_course.cells import (
     HIDDEN_BEGIN,
     HIDDEN_END,
     SOLUTION_BEGIN,
@@ -21,7 +22,6 @@ from cnn_course.authoring.cells import (
     is_test_cell,
     nbgrader_meta,
 )
-from cnn_course.authoring.course import find_root
 
 ROOT = find_root(Path(__file__).parent)
 

@@ -1,9 +1,10 @@
 """nbgrader's vocabulary, in one place: which cells are answers and tests, the markers inside
 them, a test cell as students see it, and where nbgrader keeps its gradebook.
 
-Build, grading, feedback, the website and the tests all read cells through these names, so a
-change to how a chapter marks its cells is made once. (The learner-side ``checks.progress``
-reads the same marks on its own: learner helpers never import instructor tools.)"""
+Build, grading, feedback, the website, the learner's progress view and the tests all read
+cells through these names, so a change to how a chapter marks its cells is made once. It
+stands on the standard library alone: learner helpers (``checks.progress``) use it on a base
+install, where nbgrader is absent."""
 
 from __future__ import annotations
 
@@ -55,11 +56,15 @@ def is_exercise_cell(cell: Mapping[str, Any]) -> bool:
     return bool(meta.get("grade") or meta.get("solution"))
 
 
+def cell_source(cell: Mapping[str, Any]) -> str:
+    """The cell's source as one string (a saved notebook may keep it as a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def visible_source(cell: Mapping[str, Any]) -> str:
     """A test cell as the students received it: hidden tests removed."""
-    source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else source
-    return HIDDEN_REGION.sub("", source).strip()
+    return HIDDEN_REGION.sub("", cell_source(cell)).strip()
 
 
 def gradebook_url(course_folder: Path) -> str:

@@ -115,7 +115,7 @@ def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess():
     from cnn_course.authoring.nbgrader_course import gradebook_schema_version, temporary_course
 
     asked = nbgrader.api.get_alembic_version
-    with temporary_course() as (root, api):
+    with temporary_course() as (_root, api):
         assert nbgrader.api.get_alembic_version is gradebook_schema_version
         assert api.gradebook.db.execute(nbgrader.api.text("SELECT version_num FROM alembic_version")).scalar() == (
             gradebook_schema_version()

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from cnn_course.authoring.cells import HIDDEN_REGION, SOLUTION_REGION
 from cnn_course.authoring.course import chapters, find_root, load_config
+from cnn_course.cells import HIDDEN_REGION, SOLUTION_REGION
 
 ROOT = find_root()
 CHAPTERS = chapters(ROOT)

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from cnn_course.authoring.cells import grade_id, is_answer_cell
 from cnn_course.authoring.course import chapters
+from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.core import Status
 from tests.helpers import ROOT
 

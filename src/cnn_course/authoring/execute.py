@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from cnn_course.authoring.cells import grade_id
+from cnn_course.cells import grade_id
 from cnn_course.smoke import SMOKE_VARIABLE
 
 

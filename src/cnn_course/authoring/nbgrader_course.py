@@ -21,10 +21,10 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
-from cnn_course.authoring.cells import gradebook_url
 from cnn_course.authoring.course import Chapter
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.source import notebook_text
+from cnn_course.cells import gradebook_url
 from cnn_course.errors import CourseError
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cnn_course.cells import cell_source, is_answer_cell, is_graded
 from cnn_course.checks.core import Exercise, Result, Status, show
 
 EXERCISE_HELPER = "exercise-helper"  # the tag of cells that define what answers call
@@ -111,28 +112,22 @@ def _read(path: Path) -> dict | None:
         return None
 
 
-def _source(cell: Mapping[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def answers_from(notebook: Mapping[str, Any]) -> dict[str, Any]:
     """The namespace the notebook's answer cells make, run after its import cell and its
     ``exercise-helper`` cells. A cell that fails (a blank at the top level, say) is skipped:
     its exercise reads as not attempted or not quite, like in the notebook."""
     cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
-    imports = next((cell for cell in cells if _source(cell).lstrip().startswith(("import ", "from "))), None)
+    imports = next((cell for cell in cells if cell_source(cell).lstrip().startswith(("import ", "from "))), None)
     chosen = [imports] if imports else []
     for cell in cells:
-        metadata = cell.get("metadata", {})
-        grader = metadata.get("nbgrader", {}) if isinstance(metadata.get("nbgrader"), dict) else {}
-        if EXERCISE_HELPER in metadata.get("tags", []) or (grader.get("solution") and not grader.get("grade")):
+        helper = EXERCISE_HELPER in cell.get("metadata", {}).get("tags", [])
+        if helper or (is_answer_cell(cell) and not is_graded(cell)):
             chosen.append(cell)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):  # the import cell's messages were shown when it ran
         for cell in chosen:
             try:
-                exec(compile(_source(cell), "<notebook cell>", "exec"), namespace)
+                exec(compile(cell_source(cell), "<notebook cell>", "exec"), namespace)
             except Exception:  # a broken cell is the learner's to fix; its check will say so
                 pass
     return namespace

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from cnn_course.authoring.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.authoring.course import Chapter, Course
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
+from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from cnn_course.authoring.cells import grade_id, is_test_cell, visible_source
+from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
 from cnn_course.grading.report import GradeRow
 
 MAX_TEXT_CHARS = 5_000
@@ -119,8 +119,7 @@ def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], s
     images = _Images()
     cells = []
     for number, cell in enumerate(autograded.get("cells", []), start=1):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
+        source = cell_source(cell)
         is_test = is_test_cell(cell)
         if cell.get("cell_type") == "markdown":
             cells.append(f"<div class='cell' id='cell-{number}'>{_markdown(source)}</div>")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.cells import grade_id, is_answer_cell, is_test_cell, visible_source
+from cnn_course.cells import grade_id, is_answer_cell, is_test_cell, visible_source
 from cnn_course.errors import CourseError
 
 
