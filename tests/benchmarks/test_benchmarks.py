@@ -157,21 +157,9 @@ def test_benchmarks_are_registered_by_name_and_shadow_no_package_module():
     here = {info.name for info in pkgutil.iter_modules(benchmarks.__path__)}
     assert here - set(benchmarks.REGISTERED) == {"common"}, "a benchmark module that is not registered"
     for module in benchmarks.modules():
-        assert callable(module.add_arguments) and callable(module.run) and module.SUMMARY
+        assert callable(module.add_arguments) and callable(module.run) and callable(module.MEASURE) and module.SUMMARY
     package = {info.name for info in pkgutil.iter_modules(cnn_course.__path__)}
     assert not here & package, f"benchmark modules named like the package's own: {sorted(here & package)}"
-
-
-# Each benchmark module and the function its command calls.
-MEASURES = {
-    "chapter02": "cifar10",
-    "chapter03": "cats_vs_dogs",
-    "chapter04": "vgg16",
-    "ablation": "ablation",
-    "float16": "float16_check",
-    "grading_speed": "grading_speed",
-    "pipeline_speed": "pipeline_speed",
-}
 
 
 def test_every_option_default_is_the_measuring_function_s_own():
@@ -182,14 +170,13 @@ def test_every_option_default_is_the_measuring_function_s_own():
 
     from cnn_course import benchmarks
 
-    assert set(MEASURES) == set(benchmarks.REGISTERED)
     for module in benchmarks.modules():
         name = module.__name__.rsplit(".", 1)[1]
-        signature = inspect.signature(getattr(module, MEASURES[name])).parameters
+        signature = inspect.signature(module.MEASURE).parameters
         parser = argparse.ArgumentParser()
         module.add_arguments(parser)
         for option, value in vars(parser.parse_args([])).items():
-            assert option in signature, f"{name}: --{option} is no parameter of {MEASURES[name]}"
+            assert option in signature, f"{name}: --{option} is no parameter of {module.MEASURE.__name__}"
             assert value == signature[option].default, f"{name} --{option}: a default of its own"
         for action in parser._actions[1:]:  # after --help
             default = signature[action.dest].default
