@@ -109,7 +109,10 @@ def test_a_solution_that_fails_its_own_tests_is_refused(tmp_path):
     assert "grade_id 'double_tests'" in message and "AssertionError" in message
 
 
-def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess():
+def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess(monkeypatch):
+    import os
+    import sys
+
     import nbgrader.api
 
     from cnn_course.authoring.nbgrader_course import gradebook_schema_version, temporary_course
@@ -121,4 +124,6 @@ def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess():
             gradebook_schema_version()
         )
     assert nbgrader.api.get_alembic_version is asked, "nbgrader's own is back after grading"
+    # nbgrader's own runs the `alembic` program found on PATH: the one beside this Python.
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     assert gradebook_schema_version() == asked(), "nbgrader's `alembic heads` gives the same version"
