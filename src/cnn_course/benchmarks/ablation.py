@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
 
 CHAPTER = None
 ALIASES = ("ablation",)
@@ -49,11 +49,6 @@ def add_arguments(parser) -> None:
     add_option(parser, ablation, "epochs", "epochs per row", type=int)
     add_option(parser, ablation, "variants", "which rows to train", nargs="+", choices=list(VARIANTS))
     add_json_option(parser, ablation)
-
-
-def run(root: Path, args) -> int:
-    ablation(root, **options(args, ablation))
-    return 0
 
 
 def format_rows(rows: list[AblationRow]) -> str:
@@ -113,3 +108,4 @@ def ablation(
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = ablation
+run = command(MEASURE)

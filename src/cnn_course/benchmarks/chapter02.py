@@ -24,8 +24,8 @@ from cnn_course.benchmarks.common import (
     TimedFit,
     add_model_arguments,
     add_option,
+    command,
     format_results,
-    options,
     start_run,
     timed_fit,
     write_json,
@@ -41,14 +41,9 @@ Arrays = tuple[np.ndarray, np.ndarray]
 
 
 def add_arguments(parser) -> None:
-    add_model_arguments(parser, cifar10, MODELS)
+    add_model_arguments(parser, cifar10)
     add_option(parser, cifar10, "source", "the CIFAR-10 archive or a folder of class subfolders", unset="download")
     add_option(parser, cifar10, "limit", "use only this many training images, stratified", type=int, unset="all")
-
-
-def run(root: Path, args) -> int:
-    cifar10(root, **options(args, cifar10))
-    return 0
 
 
 def held_out_arrays(source: str | None, limit: int | None, seed: int) -> tuple[Arrays, Arrays]:
@@ -214,3 +209,4 @@ def cifar10(
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = cifar10
+run = command(MEASURE)

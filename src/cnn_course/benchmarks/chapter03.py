@@ -19,12 +19,13 @@ from cnn_course.benchmarks.common import (
     TimedFit,
     add_model_arguments,
     add_option,
+    command,
     format_results,
-    options,
     start_run,
     timed_fit,
     write_json,
 )
+from cnn_course.benchmarks.pipeline_speed import compare_pipelines
 
 CHAPTER = "03"
 ALIASES = ("catsdogs",)
@@ -32,15 +33,16 @@ SUMMARY = "Chapter 3: the better CNN, the first CNN with and without augmentatio
 MODELS = ("better", "first", "plain")
 # The first CNN as the chapter trains it twice, with the same dropout: on augmented photos, and
 # on the photos as they are (to show the overfitting). Only augmentation differs. Each entry:
-# the table's label, the saved weights' name, and the prefix of the chapter's settings.
+# the table's label, the saved weights' name, the prefix of the chapter's settings, and the
+# dataset it trains on.
 FIRST_RUNS = {
-    "first": ("first CNN", "cats_dogs_first_cnn", "FIRST"),
-    "plain": ("no augment.", "cats_dogs_plain_cnn", "PLAIN"),
+    "first": ("first CNN", "cats_dogs_first_cnn", "FIRST", "augmented"),
+    "plain": ("no augment.", "cats_dogs_plain_cnn", "PLAIN", "train"),
 }
 
 
 def add_arguments(parser) -> None:
-    add_model_arguments(parser, cats_vs_dogs, MODELS)
+    add_model_arguments(parser, cats_vs_dogs)
     add_option(
         parser,
         cats_vs_dogs,
@@ -56,11 +58,6 @@ def add_arguments(parser) -> None:
         flag="--epochs",
         type=int,
     )
-
-
-def run(root: Path, args) -> int:
-    cats_vs_dogs(root, **options(args, cats_vs_dogs))
-    return 0
 
 
 def _arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +140,7 @@ def train_first(
     dropout, epochs and patience; ``epochs`` overrides the chapter's most epochs."""
     import keras
 
-    label, _, prefix = FIRST_RUNS[key]
+    label, _, prefix, trained_on = FIRST_RUNS[key]
     dropout, patience = chapter["FIRST_DROPOUT"], chapter[f"{prefix}_PATIENCE"]
     epochs = epochs or chapter[f"{prefix}_EPOCHS"]
     model = chapter["compile_first_cnn"](chapter["build_first_cnn"](dropout_rate=dropout))
@@ -152,26 +149,12 @@ def train_first(
         f"{label}: {model.count_params():,} parameters, dropout {dropout}, up to {epochs} epochs, "
         f"early stopping after {patience} without improvement"
     )
-    train = datasets["augmented" if key == "first" else "train"]
-    fit = timed_fit(model, train, validation_data=datasets["validation"], epochs=epochs, callbacks=[stop])
+    fit = timed_fit(
+        model, datasets[trained_on], validation_data=datasets["validation"], epochs=epochs, callbacks=[stop]
+    )
     accuracy = held_out.accuracy_of(model)
     log(f"{label}: accuracy {describe(accuracy)}; {fit.epochs} epochs in {fit.seconds:.0f} s")
     return fit, accuracy
-
-
-def compare_pipelines(folder: Path, epochs: int, log=print) -> dict:
-    """The naive loader and tf.data side by side on ``folder``: their rates and the ratio."""
-    from cnn_course import pipelines
-
-    log("pipelines, side by side on the training photos:")
-    timings = pipelines.compare(folder, epochs=epochs, log=log)
-    log(pipelines.format_comparison(timings))
-    ratio = timings[1].images_per_second / timings[0].images_per_second
-    log(f"tf.data pipeline vs naive loader, the same work per photo: {ratio:.1f}x")
-    return {
-        "pipelines": [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings],
-        "pipeline_ratio": round(ratio, 2),
-    }
 
 
 def cats_vs_dogs(
@@ -212,7 +195,7 @@ def cats_vs_dogs(
         results.append(fit.result("better CNN", train_photos, figures["better"]["held_out_accuracy_with_flips"]))
         precision = figures["better"]["precision"]
         fit.save(save_weights, "cats_dogs_better_cnn", lambda: chapter["build_better_cnn"](precision=precision))
-    for key, (label, name, _) in FIRST_RUNS.items():
+    for key, (label, name, *_) in FIRST_RUNS.items():
         if key in models:
             seeding.set_seed(seed)
             fit, accuracy = train_first(chapter, key, datasets, held_out, epochs_first, log=log)
@@ -222,6 +205,7 @@ def cats_vs_dogs(
     log(format_results(results, "held-out acc."))
     figures["results"] = results
     if pipeline_epochs:
+        log("pipelines, side by side on the training photos:")
         figures.update(compare_pipelines(photo_set.root / "train", pipeline_epochs, log=log))
     write_json(json_out, figures)
     return figures
@@ -229,3 +213,4 @@ def cats_vs_dogs(
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = cats_vs_dogs
+run = command(MEASURE)

@@ -10,7 +10,7 @@ from cnn_course.benchmarks.common import (
     TimedFit,
     add_json_option,
     add_option,
-    options,
+    command,
     start_run,
     timed_fit,
     write_json,
@@ -43,11 +43,6 @@ def add_arguments(parser) -> None:
     add_option(parser, vgg16, "batches", "use only this many batches of 32 per split", type=int, unset="all")
     add_option(parser, vgg16, "epochs", "epochs per timed run; the mean of all but the first counts", type=int)
     add_json_option(parser, vgg16)
-
-
-def run(root: Path, args) -> int:
-    vgg16(root, **options(args, vgg16))
-    return 0
 
 
 def vgg16_inputs(source: str | None, batches: int | None, seed: int, log=print):
@@ -159,3 +154,4 @@ def vgg16(
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = vgg16
+run = command(MEASURE)

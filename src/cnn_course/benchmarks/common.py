@@ -49,6 +49,18 @@ def options(args, function: Callable) -> dict:
     return {name: value for name, value in vars(args).items() if name in wanted}
 
 
+def command(measure: Callable) -> Callable:
+    """A benchmark's ``run(root, args)``: ``measure`` called with the parsed options (and the
+    course folder, when it takes one); exit status 0."""
+
+    def run(root: Path, args) -> int:
+        where = {"root": root} if "root" in inspect.signature(measure).parameters else {}
+        measure(**where, **options(args, measure))
+        return 0
+
+    return run
+
+
 @functools.cache
 def run_stamp() -> dict[str, str]:
     """When and from which commit of the course a figure was measured: taken once, when the run
@@ -200,8 +212,10 @@ def save_trained(folder: Path | None, name: str, model, rebuild, history: dict, 
     (folder / f"{name}.history.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
-def add_model_arguments(parser, function: Callable, models: tuple[str, ...]) -> None:
-    """The options of every chapter benchmark that trains a first and a better model."""
+def add_model_arguments(parser, function: Callable) -> None:
+    """The options of every chapter benchmark that trains a first and a better model (by
+    default every model it knows: ``--models`` chooses among them)."""
+    models = inspect.signature(function).parameters["models"].default
     add_option(parser, function, "epochs_better", "epochs for the better CNN", type=int, unset="the chapter's")
     add_option(
         parser,

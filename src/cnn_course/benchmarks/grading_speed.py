@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
 
 CHAPTER = None
 ALIASES = ("grading",)
@@ -25,11 +25,6 @@ def add_arguments(parser) -> None:
     add_option(parser, grading_speed, "students", "submissions in the class", type=int)
     add_option(parser, grading_speed, "jobs", "workers of the parallel run", type=int)
     add_json_option(parser, grading_speed)
-
-
-def run(root: Path, args) -> int:
-    grading_speed(root, **options(args, grading_speed))
-    return 0
 
 
 def grading_speed(
@@ -75,3 +70,4 @@ def grading_speed(
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = grading_speed
+run = command(MEASURE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_option, options
+from cnn_course.benchmarks.common import add_option, command
 from cnn_course.errors import CourseError
 
 CHAPTER = None
@@ -17,19 +17,27 @@ def add_arguments(parser) -> None:
     add_option(parser, pipeline_speed, "epochs", "passes over the folder per pipeline", type=int)
 
 
-def run(root: Path, args) -> int:
-    pipeline_speed(**options(args, pipeline_speed))
-    return 0
-
-
-def pipeline_speed(source: str | None = None, epochs: int = 3, log=print) -> None:
-    """Time both pipelines on the photos in ``source`` and print the table."""
-    from cnn_course import pipelines
-
+def pipeline_speed(source: str | None = None, epochs: int = 3, log=print) -> dict:
+    """Time the pipelines on the photos in ``source``: the table, the ratio, and their figures."""
     if not source:
         raise CourseError("benchmark pipeline needs --source: a folder with one subfolder of photos per class")
-    log(pipelines.format_comparison(pipelines.compare(source, epochs=epochs, log=log)))
+    return compare_pipelines(Path(source), epochs, log=log)
+
+
+def compare_pipelines(folder: Path, epochs: int, log=print) -> dict:
+    """The naive loader and tf.data side by side on ``folder``: their rates and the ratio."""
+    from cnn_course import pipelines
+
+    timings = pipelines.compare(folder, epochs=epochs, log=log)
+    log(pipelines.format_comparison(timings))
+    ratio = timings[1].images_per_second / timings[0].images_per_second
+    log(f"tf.data pipeline vs naive loader, the same work per photo: {ratio:.1f}x")
+    return {
+        "pipelines": [{"name": t.name, "images_per_second": round(t.images_per_second, 1)} for t in timings],
+        "pipeline_ratio": round(ratio, 2),
+    }
 
 
 # What the command calls; its signature holds every option's default (benchmarks.common.add_option).
 MEASURE = pipeline_speed
+run = command(MEASURE)
