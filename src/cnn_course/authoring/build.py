@@ -43,12 +43,12 @@ class BuildResult:
 
 
 def badges_block(rows: list[tuple[Chapter, str]], config: CourseConfig) -> str:
-    lines = [BADGES_BEGIN, "| chapter | notebook | open |", "| --- | --- | --- |"]
+    """The README's table of chapters with their Colab badges (what goes between the markers)."""
+    lines = ["| chapter | notebook | open |", "| --- | --- | --- |"]
     for chapter, title in rows:
         path = f"notebooks/{chapter.name}.ipynb"
         badge = f"[![Open In Colab]({COLAB_BADGE})]({config.colab_url(path)})"
         lines.append(f"| {title} | [`{path}`]({path}) | {badge} |")
-    lines.append(BADGES_END)
     return "\n".join(lines)
 
 
@@ -60,10 +60,9 @@ def stamp_block(text: str, begin: str, end: str, body: str, where: str) -> str:
     return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
 
 
-def stamp_readme(text: str, block: str) -> str:
-    """The README with its Colab badges (``block`` comes with its own markers)."""
-    inner = block.removeprefix(BADGES_BEGIN + "\n").removesuffix("\n" + BADGES_END)
-    return stamp_block(text, BADGES_BEGIN, BADGES_END, inner, "README.md")
+def stamp_readme(text: str, badges: str) -> str:
+    """The README with the table of Colab badges (:func:`badges_block`) between its markers."""
+    return stamp_block(text, BADGES_BEGIN, BADGES_END, badges, "README.md")
 
 
 class _Writer:
