@@ -121,7 +121,8 @@ def test_the_untouched_release_fails_every_graded_cell_with_the_not_attempted_se
     solutions, chapter, exercise, source
 ):
     """What grading an untouched release gives, cell by cell, without running whole notebooks
-    (tests/grading/test_batch.py grades Chapter 1's untouched release end to end)."""
+    (tests/grading/test_batch.py grades a Chapter 1 notebook with most exercises untouched end to
+    end)."""
     namespace = dict(solutions[chapter])
     exec(compile(source, f"<release {exercise.name}>", "exec"), namespace)
     with pytest.raises(AssertionError, match=rf"^Not attempted yet \({exercise.name}\): "):
