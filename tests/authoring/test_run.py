@@ -1,4 +1,9 @@
-"""Every chapter's solution notebook runs top to bottom in smoke mode, within its budget."""
+"""Every chapter with a TRAIN_MODELS switch runs top to bottom in smoke mode, within its budget,
+on the course's trained models (or Chapter 4's CPU path).
+
+A chapter without the switch runs the same cells in a smoke run as when its solutions are
+graded, so tests/grading/test_batch.py, which grades every chapter's solutions, runs it; a
+second run here would only repeat that."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import time
 
 import pytest
 
-from cnn_course.authoring.course import chapters, find_root
+from cnn_course.authoring.course import chapters, find_chapter, find_root
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
 from tests.helpers import serve
@@ -19,16 +24,20 @@ CHAPTER_BUDGET_SECONDS = 240
 CELL_TIMEOUT_SECONDS = 180  # a hanging cell fails its test in minutes, not after the default hour
 
 
-# One smoke run per chapter, shared by every test below. It differs from the run that grading
-# the solutions makes (tests/grading) in two ways, so together they cover both: another seed,
-# and the trained-model switch turned to loading (from the repository's models/ folder, served
-# on 127.0.0.1) in the chapters that have one, and to the CPU path in Chapter 4.
+# One smoke run per chapter with the switch, shared by every test below. It differs from the
+# run that grading the solutions makes (tests/grading) in two ways, so together they cover both:
+# another seed, and the trained-model switch turned to loading (from the repository's models/
+# folder, served on 127.0.0.1), or to the CPU path in Chapter 4.
 OTHER_SEED = "2024"
 SWITCH = "TRAIN_MODELS = training.train_by_default("
 
 
 def has_switch(chapter) -> bool:
     return SWITCH in chapter.source.read_text(encoding="utf-8")
+
+
+def trains(chapter) -> bool:
+    return bool(re.search(r"\.fit\(|fit_once\(", chapter.source.read_text(encoding="utf-8")))
 
 
 def loads_course_models(chapter) -> bool:
@@ -50,12 +59,12 @@ def run_smoke(chapter, out, drive, log):
             smoke=True,
             out_dir=out,
             cell_timeout=CELL_TIMEOUT_SECONDS,
-            settings={"TRAIN_MODELS": "False"} if has_switch(chapter) else None,
+            settings={"TRAIN_MODELS": "False"},
             log=log,
         )
 
 
-@pytest.fixture(scope="module", params=chapters(ROOT), ids=lambda c: c.name)
+@pytest.fixture(scope="module", params=[c for c in chapters(ROOT) if has_switch(c)], ids=lambda c: c.name)
 def smoke_run(request, tmp_path_factory):
     chapter = request.param
     out = tmp_path_factory.mktemp(f"run-{chapter.number}")
@@ -101,11 +110,16 @@ def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
     assert "the course's benchmark run on a CPU" in executed, "loaded times are labelled as the course's"
 
 
-def test_every_chapter_that_trains_long_decides_by_the_runtime_and_says_so(smoke_run):
-    chapter, _, executed, _, _ = smoke_run
-    if not re.search(r"\.fit\(|fit_once\(", chapter.source.read_text(encoding="utf-8")):
-        pytest.skip(f"{chapter.name} trains nothing")
-    assert has_switch(chapter), f"{chapter.name} has no TRAIN_MODELS = training.train_by_default(...) switch"
+def test_every_chapter_that_trains_has_the_switch_and_so_a_smoke_run_here():
+    training = [chapter.name for chapter in chapters(ROOT) if trains(chapter)]
+    assert len(training) >= 3, "Chapters 2 to 4 train"
+    missing = [name for name in training if not has_switch(find_chapter(ROOT, name))]
+    assert not missing, f"these chapters train but have no TRAIN_MODELS = training.train_by_default(...): {missing}"
+
+
+def test_a_chapter_with_the_switch_decides_by_the_runtime_and_keeps_its_work(smoke_run):
+    executed = smoke_run[2]
+    assert "TRAIN_MODELS = False" in executed, "the run's setting replaced the chapter's default"
     assert "KEEP_WORK_ON_DRIVE = False" in executed and "work folder" in executed
 
 
