@@ -162,8 +162,10 @@ def prepare(gpu_needed: bool = True, verbose: bool = True) -> dict[str, object]:
     if smoke.is_quick():
         # Why: smoke runs and grading train and predict on a few dozen images, where turning
         # each Keras function into a graph first costs more than running it step by step: a
-        # chapter's smoke run takes about a fifth less time eagerly (docs/benchmarks.md).
-        # Full runs keep their graphs.
+        # chapter's quick run that trains takes about a fifth less time eagerly, one that
+        # loads the course's models about the same (docs/benchmarks.md). Full runs keep
+        # their graphs; the benchmarks, which train the chapters' models in graphs even on
+        # small data, are where the tests still trace them.
         tf.config.run_functions_eagerly(True)
         # tf.data still builds its graphs and warns so on stderr at each pipeline, and nbgrader
         # gives no points to a test cell that wrote to stderr.
