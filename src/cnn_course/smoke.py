@@ -2,7 +2,9 @@
 
 ``CNN_COURSE_SMOKE=1`` shrinks data and epochs so that every notebook runs top to bottom
 on a CPU in seconds; the test suite sets it. nbgrader sets ``NBGRADER_EXECUTION`` while it
-autogrades, and long cells treat that the same way so grading stays fast.
+autogrades, and long cells treat that the same way so grading stays fast. In either mode a
+chapter's setup cell (:func:`cnn_course.environment.prepare`) also runs Keras functions
+eagerly, which is quicker than building their graphs for so little data.
 """
 
 from __future__ import annotations
