@@ -29,7 +29,7 @@ SHORTCUT_ANSWER = (
 
 
 def half_done_notebook():
-    """The release with two exercises answered, one answered through the checking code and
+    """The release with two exercises answered honestly, one through the checking code, and
     the rest left as handed out, as a learner might save it."""
     notebook = release_notebook(CHAPTER)
     answers = solution_cells(CHAPTER)
