@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from cnn_course.authoring.course import chapters, find_chapter, find_root
+from cnn_course.authoring.course import chapters, find_root
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
 from tests.helpers import serve
@@ -111,9 +111,9 @@ def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
 
 
 def test_every_chapter_that_trains_has_the_switch_and_so_a_smoke_run_here():
-    training = [chapter.name for chapter in chapters(ROOT) if trains(chapter)]
+    training = [chapter for chapter in chapters(ROOT) if trains(chapter)]
     assert len(training) >= 3, "Chapters 2 to 4 train"
-    missing = [name for name in training if not has_switch(find_chapter(ROOT, name))]
+    missing = [chapter.name for chapter in training if not has_switch(chapter)]
     assert not missing, f"these chapters train but have no TRAIN_MODELS = training.train_by_default(...): {missing}"
 
 
