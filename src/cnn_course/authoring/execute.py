@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id
 from cnn_course.smoke import SMOKE_VARIABLE
 
@@ -93,6 +94,7 @@ def execute_notebook(
         on_cell_error=on_error,
     )
     began = time.perf_counter()
-    client.execute(env=kernel_environment(smoke))
+    with warm_kernels(libraries_for([notebook])):
+        client.execute(env=kernel_environment(smoke))
     report.seconds = time.perf_counter() - began
     return report

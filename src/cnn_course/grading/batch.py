@@ -27,6 +27,7 @@ from pathlib import Path
 from cnn_course.authoring.course import Chapter, Course
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
+from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
@@ -242,6 +243,7 @@ def grade_submissions(
     with (
         worker_threads(kernel_threads),
         guarded_kernels() as blocked_log,
+        warm_kernels(libraries_for(known.sources.values())),
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
     ):
         worker = Worker(api, course, known, feedback_dir, cell_timeout, show_hidden, late_penalty)
