@@ -59,7 +59,8 @@ def test_kernels_come_from_one_server_each_with_its_own_folder_settings_and_rand
 
 def test_another_environment_gets_another_server(tmp_path):
     one, _ = run(tmp_path, "1")
-    other, _ = run(tmp_path, "1", OMP_NUM_THREADS="1")  # read while numpy is imported
+    threads = str(int(os.environ.get("OMP_NUM_THREADS", "1")) + 1)
+    other, _ = run(tmp_path, "1", OMP_NUM_THREADS=threads)  # read while numpy is imported
     assert other["parent"] != one["parent"]
 
 

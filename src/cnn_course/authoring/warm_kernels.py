@@ -44,8 +44,9 @@ SERVER_FILE = Path(__file__).with_name("forkserver.py")
 COURSE_LIBRARIES = ("numpy", "tensorflow", "keras", "sklearn", "pandas", "matplotlib.pyplot", "PIL.Image")
 #: What every Python kernel imports before it runs a cell.
 KERNEL_LIBRARIES = ("ipykernel.kernelapp",)
-#: Variables read after the fork, never while a library is imported; kernels may differ in them.
-PER_KERNEL_PREFIXES = ("CNN_COURSE_", "NBGRADER_", "JPY_")
+#: Variables read after the fork, never while a library is imported, or by no library at all
+#: (pytest's name of the running test); kernels may differ in them.
+PER_KERNEL_PREFIXES = ("CNN_COURSE_", "NBGRADER_", "JPY_", "PYTEST_CURRENT_TEST")
 READY_TIMEOUT = 180.0  # seconds for the server's imports, on a slow machine with a cold disk
 KERNEL_MODULE = "ipykernel_launcher"
 
