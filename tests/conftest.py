@@ -29,3 +29,26 @@ if _workers > 1:
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+# With --dist loadfile a worker takes a whole file at a time, in the order of collection. The
+# files that take minutes go first (longest first), so that no worker is left alone at the end
+# with one of them while the other has finished.
+SLOWEST_FILES = (
+    "tests/grading/test_batch.py",
+    "tests/authoring/test_run.py",
+    "tests/benchmarks/test_benchmarks.py",
+    "tests/checks/test_agreement.py",
+    "tests/benchmarks/test_float16.py",
+    "tests/site/test_site.py",
+    "tests/grading/test_class_grading.py",
+    "tests/grading/test_plain_nbgrader.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOWEST_FILES.index(path) if path in SLOWEST_FILES else len(SLOWEST_FILES)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
