@@ -14,7 +14,8 @@ runs: on systems without ``fork`` (or where forking after these imports is unsaf
 for another kernel than Python's, for a folder with its own ``matplotlibrc`` (read at import),
 when the libraries fail to import, or with ``CNN_COURSE_WARM_KERNELS=0``. Kernels share a
 fork server only when their environments agree on every variable a library could read while
-it is imported; only the course's own, nbgrader's and Jupyter's per-kernel ones may differ.
+it is imported; only the course's own, nbgrader's, Jupyter's per-kernel ones and pytest's
+name of the running test may differ.
 """
 
 from __future__ import annotations
