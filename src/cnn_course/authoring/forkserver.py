@@ -9,7 +9,7 @@ before the modules it is asked to import.
 
 Protocol on the control socket (AF_UNIX, SOCK_SEQPACKET, one message per request):
 the server says ``ready`` (or ``failed: why``) once its imports are done; each request is a
-JSON object ``{"argv", "env", "cwd"}`` with four descriptors attached: a socket for this
+JSON object ``{"module", "argv", "env", "cwd"}`` with four descriptors attached: a socket for this
 kernel's status, then the kernel's stdin, stdout and stderr. The server forks, answers the
 kernel's pid on the status socket, and later ``exit CODE`` when the kernel has ended.
 Closing the control socket (the client exiting) stops the server.
@@ -65,10 +65,6 @@ def run_kernel(request: dict, stdio: list[int]) -> None:
             os._exit(code)
 
 
-def exit_code(status: int) -> int:
-    return os.waitstatus_to_exitcode(status)
-
-
 def serve(control: socket.socket) -> None:
     children: dict[int, socket.socket] = {}
     selector = selectors.DefaultSelector()
@@ -85,7 +81,7 @@ def serve(control: socket.socket) -> None:
             answer = children.pop(pid, None)
             if answer is not None:
                 try:
-                    answer.send(f"exit {exit_code(status)}".encode())
+                    answer.send(f"exit {os.waitstatus_to_exitcode(status)}".encode())
                 except OSError:
                     pass  # the client has stopped listening
                 answer.close()

@@ -249,7 +249,7 @@ class WarmKernelProvisioner(LocalProvisioner):
         return self.connection_info
 
     def _launch_warm(self, cmd: list[str], kwargs: dict[str, Any]) -> ForkedKernel | None:
-        if len(cmd) < 3 or cmd[1:3] != ["-m", KERNEL_MODULE] or not available():
+        if len(cmd) < 3 or cmd[1:3] != ["-m", KERNEL_MODULE]:  # warm_kernels() checked available()
             return None
         env = dict(kwargs.get("env") or os.environ)
         if not kwargs.get("independent"):
