@@ -45,3 +45,28 @@ def test_the_filter_drops_noise_from_child_processes_and_passes_the_rest(capfd):
         subprocess.run([sys.executable, "-c", script], check=True)
     printed = capfd.readouterr().err.splitlines()
     assert printed == KEPT_LINES
+
+
+# A worker pool inside the block, as `cnn-course grade --jobs 2` makes it, in a fresh process:
+# multiprocessing's resource tracker is started once per process and then lives as long as it.
+POOL_INSIDE_THE_BLOCK = """
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from cnn_course.grading.quiet import quiet_kernel_logs
+
+if __name__ == "__main__":
+    with quiet_kernel_logs():
+        with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+            assert list(pool.map(abs, [-1, -2])) == [1, 2]
+        left = time.perf_counter()
+    print(f"{time.perf_counter() - left:.2f}")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no resource tracker process on Windows")
+def test_the_block_ends_at_once_after_a_worker_pool(tmp_path):
+    script = tmp_path / "pool.py"
+    script.write_text(POOL_INSIDE_THE_BLOCK)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60)
+    assert float(done.stdout) < 1.0, "the filter waited for a process that outlived the block"

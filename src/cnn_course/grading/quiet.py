@@ -7,6 +7,11 @@ class. They come from C++ and from child processes, so no Python logging setting
 (TensorFlow 2.20 and later ignore ``TF_CPP_MIN_LOG_LEVEL`` for most of them). While grading
 runs, the process's standard error goes through a filter that drops exactly those lines and
 passes everything else on, errors of the course and of TensorFlow included.
+
+The filter ends when the last process holding the pipe has let go of it. A process started
+inside the block that outlives it would hold it open; multiprocessing's resource tracker, which
+the worker pool of ``cnn-course grade --jobs N`` starts and which lives as long as the grading
+process, is such a process, so the block starts it first, with the real standard error.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
+from multiprocessing import resource_tracker
 
 NOISE = re.compile(
     "|".join(
@@ -47,6 +53,8 @@ def quiet_kernel_logs() -> Iterator[None]:
     except (OSError, ValueError):  # no real standard error (e.g. inside some IDEs): nothing to filter
         yield
         return
+    if os.name == "posix":  # (Windows has no resource tracker process)
+        resource_tracker.ensure_running()
     read_end, write_end = os.pipe()
     sys.stderr.flush()
     os.dup2(write_end, stderr_fd)
