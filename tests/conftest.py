@@ -31,17 +31,17 @@ def root():
     return ROOT
 
 
-# With --dist loadfile a worker takes a whole file at a time; with --no-loadscope-reorder (in
-# pyproject.toml's addopts) in the order of collection, instead of xdist's default, the files
-# with the most tests first. The files that take longest go first, longest first (seconds of one
-# worker on 2026-12-03 in brackets), so that each worker picks up the next longest file when it
-# is free and the two finish together instead of one waiting for the other's last long file.
+# With --dist loadfile a worker takes a whole file at a time, and with --no-loadscope-reorder
+# (pyproject.toml's addopts) the files go out in the order of collection; xdist would otherwise
+# hand out the files with the most tests first. Here the files that take longest go first,
+# longest first (seconds of one worker on 2026-12-03 in brackets): each worker takes the next
+# file when it is free, so the two finish together, not one waiting on the other's last long file.
 SLOWEST_FILES = (
     "tests/grading/test_batch.py",  # (90-110) five real notebooks graded
     "tests/authoring/test_run.py",  # (75) four smoke runs
     "tests/benchmarks/test_benchmarks.py",  # (45-50)
     "tests/benchmarks/test_float16.py",  # (25-40)
-    "tests/checks/test_agreement.py",  # (30)
+    "tests/checks/test_agreement.py",  # (20-25)
     "tests/site/test_site.py",  # (20-30)
     "tests/grading/test_robustness.py",  # (25)
     "tests/grading/test_class_grading.py",  # (20-25)
