@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 keras = pytest.importorskip("keras")
 
 from cnn_course import locations, seeding, training  # noqa: E402
+from cnn_course.authoring.kernel_sockets import unix_socket_kernels  # noqa: E402
 
 EPOCHS = 4
 
@@ -118,7 +119,8 @@ def test_a_smoke_runs_work_folder_is_removed_when_its_kernel_ends(tmp_path, monk
             )
         ]
     )
-    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    with unix_socket_kernels():
+        NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
     folder = Path(notebook.cells[0].outputs[0]["text"].strip())
     assert folder.is_relative_to(tmp_path), "the kernel wrote to the temporary folder it was given"
     assert not folder.exists(), "the work folder outlived the kernel that made it"

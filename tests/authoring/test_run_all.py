@@ -9,6 +9,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from cnn_course.authoring.execute import kernel_environment
+from cnn_course.authoring.kernel_sockets import unix_socket_kernels
 from tests.helpers import ROOT
 
 
@@ -19,7 +20,7 @@ def test_run_all_stops_at_the_first_exercise_with_the_check_s_sentence_alone(tmp
     client = NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
-    with pytest.raises(CellExecutionError):
+    with unix_socket_kernels(), pytest.raises(CellExecutionError):  # started as Jupyter would, minus TCP's port race
         client.execute()
     errors = [
         (cell, output)

@@ -33,14 +33,12 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
+from cnn_course.authoring.kernel_sockets import UnixSocketProvisioner, started_by
 
 SWITCH_VARIABLE = "CNN_COURSE_WARM_KERNELS"
-PROVISIONER_NAME = "cnn-course-warm"
 SERVER_FILE = Path(__file__).with_name("forkserver.py")
 #: What the course's chapters import (directly or through the course package) that is slow to import.
 COURSE_LIBRARIES = ("numpy", "tensorflow", "keras", "sklearn", "pandas", "matplotlib.pyplot", "PIL.Image")
@@ -234,10 +232,11 @@ _pool = ServerPool()
 _libraries: tuple[str, ...] = ()
 
 
-class WarmKernelProvisioner(LocalProvisioner):
+class WarmKernelProvisioner(UnixSocketProvisioner):
     """jupyter_client's local provisioner, except that a Python kernel is forked from a warm
-    server when it can be; everything after the launch (signals, waiting, ports) is the
-    local provisioner's own, acting on a :class:`ForkedKernel` instead of a Popen."""
+    server when it can be and talks over private Unix sockets (:mod:`.kernel_sockets`);
+    everything after the launch (signals, waiting) is the local provisioner's own, acting on
+    a :class:`ForkedKernel` instead of a Popen."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         forked = self._launch_warm(cmd, kwargs)
@@ -249,7 +248,7 @@ class WarmKernelProvisioner(LocalProvisioner):
         return self.connection_info
 
     def _launch_warm(self, cmd: list[str], kwargs: dict[str, Any]) -> ForkedKernel | None:
-        if len(cmd) < 3 or cmd[1:3] != ["-m", KERNEL_MODULE]:  # warm_kernels() checked available()
+        if not available() or len(cmd) < 3 or cmd[1:3] != ["-m", KERNEL_MODULE]:
             return None
         env = dict(kwargs.get("env") or os.environ)
         if not kwargs.get("independent"):
@@ -317,19 +316,13 @@ def _imported(source: str | list[str]) -> set[str]:
 def warm_kernels(libraries: Sequence[str] = COURSE_LIBRARIES) -> Iterator[None]:
     """Within this block, Python kernels that jupyter_client starts in this process come warm
     from a fork server that has imported ``libraries`` (see :func:`libraries_for`); the
-    servers stay for the next block until this process ends."""
+    servers stay for the next block until this process ends. Every kernel started in the block,
+    warm or cold, talks over Unix sockets where it can (see :mod:`.kernel_sockets`)."""
     global _libraries
-    if not available():
-        yield
-        return
-    factory = KernelProvisionerFactory.instance()
-    factory.provisioners[PROVISIONER_NAME] = EntryPoint(
-        PROVISIONER_NAME, f"{__name__}:WarmKernelProvisioner", KernelProvisionerFactory.GROUP_NAME
-    )
-    saved = (factory.default_provisioner_name, _libraries)
-    factory.default_provisioner_name = PROVISIONER_NAME
+    saved = _libraries
     _libraries = tuple(libraries)
     try:
-        yield
+        with started_by(WarmKernelProvisioner):
+            yield
     finally:
-        factory.default_provisioner_name, _libraries = saved
+        _libraries = saved
