@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import zmq
+from jupyter_client.localinterfaces import localhost
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 
 #: The longest socket path the systems take: 108 bytes on Linux and 104 on macOS, with a NUL.
 LONGEST_SOCKET_PATH = 103
 #: What jupyter_client appends to a kernel's address for each of its five sockets ("-1" .. "-5").
 SOCKET_SUFFIX = "-5"
-#: The addresses a kernel manager has when nobody set one: its own machine, over TCP.
-UNSET_ADDRESSES = {"", "127.0.0.1", "localhost"}
+#: The addresses a kernel manager has when nobody set one: this machine, over TCP.
+LOOPBACK_ADDRESSES = {"", "localhost", "127.0.0.1", "::1"}
 
 _folder: tuple[int, Path] | None = None  # (the process that made it, the folder)
 _numbers = itertools.count(1)
@@ -71,12 +72,14 @@ def private_address() -> str | None:
 def use_unix_sockets(manager: Any) -> bool:
     """Move a kernel manager that would use TCP on this machine to Unix sockets of its own.
 
-    Only before its first start (a restart keeps what the first start chose), and only when
-    nobody configured its transport, address or ports. Returns whether it moved."""
+    Only a manager that would listen on this machine's loopback address on ports jupyter_client
+    picks: not one set to another address or to ports of its own, and not again on a restart
+    (the first start chose its ports). Returns whether it moved."""
     configured_ports = any(
         getattr(manager, name, 0) for name in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")
     )
-    if manager.transport != "tcp" or manager.ip not in UNSET_ADDRESSES or configured_ports:
+    loopback = manager.ip in LOOPBACK_ADDRESSES or manager.ip == localhost()  # localhost(): what jupyter_client picks
+    if manager.transport != "tcp" or not loopback or configured_ports:
         return False
     address = private_address()
     if address is None:
