@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -51,10 +53,44 @@ def test_kernels_come_from_one_server_each_with_its_own_folder_settings_and_rand
     assert one["pid"] != two["pid"]
     assert (one["cwd"], two["cwd"]) == (str(first), str(second))
     assert (one["mine"], two["mine"]) == ("1", "2"), "each kernel has its own environment"
-    assert one["jupyter_parent"] == str(os.getpid()), "the kernel knows its client, as a Popen'd one does"
+    assert one["jupyter_parent"] == str(one["parent"]), "it watches its parent and ends with it, as a Popen'd one does"
     assert one["name"] == "__main__" and one["preloaded"], "numpy was imported before the cell ran"
     assert one["draw"] != two["draw"], "a fork does not share its random state with the next kernel"
     assert one_figure and two_figure, "matplotlib draws inline, as in a kernel started cold"
+
+
+ORPHANED = """
+import ctypes, os, signal, sys, time
+from jupyter_client import KernelManager
+from cnn_course.authoring import warm_kernels as warm
+
+# Orphans come to this process instead of pid 1, as under a container's init or systemd.
+assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+with warm.warm_kernels(("numpy",)):
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()
+client = manager.client()
+client.start_channels()
+client.wait_for_ready(timeout=60)
+kernel = manager.provisioner.pid
+(server,) = [server.process.pid for server in warm._pool.servers.values()]
+os.kill(server, signal.SIGKILL)  # the grading process and its server killed at once
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    pid, _ = os.waitpid(-1, os.WNOHANG)  # orphans are this process's to reap now
+    if pid == kernel:
+        print("the kernel ended")
+        sys.exit(0)
+    time.sleep(0.1)
+os.kill(kernel, signal.SIGKILL)
+print("the kernel outlived its server")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sub-reapers are Linux's")
+def test_a_kernel_ends_with_its_server_under_a_sub_reaper(tmp_path):
+    result = subprocess.run([sys.executable, "-c", ORPHANED], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "the kernel ended", result.stdout + result.stderr[-2000:]
 
 
 def test_another_environment_gets_another_server(tmp_path):

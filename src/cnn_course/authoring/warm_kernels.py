@@ -263,9 +263,18 @@ class WarmKernelProvisioner(UnixSocketProvisioner):
         server = _pool.server(cmd[0], env, cwd, (*_libraries, *KERNEL_LIBRARIES))
         if server is None:
             return None
+        argv = cmd[3:]
+        if not kwargs.get("independent"):
+            # A kernel ends when the process it watches goes, if that process is its parent:
+            # for a fork that is the server, which ends with this process. ipykernel read
+            # JPY_PARENT_PID in the server, before the fork; the command line comes after it.
+            # (Told this process's pid, it would only notice being orphaned to pid 1, which
+            # never happens under a sub-reaper such as a container's init or systemd.)
+            env["JPY_PARENT_PID"] = str(server.process.pid)
+            argv = [*argv, f"--IPKernelApp.parent_handle={server.process.pid}"]
         with open(os.devnull, "rb") as nothing:
             try:
-                return server.start(cmd[3:], env, cwd, [nothing.fileno(), stdout, stderr])
+                return server.start(argv, env, cwd, [nothing.fileno(), stdout, stderr])
             except ServerUnavailable:
                 return None
 
