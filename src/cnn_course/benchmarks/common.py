@@ -178,6 +178,12 @@ def timed_fit(model, *data, callbacks=(), **fit_options) -> TimedFit:
     epoch_seconds: list[float] = []
     validation_seconds: list[float] = []
     timers = [epoch_timer(epoch_seconds), validation_timer(validation_seconds)]
+    import tensorflow as tf
+
+    if data and isinstance(data[0], tf.data.Dataset):
+        # The chapters' pipelines shuffle themselves; Keras's default shuffle=True would only
+        # print a warning on every benchmark that trains on one.
+        fit_options.setdefault("shuffle", False)
     started = time.perf_counter()
     history = model.fit(*data, callbacks=[*callbacks, *timers], verbose=2, **fit_options)
     seconds = time.perf_counter() - started
