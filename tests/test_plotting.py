@@ -15,38 +15,49 @@ from cnn_course import plotting
 IMAGE = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
 
 
-def figures():
-    yield "show_image", plotting.show_image(IMAGE, "a photo").figure
-    yield "show_images", plotting.show_images([IMAGE, IMAGE[..., 0]], ["a", "b"], "two")
-    yield "show_before_after", plotting.show_before_after(IMAGE[..., 0], IMAGE[..., 1] - 128.0, "op", cmap="coolwarm")
-    yield "show_values", plotting.show_values(np.arange(9.0).reshape(3, 3), "values").figure
-    yield "bar_chart", plotting.bar_chart(["a", "b"], [1, 10], "bars", "x", "y", log=True).figure
-    yield "show_heatmap", plotting.show_heatmap(IMAGE, np.random.default_rng(1).random((5, 7)), "where it looks")
-    yield "show_feature_maps", plotting.show_feature_maps(np.random.default_rng(2).random((6, 6, 10)), "maps")
-    yield "show_receptive_fields", plotting.show_receptive_fields(IMAGE, {"conv1": 3, "pool1": 6}, "fields")
-    yield "show_window_positions", plotting.show_window_positions(5, 3, 1, 2, "padding 1, stride 2")
-    history = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
-    yield "show_history", plotting.show_history({"first": history, "better": history}, "curves")
-    yield "line_chart", plotting.line_chart([0, 1, 2], [0.0, 0.4, 0.1], "schedule", "step", "learning rate").figure
-    yield (
-        "show_confusion_matrix",
-        plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"], "mistakes").figure,
-    )
+HISTORY = {"loss": [2.0, 1.5], "accuracy": [0.3, 0.5], "val_loss": [1.8, 1.6], "val_accuracy": [0.35, 0.45]}
+# Each figure is drawn when its test runs, and closed after it: drawn while the tests are
+# collected, they would all be open at once (and matplotlib warns past 20).
+DRAW = {
+    "show_image": lambda: plotting.show_image(IMAGE, "a photo").figure,
+    "show_images": lambda: plotting.show_images([IMAGE, IMAGE[..., 0]], ["a", "b"], "two"),
+    "show_before_after": lambda: plotting.show_before_after(
+        IMAGE[..., 0], IMAGE[..., 1] - 128.0, "op", cmap="coolwarm"
+    ),
+    "show_values": lambda: plotting.show_values(np.arange(9.0).reshape(3, 3), "values").figure,
+    "bar_chart": lambda: plotting.bar_chart(["a", "b"], [1, 10], "bars", "x", "y", log=True).figure,
+    "show_heatmap": lambda: plotting.show_heatmap(IMAGE, np.random.default_rng(1).random((5, 7)), "where it looks"),
+    "show_feature_maps": lambda: plotting.show_feature_maps(np.random.default_rng(2).random((6, 6, 10)), "maps"),
+    "show_receptive_fields": lambda: plotting.show_receptive_fields(IMAGE, {"conv1": 3, "pool1": 6}, "fields"),
+    "show_window_positions": lambda: plotting.show_window_positions(5, 3, 1, 2, "padding 1, stride 2"),
+    "show_history": lambda: plotting.show_history({"first": HISTORY, "better": HISTORY}, "curves"),
+    "line_chart": lambda: plotting.line_chart([0, 1, 2], [0.0, 0.4, 0.1], "schedule", "step", "learning rate").figure,
+    "show_confusion_matrix": lambda: (
+        plotting.show_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"], "mistakes").figure
+    ),
+}
 
 
-@pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")
-def test_every_figure_has_a_title_and_labelled_axes(name, figure):
+@pytest.fixture(params=list(DRAW))
+def drawn(request):
+    """(the helper's name, the figure it drew)"""
+    figure = DRAW[request.param]()
+    yield request.param, figure
+    plt.close(figure)
+
+
+def test_every_figure_has_a_title_and_labelled_axes(drawn):
+    name, figure = drawn
     titled = bool(figure._suptitle and figure._suptitle.get_text()) or all(ax.get_title() for ax in figure.axes[:1])
     assert titled, f"{name} draws a figure without a title"
     image_axes = [ax for ax in figure.axes if ax.images or ax.patches or ax.lines]
     for ax in image_axes:
         labelled = (ax.get_xlabel() and ax.get_ylabel()) or (figure._supxlabel and figure._supylabel)
         assert labelled, f"{name}: an axes without axis labels"
-    plt.close(figure)
 
 
-@pytest.mark.parametrize("name, figure", list(figures()), ids=lambda value: value if isinstance(value, str) else "")
-def test_no_title_overlaps_another(name, figure):
+def test_no_title_overlaps_another(drawn):
+    name, figure = drawn
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     titles = [ax.title for ax in figure.axes if ax.get_title()]
@@ -58,7 +69,6 @@ def test_no_title_overlaps_another(name, figure):
             assert not boxes[first].overlaps(boxes[second]), (
                 f"{name}: '{titles[first].get_text()}' overlaps '{titles[second].get_text()}'"
             )
-    plt.close(figure)
 
 
 def test_a_photo_shown_for_what_it_is_has_a_title_but_no_pixel_axes():
