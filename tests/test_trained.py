@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 
 import keras
 import numpy as np
@@ -95,8 +96,32 @@ def test_a_corrupt_file_is_refused_and_not_kept(published, tmp_path, monkeypatch
 
 def test_weights_for_another_model_say_so(published, tmp_path, monkeypatch):
     files, _ = published
-    with pytest.raises(trained.TrainedWeightsError, match="do not fit the model"):
-        load(files, tmp_path, monkeypatch, tiny_model(units=7))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with pytest.raises(trained.TrainedWeightsError, match="do not fit the model"):
+            load(files, tmp_path, monkeypatch, tiny_model(units=7))
+    skipped = [str(w.message) for w in shown if "Skipping" in str(w.message)]
+    assert not skipped, f"the error says it all; Keras's notes on what it skipped only confuse: {skipped}"
+
+
+def test_a_part_that_keras_skips_without_an_error_is_an_error(tmp_path):
+    class SkipsABlock:  # what a Keras that warns instead of raising does with weights that half fit
+        def load_weights(self, path):
+            warnings.warn("Skipping nested container at 'block': no matching group found.", stacklevel=2)
+
+    with pytest.raises(ValueError, match="only part of the weights loaded: Skipping nested container"):
+        trained.load_weights_quietly(SkipsABlock(), tmp_path / "model.weights.h5")
+
+
+def test_other_notes_from_loading_still_reach_the_caller(tmp_path):
+    class NotesSomething:
+        def load_weights(self, path):
+            warnings.warn("Skipping variable loading for optimizer 'adam'", stacklevel=2)  # a fresh optimizer
+            warnings.warn("something else worth knowing", stacklevel=2)
+
+    with pytest.warns(UserWarning, match="something else worth knowing") as shown:
+        trained.load_weights_quietly(NotesSomething(), tmp_path / "model.weights.h5")
+    assert len(shown) == 1
 
 
 def test_an_unknown_name_lists_the_known_ones():

@@ -121,11 +121,22 @@ class TrainedHistory:
 
 
 def load_weights_quietly(model, path: Path) -> None:
-    """``model.load_weights(path)`` for a file of weights only: a compiled model's fresh optimizer
-    has no state in it to load, and Keras would warn about that every time."""
-    with warnings.catch_warnings():
+    """``model.load_weights(path)`` for a file of weights only, saying only what matters.
+
+    A compiled model's fresh optimizer has no state in the file, and Keras would note that every
+    time. Weights that do not fit raise ``ValueError``, which the callers explain; Keras's notes
+    about the parts it skipped, which come first and say those layers keep their fresh weights,
+    are dropped. A Keras that only warns about a skipped part, without raising, would leave a
+    half-loaded model: that raises ``ValueError`` here too."""
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always")  # every note is kept here; the caller's filters apply below
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model.load_weights(path)
+    for note in notes:
+        if str(note.message).startswith("Skipping"):
+            raise ValueError(f"only part of the weights loaded: {note.message}")
+    for note in notes:
+        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
 
 
 def history_from_record(record: dict, where: str) -> TrainedHistory:
