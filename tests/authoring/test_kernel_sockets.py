@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -103,3 +104,10 @@ def test_the_folder_is_the_process_s_own_and_goes_when_it_ends(monkeypatch):
     printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     other = Path(printed.strip())
     assert other != mine and not other.exists(), "another process's folder, removed when it ended"
+
+
+def test_a_folder_that_has_gone_is_made_again():
+    gone = kernel_sockets.socket_folder()
+    shutil.rmtree(gone)
+    again = kernel_sockets.socket_folder()
+    assert again != gone and again.is_dir()

@@ -46,9 +46,10 @@ def socket_folder() -> Path:
     """This process's folder for kernel sockets, made on first use and removed when it ends.
 
     A process forked from this one (a grading worker) makes its own: the parent removes its
-    folder when the parent ends, whatever its children still use."""
+    folder when the parent ends, whatever its children still use. So does a process whose
+    folder has gone (a temporary folder it was made in, cleaned up)."""
     global _folder
-    if _folder is None or _folder[0] != os.getpid():
+    if _folder is None or _folder[0] != os.getpid() or not _folder[1].is_dir():
         _folder = (os.getpid(), Path(tempfile.mkdtemp(prefix="cnn-course-kernels-")))
         atexit.register(_remove_folder, *_folder)
     return _folder[1]
