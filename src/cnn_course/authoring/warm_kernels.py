@@ -251,8 +251,6 @@ class WarmKernelProvisioner(UnixSocketProvisioner):
         if not available() or len(cmd) < 3 or cmd[1:3] != ["-m", KERNEL_MODULE]:
             return None
         env = dict(kwargs.get("env") or os.environ)
-        if not kwargs.get("independent"):
-            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
         cwd = str(kwargs.get("cwd") or os.getcwd())
         if (Path(cwd) / "matplotlibrc").exists():
             return None
@@ -265,11 +263,12 @@ class WarmKernelProvisioner(UnixSocketProvisioner):
             return None
         argv = cmd[3:]
         if not kwargs.get("independent"):
-            # A kernel ends when the process it watches goes, if that process is its parent:
-            # for a fork that is the server, which ends with this process. ipykernel read
-            # JPY_PARENT_PID in the server, before the fork; the command line comes after it.
-            # (Told this process's pid, it would only notice being orphaned to pid 1, which
-            # never happens under a sub-reaper such as a container's init or systemd.)
+            # What jupyter_client's launcher sets to the client's pid. A kernel ends when the
+            # process it watches goes, if that process is its parent: for a fork that is the
+            # server, which ends with this process. ipykernel read JPY_PARENT_PID in the server,
+            # before the fork; the command line comes after it. (Told this process's pid, it
+            # would only notice being orphaned to pid 1, which never happens under a sub-reaper
+            # such as a container's init or systemd.)
             env["JPY_PARENT_PID"] = str(server.process.pid)
             argv = [*argv, f"--IPKernelApp.parent_handle={server.process.pid}"]
         with open(os.devnull, "rb") as nothing:

@@ -175,11 +175,11 @@ class TimedFit:
 
 def timed_fit(model, *data, callbacks=(), **fit_options) -> TimedFit:
     """``model.fit(*data, **fit_options)``, one line per epoch, with every epoch timed."""
+    import tensorflow as tf
+
     epoch_seconds: list[float] = []
     validation_seconds: list[float] = []
     timers = [epoch_timer(epoch_seconds), validation_timer(validation_seconds)]
-    import tensorflow as tf
-
     if data and isinstance(data[0], tf.data.Dataset):
         # The chapters' pipelines shuffle themselves; Keras's default shuffle=True would only
         # print a warning on every benchmark that trains on one.
