@@ -97,6 +97,7 @@ def command_grade(args: argparse.Namespace) -> int:
         late_penalty=args.late_penalty,
         gradebook=args.gradebook,
         gradebook_column=args.gradebook_column,
+        missing_zero=args.missing_zero,
     )
     return 0
 
@@ -241,6 +242,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--gradebook-column",
         metavar="NAME",
         help="the Canvas assignment column to fill (part of its header; default: a new column named after the chapter)",
+    )
+    grade.add_argument(
+        "--missing-zero",
+        action="store_true",
+        help="with --gradebook: 0 for a student on the roster who handed in nothing and has no grade yet "
+        "(default: such cells stay as they are; a grade the export holds is only ever replaced by a new score)",
     )
     grade.add_argument(
         "--late-penalty",

@@ -157,7 +157,7 @@ def duplicates_class(course, tmp_path_factory):
     main(["--root", str(course), "grade", str(archive), "--out", str(canvas_out), "--id-pattern", "canvas",
           "--wide", str(folder / "canvas" / "gradebook.csv"), "--roster", str(folder / "canvas_export.csv"),
           "--gradebook", str(folder / "canvas" / "import.csv"), "--gradebook-column", "Chapter 1",
-          "--late-penalty", "10"])  # fmt: skip
+          "--late-penalty", "10", "--missing-zero"])  # fmt: skip
     # Not a platform's numbering: the newest file counts, and two of the same time tie.
     plain = folder / "plain"
     for student, files in {"carol": [("a.ipynb", complete, 1_000), ("b.ipynb", half_done, 2_000)],
@@ -180,7 +180,7 @@ def duplicates_class(course, tmp_path_factory):
     )
     main(["--root", str(course), "grade", str(moodle), "--out", str(folder / "moodle-out" / "grades.csv"),
           "--id-pattern", "moodle", "--roster", str(folder / "worksheet.csv"),
-          "--gradebook", str(folder / "moodle-out" / "import.csv")])  # fmt: skip
+          "--gradebook", str(folder / "moodle-out" / "import.csv"), "--missing-zero"])  # fmt: skip
     return folder, read(canvas_out), read(plain_out)
 
 
@@ -248,3 +248,27 @@ def test_the_moodle_worksheet_comes_back_with_its_grade_column_filled(duplicates
         table = list(csv.DictReader(handle))
     assert [(row["Identifier"], row["Grade"]) for row in table] == [("Participant 31", "1"), ("Participant 32", "0")]
     assert table[0]["Full name"] == "Erin Lee" and table[0]["Maximum Grade"] == "2.00"
+
+
+def test_a_re_grade_over_the_filled_export_changes_only_the_re_graded_student(duplicates_class, course, capsys):
+    """The guide's re-grade: one student's fixed file alone, the export that already has the
+    class's grades as --roster and --gradebook. Nobody else's grade may move."""
+    folder = duplicates_class[0]
+    (folder / "regrade").mkdir()
+    (folder / "regrade" / "jonesbob_22222_34444_01_doubling.ipynb").write_text(json.dumps(answered(course)))
+    capsys.readouterr()
+    main(["--root", str(course), "grade", str(folder / "regrade"), "--out", str(folder / "regrade-out" / "grades.csv"),
+          "--id-pattern", "canvas", "--roster", str(folder / "canvas" / "import.csv"),
+          "--gradebook", str(folder / "regrade-out" / "import.csv"), "--gradebook-column", "Chapter 1"])  # fmt: skip
+    printed = capsys.readouterr().out
+    with open(folder / "regrade-out" / "import.csv", newline="") as handle:
+        table = {row[0].strip(): row[5] for row in csv.reader(handle)}
+    assert table == {
+        "Student": "Chapter 1: Doubling (4711)",
+        "Points Possible": "2",
+        "Smith, Alice": "2",
+        "Jones, Bob": "2",
+        "Park, Dan": "0",
+    }
+    assert "it changes 1 grade(s) the export already held" in printed and "Jones, Bob (22222): 1.8 -> 2" in printed
+    assert "2 student(s) on the roster handed in nothing in this batch: their cells are left as they were" in printed

@@ -331,6 +331,7 @@ def grade_path(
     late_penalty: float = 0.0,
     gradebook: Path | None = None,
     gradebook_column: str | None = None,
+    missing_zero: bool = False,
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
@@ -359,10 +360,29 @@ def grade_path(
     if gradebook:
         from cnn_course.grading.gradebooks import write_gradebook
 
-        filled = write_gradebook(Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course")
-        log(f"wrote {gradebook}: the export {roster} with the column {filled!r} filled in, ready to import")
+        filled = write_gradebook(
+            Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course", missing_zero
+        )
+        _log_gradebook(filled, Path(roster), Path(gradebook), log)
     _log_summary(rows, out_csv, feedback_dir, wide_csv, log)
     return rows
+
+
+def _log_gradebook(filled, roster: Path, gradebook: Path, log) -> None:
+    """What the file to import does to the export: new scores, and every grade it would change."""
+    log(f"wrote {gradebook}: the export {roster} with {filled.filled} empty cell(s) of {filled.column!r} filled in")
+    if filled.changed:
+        log(f"  it changes {len(filled.changed)} grade(s) the export already held; check them before importing:")
+        for change in filled.changed:
+            log(f"    {change}")
+    else:
+        log("  it changes no grade the export already held")
+    if filled.not_handed_in:
+        absent = f"  {filled.not_handed_in} student(s) on the roster handed in nothing in this batch"
+        if filled.zeroed:
+            log(f"{absent}: {filled.zeroed} without a grade got 0 (--missing-zero), the others keep theirs")
+        else:
+            log(f"{absent}: their cells are left as they were (--missing-zero gives 0 where a cell is empty)")
 
 
 def _grade_handed_in(submissions: Path, id_pattern: str, jobs: int, settings: dict, log) -> list[GradeRow]:

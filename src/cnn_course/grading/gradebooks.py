@@ -11,14 +11,17 @@ Given as ``--roster``, a platform's export is both the class list and the file t
   ..., Grade, Maximum Grade, ...``; the copy fills ``Grade`` by the participant id
   (``Participant 12345``), the id ``--id-pattern moodle`` reads.
 
-A student with nothing handed in gets 0 (the row says so in the grades CSV); a student whose
-notebooks need a person to choose, or who needs manual grading, is left blank for the
-instructor to fill.
+The export is the platform's truth, and a batch may be one re-graded student or a few
+latecomers: a cell is only ever replaced by a score this batch computed. A student on the roster
+with nothing in this batch keeps the cell as it was (0 only with ``missing_zero``, and only where
+the cell is empty); a student whose notebooks need a person keeps it too. Every grade the export
+already held that the new file changes is listed, so the instructor sees them before importing.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnn_course.errors import CourseError
@@ -67,12 +70,27 @@ def _is_student(row: list[str], id_column: int) -> bool:
     )
 
 
+NOT_HANDED_IN = "not handed in"  # a student of the roster with no notebook in this batch
+
+
+@dataclass
+class FilledGradebook:
+    """What :func:`write_gradebook` did: the column it filled and the cells it touched."""
+
+    column: str
+    changed: list[str] = field(default_factory=list)  # "Smith, Alice (12345): 5 -> 12"
+    filled: int = 0  # empty cells that got a score
+    not_handed_in: int = 0  # roster students with nothing in this batch
+    zeroed: int = 0  # of those, empty cells set to 0 (missing_zero)
+
+
 def _totals(rows: list[GradeRow]) -> dict[str, object]:
-    """Student id -> the score that goes into the gradebook, or "" where a person decides."""
+    """Student id -> the score this batch computed, "" where a person decides, or
+    :data:`NOT_HANDED_IN` for a student of the roster with no notebook in the batch."""
     totals: dict[str, object] = {}
     for row in rows:
         if row.status == MISSING:
-            totals.setdefault(row.student_id, 0)
+            totals.setdefault(row.student_id, NOT_HANDED_IN)
         elif row.counts and row.status != MANUAL and row.score is not None:
             totals[row.student_id] = _number(row.score)
         else:
@@ -80,9 +98,47 @@ def _totals(rows: list[GradeRow]) -> dict[str, object]:
     return totals
 
 
-def write_gradebook(roster: Path, rows: list[GradeRow], out: Path, column: str | None, chapter: str) -> str:
-    """Write ``roster`` (a Canvas or Moodle export) to ``out`` with the grades filled in; returns
-    the column filled. Raises :class:`CourseError` for a plain roster or an unknown column."""
+def _is_empty(cell: str) -> bool:
+    return cell.strip() in ("", "-")  # Moodle writes "-" for "no grade yet"
+
+
+def _same(old: str, new: str) -> bool:
+    try:
+        return float(old) == float(new)
+    except ValueError:
+        return old.strip() == new
+
+
+def _fill(row: list[str], target: int, total: object, label: str, missing_zero: bool, filled: FilledGradebook) -> None:
+    """Put this batch's ``total`` into ``row[target]``, never replacing a grade it did not compute."""
+    old = row[target]
+    if total is NOT_HANDED_IN:
+        filled.not_handed_in += 1
+        if missing_zero and _is_empty(old):
+            row[target] = "0"
+            filled.zeroed += 1
+        return
+    if total == "":  # a person decides: the cell keeps what it holds
+        return
+    new = str(total)
+    if _is_empty(old):
+        filled.filled += 1
+    elif not _same(old, new):
+        filled.changed.append(f"{label}: {old.strip()} -> {new}")
+    row[target] = new
+
+
+def write_gradebook(
+    roster: Path,
+    rows: list[GradeRow],
+    out: Path,
+    column: str | None,
+    chapter: str,
+    missing_zero: bool = False,
+) -> FilledGradebook:
+    """Write ``roster`` (a Canvas or Moodle export) to ``out`` with this batch's grades filled in
+    (``missing_zero``: 0 for a roster student with nothing handed in and no grade yet). Raises
+    :class:`CourseError` for a plain roster or an unknown column."""
     table = _read(roster)
     kind = kind_of(table)
     if kind is None:
@@ -103,20 +159,24 @@ def write_gradebook(roster: Path, rows: list[GradeRow], out: Path, column: str |
         else:
             header.append(chapter)
             target = len(header) - 1
+        filled = FilledGradebook(header[target])
         max_score = next((row.max_score for row in rows if row.max_score), None)
         for row in table[1:]:
             row.extend([""] * (len(header) - len(row)))
             if row[0].strip().startswith("Points Possible") and max_score is not None and not row[target]:
                 row[target] = str(_number(max_score))
             elif _is_student(row, ids) and clean_id(row[ids]) in totals:
-                row[target] = str(totals[clean_id(row[ids])])
+                student = clean_id(row[ids])
+                _fill(row, target, totals[student], f"{row[0].strip()} ({student})", missing_zero, filled)
     else:
         ids, target = header.index("Identifier"), header.index("Grade")
+        names = header.index("Full name")
+        filled = FilledGradebook(header[target])
         for row in table[1:]:
             student = clean_id(row[ids].replace("Participant", "")) if len(row) > ids else ""
             if student in totals:
-                row[target] = str(totals[student])
+                _fill(row, target, totals[student], f"{row[names].strip()} ({student})", missing_zero, filled)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(table)
-    return header[target]
+    return filled
