@@ -201,6 +201,13 @@ def test_every_duplicate_is_graded_and_the_latest_canvas_upload_counts(duplicate
     assert len({row["feedback"] for row in alice.values()}) == 2
     for name, page in pages.items():
         assert f"Graded file: <code>{name}</code>" in page
+    # The page the guide says to send is the one that counts, and each page says which it is.
+    assert second["feedback"].endswith("12345/01_doubling.html")
+    assert first["feedback"].endswith("12345/01_doubling-not-counted-1.html")
+    assert "This notebook counts: it is the latest upload of the 2 you handed in" in pages[second["file"]]
+    assert "This notebook does not count: smithalice_12345_67990_01_doubling-1.ipynb counts instead" in (
+        pages[first["file"]]
+    )
 
 
 def test_without_a_platform_s_numbering_the_newest_file_counts_and_a_tie_asks_a_person(duplicates_class):
@@ -210,6 +217,8 @@ def test_without_a_platform_s_numbering_the_newest_file_counts_and_a_tie_asks_a_
     assert carol["carol/a.ipynb"]["status"] == "not counted"
     dan = [row for row in rows if row["student_id"] == "dan"]
     assert len(dan) == 2 and all(row["status"] == "needs manual grading" for row in dan)
+    names = sorted(Path(row["feedback"]).name for row in dan)
+    assert names == ["01_doubling-choose-one-1.html", "01_doubling-choose-one-2.html"], "neither takes the plain name"
     assert all("choose one" in row["reason"] for row in dan) and {row["score"] for row in dan} == {"1", "2"}
     gradebook = {row["student_id"]: row for row in read(folder / "plain-out" / "gradebook.csv")}
     assert gradebook["carol"]["total"] == "1", "the newest file counts even when it scores less"

@@ -32,7 +32,7 @@ from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_grade
 from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
-from cnn_course.grading.feedback import feedback_page, handed_out_tests
+from cnn_course.grading.feedback import feedback_page, finish_pages, handed_out_tests
 from cnn_course.grading.inspection import Inspection, identify, inspect, load
 from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, submissions_folder
 from cnn_course.grading.quiet import quiet_kernel_logs
@@ -179,7 +179,8 @@ class Worker:
             row.flag(inspection.review)
 
     def _page_name(self, row: GradeRow) -> str:
-        """Every notebook is graded; a student's second of the same chapter gets its own page."""
+        """Every notebook is graded; a student's second of the same chapter gets its own page
+        (named for good by :func:`finish_pages`, once it is known which one counts)."""
         key = (row.student_id, row.chapter)
         count = self.pages[key] = self.pages.get(key, 0) + 1
         return f"{row.chapter}.html" if count == 1 else f"{row.chapter}-{count}.html"
@@ -354,6 +355,7 @@ def grade_path(
     batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
     if roster_ids is not None:
         rows += roster_rows(rows, roster_ids, batch_chapter or "?")
+    finish_pages(rows)
     write_csv(rows, out_csv)
     if wide_csv:
         write_wide_csv(rows, Path(wide_csv))

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
-from cnn_course.grading.report import GradeRow
+from cnn_course.grading.report import NOT_COUNTED, GradeRow
 
 MAX_TEXT_CHARS = 5_000
 MAX_IMAGE_BYTES = 200_000  # of base64 text, per image
@@ -33,6 +34,49 @@ pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 """
 
 
+SUMMARY_START, SUMMARY_END = "<!-- summary -->", "<!-- /summary -->"
+
+
+def refresh_summary(page: Path, row: GradeRow) -> None:
+    """Write the page's summary again from the row as it ends up: notes made after grading (which
+    notebook counts, the roster) and the score the gradebook takes."""
+    text = page.read_text(encoding="utf-8")
+    start, end = text.find(SUMMARY_START), text.find(SUMMARY_END)
+    if start < 0 or end < start:
+        return
+    page.write_text(text[: start + len(SUMMARY_START)] + summary_block(row) + text[end:], encoding="utf-8")
+
+
+def finish_pages(rows: list[GradeRow]) -> None:
+    """Give each page its final name and summary. Of several notebooks of one chapter, the one
+    that counts gets the plain ``<chapter>.html`` (the page the guide says to send); the others
+    ``<chapter>-not-counted-N.html``, or ``<chapter>-choose-one-N.html`` where a person chooses."""
+    paged = [row for row in rows if row.feedback and Path(row.feedback).is_file()]
+    groups: dict[tuple[str, str], list[GradeRow]] = {}
+    for row in paged:
+        groups.setdefault((row.student_id, row.chapter), []).append(row)
+    moves: list[tuple[GradeRow, Path]] = []
+    for (_, chapter), group in groups.items():
+        if len(group) < 2:
+            continue
+        others = 0
+        for row in group:
+            if row.counts:
+                name = f"{chapter}.html"
+            else:
+                others += 1
+                kind = "not-counted" if row.status == NOT_COUNTED else "choose-one"
+                name = f"{chapter}-{kind}-{others}.html"
+            moves.append((row, Path(row.feedback).with_name(name)))
+    # Two steps, so that no page is overwritten by another's new name.
+    for index, (row, _) in enumerate(moves):
+        row.feedback = str(Path(row.feedback).rename(Path(row.feedback).with_name(f".renaming-{index}.html")))
+    for row, target in moves:
+        row.feedback = str(Path(row.feedback).rename(target))
+    for row in paged:
+        refresh_summary(Path(row.feedback), row)
+
+
 def summary_block(row: GradeRow) -> str:
     """Score, notes and each graded cell with the message of its failed check."""
     items = []
@@ -41,7 +85,8 @@ def summary_block(row: GradeRow) -> str:
         detail = f" — <code>{html.escape(message)}</code>" if score != max_score else ""
         mark = "&#10003;" if score == max_score else "&#10007;"
         items.append(f"<li>{mark} <b>{html.escape(name)}</b>: {score:g} / {max_score:g}{detail}</li>")
-    notes = f"<p><b>Notes:</b> {html.escape(row.reason)}</p>" if row.reason else ""
+    notes = f"<p><b>{html.escape(row.counting)}</b></p>" if row.counting else ""
+    notes += f"<p><b>Notes:</b> {html.escape(row.reason)}</p>" if row.reason else ""
     if row.cells:
         links = ", ".join(f"<a href='#cell-{number}'>{html.escape(name)}</a>" for name, number in row.cells.items())
         notes += f"<p><b>Cells to look at:</b> {links}</p>"
@@ -136,5 +181,5 @@ def feedback_page(autograded: dict, row: GradeRow, handed_out: dict[str, str], s
     title = html.escape(f"{row.student_id} — {row.chapter}")
     return (
         f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{title}</title><style>{_STYLE}</style></head>"
-        f"<body>{summary_block(row)}{''.join(cells)}</body></html>\n"
+        f"<body>{SUMMARY_START}{summary_block(row)}{SUMMARY_END}{''.join(cells)}</body></html>\n"
     )

@@ -44,6 +44,7 @@ class GradeRow:
     failures: dict[str, str] = field(default_factory=dict)
     cells: dict[str, int] = field(default_factory=dict)  # cells named in the notes -> their number (from 1)
     score_before_penalty: float | None = None  # set when a late penalty was applied
+    counting: str = ""  # for one of several notebooks of a chapter: whether this one counts, and why
 
     @property
     def percent(self) -> float | None:
@@ -101,23 +102,34 @@ def choose_counted(rows: list[GradeRow], submissions: dict[str, object]) -> None
         handed_in = [submissions[row.file] for row in group]
         if all(submission.upload for submission in handed_in):
             keys, rule = [submission.upload for submission in handed_in], "the latest upload"
+            by = "the platform's upload number"
         else:
             keys, rule = [submission.modified for submission in handed_in], "the newest file"
+            by = "the files' times"
         files = ", ".join(row.file for row in group)
         latest = max(keys)
         if keys.count(latest) > 1:
             for row in group:
                 row.counts = False
                 row.flag(f"choose one: {len(group)} notebooks of {chapter} ({files}), none of them the latest")
+                row.counting = (
+                    f"Not counted yet: you handed in {len(group)} notebooks of {chapter} and {by} cannot tell "
+                    "which is the latest; your instructor chooses the one that counts."
+                )
             continue
         winner = group[keys.index(latest)]
         for row in group:
             if row is winner:
                 row.note(f"counts: {rule} of {len(group)} notebooks of {chapter} ({files})")
+                row.counting = f"This notebook counts: it is {rule} of the {len(group)} you handed in (by {by})."
             else:
                 row.counts = False
                 row.status = NOT_COUNTED
                 row.note(f"{winner.file} counts instead, as {rule}")
+                row.counting = (
+                    f"This notebook does not count: {winner.file} counts instead, as {rule} of the {len(group)} "
+                    f"you handed in (by {by})."
+                )
 
 
 def _number(value: float | None) -> object:
