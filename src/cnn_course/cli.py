@@ -241,7 +241,8 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--gradebook-column",
         metavar="NAME",
-        help="the Canvas assignment column to fill (part of its header; default: a new column named after the chapter)",
+        help="the Canvas assignment column to fill (part of its header; default: the column whose header names the "
+        "chapter, e.g. 'Chapter 1'; refused when none or several do)",
     )
     grade.add_argument(
         "--missing-zero",

@@ -10,6 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
+from cnn_course.errors import CourseError
 from cnn_course.grading.gradebooks import write_gradebook
 from cnn_course.grading.report import MANUAL, MISSING, GradeRow, roster_rows
 
@@ -98,3 +101,34 @@ def test_a_moodle_re_grade_keeps_the_others_and_treats_a_dash_as_no_grade(tmp_pa
 def test_a_missing_row_means_nothing_in_this_batch():
     rows = batch({"12345": 12.0}, CANVAS_ROSTER)
     assert [row.student_id for row in rows if row.status == MISSING] == ["22222", "88888", "31313", "42424"]
+
+
+def test_without_a_column_name_the_chapter_s_assignment_column_is_found(tmp_path):
+    export = CANVAS_EXPORT.replace("Chapter 1: Doubling (4711)", "Ch. 1 - Doubling (4711)")
+    filled, table = fill(tmp_path, export, batch({"31313": 10.0}, CANVAS_ROSTER), column=None)
+    assert filled.column == "Ch. 1 - Doubling (4711)" and len(table[0]) == 7, "no new column"
+    assert canvas_column(table)["31313"] == "10"
+
+
+def test_an_export_without_or_with_two_chapter_columns_is_refused_by_name(tmp_path):
+    without = CANVAS_EXPORT.replace("Chapter 1: Doubling (4711)", "Essay (4711)")
+    with pytest.raises(CourseError, match=r"no column of .* names 01_doubling .*'Essay \(4711\)', 'Quiz \(4712\)'"):
+        fill(tmp_path, without, batch({"31313": 10.0}, CANVAS_ROSTER), column=None)
+    two = CANVAS_EXPORT.replace("Quiz (4712)", "Chapter 1 retake (4712)")
+    with pytest.raises(CourseError, match=r"2 columns .* could be 01_doubling's assignment"):
+        fill(tmp_path, two, batch({"31313": 10.0}, CANVAS_ROSTER), column=None)
+
+
+def test_a_hundred_point_assignment_gets_the_score_scaled(tmp_path):
+    export = CANVAS_EXPORT.replace("    Points Possible,,,,,12,10", "    Points Possible,,,,,100,10")
+    rows = [GradeRow(student_id="31313", chapter="01_doubling", score=10.8, max_score=12.0)]
+    filled, table = fill(tmp_path, export, rows)
+    assert canvas_column(table)["31313"] == "90", "10.8 of 12 is 90 of 100, never 10.8 of 100"
+    assert filled.scaled_from == (12.0, 100.0)
+
+
+def test_a_moodle_maximum_grade_scales_the_score_too(tmp_path):
+    worksheet = MOODLE_WORKSHEET.replace("12.00,Yes", "100.00,Yes")
+    rows = [GradeRow(student_id="32", chapter="01_doubling", score=6.0, max_score=12.0)]
+    _, table = fill(tmp_path, worksheet, rows, column=None)
+    assert [row[4] for row in table[1:]] == ["7.00", "50", "10.00"]

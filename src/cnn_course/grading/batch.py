@@ -373,6 +373,9 @@ def grade_path(
 def _log_gradebook(filled, roster: Path, gradebook: Path, log) -> None:
     """What the file to import does to the export: new scores, and every grade it would change."""
     log(f"wrote {gradebook}: the export {roster} with {filled.filled} empty cell(s) of {filled.column!r} filled in")
+    if filled.scaled_from:
+        notebook, assignment = filled.scaled_from
+        log(f"  scores scaled from the notebook's {notebook:g} points to the assignment's {assignment:g}")
     if filled.changed:
         log(f"  it changes {len(filled.changed)} grade(s) the export already held; check them before importing:")
         for change in filled.changed:
