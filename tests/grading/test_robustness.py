@@ -134,6 +134,7 @@ def graded(course, outside, tmp_path_factory):
     save("syntax_error", answered(course, double="def double(x)\n    return 2 * x\n"))
     save("exception", answered(course, double="def double(x):\n    raise ValueError('nope')\n"))
     save("infinite_loop", answered(course, double="while True:\n    pass\n"))
+    save("crash", answered(course, square="import os\nos._exit(1)\n"))
     save(
         "printer",
         answered(
@@ -174,7 +175,7 @@ def row_of(graded, student):
 def test_the_batch_finishes_with_one_row_per_student(graded):
     code, rows, _ = graded
     assert code == 0
-    assert len(rows) == 16
+    assert len(rows) == 17
 
 
 @pytest.mark.parametrize(
@@ -343,3 +344,16 @@ def test_a_notebook_with_only_the_shared_setup_cell_is_not_taken_for_a_chapter(c
     with open(out, newline="") as handle:
         row = next(csv.DictReader(handle))
     assert row["status"] == "needs manual grading" and "none of the course's graded cells" in row["reason"]
+
+
+def test_a_kernel_that_dies_is_named_with_its_cell_and_the_checks_before_it(graded):
+    """nbgrader says only "Kernel died" and scores nothing; the row names the cell, scores the
+    checks that ran before it (provisionally) and the page shows them."""
+    _, _, out = graded
+    row = row_of(graded, "crash")
+    assert row["status"] == "needs manual grading"
+    assert "the kernel died in the cell square" in row["reason"], row["reason"]
+    assert "give 1 of 2 (provisional)" in row["reason"] and "grade the copy alone" in row["reason"]
+    page = (out.parent / row["feedback"]).read_text(encoding="utf-8")
+    assert "double_tests</b>: 1 / 1" in page and "square_tests</b>: 0 / 1" in page
+    assert "did not run: the kernel died before it" in page

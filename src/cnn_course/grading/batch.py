@@ -32,6 +32,7 @@ from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_grade
 from cnn_course.checks.core import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
+from cnn_course.grading.dead_kernel import cell_outcomes, kernel_died, score_before_death
 from cnn_course.grading.feedback import feedback_page, finish_pages, handed_out_tests
 from cnn_course.grading.inspection import Inspection, identify, inspect, load
 from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, submissions_folder
@@ -46,7 +47,7 @@ from cnn_course.grading.report import (
     write_csv,
     write_wide_csv,
 )
-from cnn_course.grading.sandbox import guarded_kernels, take_blocked
+from cnn_course.grading.sandbox import guarded_kernels, take_blocked, take_cells
 
 
 def _scores(course: Path, course_id: str, assignment: str, student: str) -> tuple[float, float, dict]:
@@ -157,6 +158,7 @@ class Worker:
     cell_timeout: int
     show_hidden: bool
     late_penalty: float
+    blocked_log: Path
     released: set[str] = field(default_factory=set)
     pages: dict[tuple[str, str], int] = field(default_factory=dict)  # notebooks graded per (student, chapter)
 
@@ -191,6 +193,9 @@ class Worker:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(inspection.notebook), encoding="utf-8")
         result = self.api.autograde(name, row.student_id)
+        if not result.get("success") and kernel_died(log_of(result)):
+            self._kernel_died(inspection, row, page_name)
+            return
         if not result.get("success"):
             raise CourseError(f"autograde failed: {_last_error_line(log_of(result))}")
         row.score, row.max_score, exercises = _scores(self.course, self.api.coursedir.course_id, name, row.student_id)
@@ -209,6 +214,32 @@ class Worker:
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(page, encoding="utf-8")
         row.feedback = str(destination)
+
+    def _kernel_died(self, inspection: Inspection, row: GradeRow, page_name: str) -> None:
+        """nbgrader gave no score: name the cell the kernel died in, score the checks that ran
+        before it (provisional), and write the page with them."""
+        name = row.chapter
+        autograded_path = self.course / "autograded" / row.student_id / name / f"{name}.ipynb"
+        notebook = (
+            json.loads(autograded_path.read_text(encoding="utf-8")) if autograded_path.exists() else inspection.notebook
+        )
+        outcomes, died = cell_outcomes(notebook, take_cells(self.blocked_log))
+        score_before_death(notebook, outcomes, row)
+        where = "a cell the grader could not tell"
+        if died is not None:
+            label = cell_label(notebook["cells"], died)
+            where = label if label.startswith("the cell") else f"the cell {label}"
+            row.cells[label] = died + 1
+        page = feedback_page(notebook, row, self.known.handed_out[name], self.show_hidden)
+        destination = self.feedback_dir / row.student_id / page_name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(page, encoding="utf-8")
+        row.feedback = str(destination)
+        row.flag(
+            f"the kernel died in {where} (os._exit, a crash in a library, or out of memory), so nbgrader gave no "
+            f"score; the checks that ran before it give {row.score:g} of {row.max_score:g} (provisional). To grade "
+            "the rest, delete or fix that cell in a copy of the notebook and grade the copy alone (guide, section 6)"
+        )
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -247,7 +278,7 @@ def grade_submissions(
         warm_kernels(libraries_for(known.sources.values())),
         temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
     ):
-        worker = Worker(api, course, known, feedback_dir, cell_timeout, show_hidden, late_penalty)
+        worker = Worker(api, course, known, feedback_dir, cell_timeout, show_hidden, late_penalty, blocked_log)
         for submission in submissions:
             started = time.perf_counter()
             row = GradeRow(submission.student_id, chapter="?", file=submission.name, late=submission.late)
@@ -257,6 +288,7 @@ def grade_submissions(
             except CourseError as problem:
                 row.flag(str(problem))
             finally:
+                take_cells(blocked_log)  # emptied, so the next student's cells are theirs alone
                 blocked = take_blocked(blocked_log)  # read every time, so nothing carries over to the next student
                 if blocked:
                     row.flag(

@@ -31,6 +31,15 @@ class _CnnCourseGuard:
             **dict.fromkeys(("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree"), 1),
         }
 
+    def is_cell_log(self, path):
+        # The grader's own record of the cells that ran (01-cnn-course-cell-log.py appends to it).
+        cell_log = _os.environ.get("CNN_COURSE_CELL_LOG")
+        return (
+            bool(cell_log)
+            and isinstance(path, (str, bytes, _os.PathLike))
+            and (_os.path.realpath(_os.fsdecode(path)) == _os.path.realpath(cell_log))
+        )
+
     def inside(self, path):
         if isinstance(path, int) or path is None:
             return True
@@ -53,7 +62,7 @@ class _CnnCourseGuard:
 
     def check_open(self, path, mode=None, flags=None, *_):
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & self.WRITE_FLAGS)
-        if writing and not self.inside(path):
+        if writing and not self.inside(path) and not self.is_cell_log(path):
             self.refuse("writing", path)
 
     def check_program(self, args):
