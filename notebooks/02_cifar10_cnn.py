@@ -449,33 +449,34 @@ print("the reloaded model gives the same predictions")
 # %% [markdown]
 # ## 7. Looking inside
 #
-# **Feature maps** are what the convolution layers output for one image: early layers
-# respond to edges and colours, later ones to larger, more abstract patterns. To get them,
-# build a second model with the same input whose outputs are the convolution layers'
+# **Feature maps** are what the convolution and pooling layers output for one image:
+# early layers respond to edges and colours, later ones to larger, more abstract patterns.
+# To get them, build a second model with the same input whose outputs are those layers'
 # outputs: the **activation model**. In Keras every layer of a built model knows its
 # `layer.output`, a symbolic tensor that records how it is computed from the model's
-# inputs; `keras.Model(inputs=..., outputs=[...])` turns such tensors into a model. It
+# inputs, and `keras.Model(inputs=..., outputs=[...])` turns such tensors into a model. It
 # shares the trained layers: nothing is copied, nothing is trained again.
 #
 # ### Exercise 4: the activation model
 #
-# Write `build_activation_model(model)` that returns a `keras.Model` with the same inputs
-# as `model` (`model.inputs`) and one output per `Conv2D` layer of `model`: that layer's
-# output, in the order of the layers.
+# Write `build_activation_model(model)` that returns a model which, for a batch of images,
+# gives what *every* layer of `model` that outputs maps (a height, a width and channels for
+# each image) gives, in the order of the layers, computed by `model`'s own trained layers.
+# Which layers of the first CNN are those? Exercise 3 has their shapes: the next cell
+# compares your model's outputs with them.
 
 # %%
 def build_activation_model(model):
-    """A model with ``model``'s inputs whose outputs are the outputs of its Conv2D layers, in order."""
+    """A model with ``model``'s inputs whose outputs are those of its layers that output maps, in order."""
     # YOUR CODE HERE
-    conv_outputs = [____ for layer in model.layers if isinstance(layer, ____)]
-    return keras.Model(inputs=____, outputs=____)
+    raise NotImplementedError()
 
 
 # %%
 ex.activation_model.grade(build_activation_model)
 untrained_cnn = build_first_cnn()
 sample_maps = build_activation_model(untrained_cnn).predict(np.zeros((2, 32, 32, 3), dtype="float32"), verbose=0)
-assert len(sample_maps) == 4, "one output per Conv2D layer"
+assert len(sample_maps) == 8, "conv, conv, pool, dropout, conv, conv, pool, dropout"
 
 # %%
 ex.activation_model.check(build_activation_model)
@@ -483,18 +484,38 @@ ex.activation_model.check(build_activation_model)
 # ex.activation_model.solution()
 
 # %% [markdown]
-# The activation model of the trained first CNN, on a test image: one array per
-# convolution layer, each a stack of maps.
+# The activation model of the trained first CNN on a test image: one stack of maps per
+# layer. Its shapes next to your answer to exercise 3 (dropout keeps the shape of what it
+# gets):
 
 # %%
 activation_model = build_activation_model(first_cnn)
 example = x_test_scaled[0]
-conv_maps = activation_model.predict(example[np.newaxis], verbose=0)  # one array per conv layer
-for position, stack in enumerate(conv_maps, start=1):
-    stack = stack[0]
-    plotting.show_feature_maps(stack, f"Feature maps of conv layer {position} of {len(conv_maps)} "
-                                      f"({stack.shape[0]}×{stack.shape[1]}) for a test {class_names[true_labels[0]]}")
-    plt.show()
+layer_maps = activation_model.predict(example[np.newaxis], verbose=0)  # one array per layer that outputs maps
+map_layers = [layer for layer in first_cnn.layers if len(layer.output.shape) == 4]
+by_hand_shapes = iter(shape for name, shape in layer_shapes_by_hand().items() if name != "flatten")
+pd.DataFrame([{"layer": type(layer).__name__, "Keras": tuple(stack.shape[1:]),
+               "exercise 3": "(as before)" if isinstance(layer, layers.Dropout) else tuple(next(by_hand_shapes))}
+              for layer, stack in zip(map_layers, layer_maps)])
+
+# %% [markdown]
+# Two of those layers, the first convolution and the last, on the same test image:
+
+# %%
+last_conv_name = [layer.name for layer in map_layers if isinstance(layer, layers.Conv2D)][-1]
+for layer, stack in zip(map_layers, layer_maps):
+    if layer.name in (map_layers[0].name, last_conv_name):
+        plotting.show_feature_maps(stack[0], f"Feature maps of {layer.name} ({stack.shape[1]}×{stack.shape[2]}) "
+                                             f"for a test {class_names[true_labels[0]]}")
+        plt.show()
+
+# %% [markdown]
+# Each panel is one filter's response, on one colour scale for the whole layer, so a faint
+# map looks faint; the title counts the filters that stay at 0 everywhere on this image
+# (after the ReLU, nothing in it excites them). In the first convolution the photo is still
+# there: each map traces edges of one direction, or one colour, of the silhouette. By the
+# last convolution the maps are 10×10 and no longer look like the photo: each fires in a
+# few places, where the larger pattern it has learned appears.
 
 # %% [markdown]
 # (`interpret.feature_maps(model, image)` in the course package does the same for any
@@ -528,38 +549,96 @@ else:
     print("gradient ascent moved no filter (a one-epoch smoke run barely trains)")
 
 # %% [markdown]
-# **Occlusion**: hide one patch of the image at a time and watch the score of the
-# predicted class. Where hiding hurts most is what the model relies on.
+# ### Which photos to explain
+#
+# A very confident right answer teaches little, and its probability hides the rest (see
+# below). We explain two test images: a right answer of middling confidence (between 70%
+# and 95%), and a mistake, the kind where we most want to know what the model looked at.
 
 # %%
-drops, explained = interpret.occlusion_map(first_cnn, example, patch=8, stride=2)
-plotting.show_heatmap(x_test[0], drops, f"Occlusion: where hiding a patch lowers the score of "
-                                        f"'{class_names[explained]}' (true: {class_names[true_labels[0]]})",
-                      heatmap_title="score drop")
-plt.show()
+top_probability = first_probabilities.max(axis=1)
+right = first_predictions == true_labels
+middling = np.flatnonzero(right & (top_probability >= 0.7) & (top_probability <= 0.95))
+explained_images = [int(middling[0]) if len(middling) else int(np.flatnonzero(right)[0]),
+                    int(np.flatnonzero(~right)[0])]
+for index in explained_images:
+    print(f"test image {index}: a {class_names[true_labels[index]]}, predicted {class_names[first_predictions[index]]} "
+          f"with probability {top_probability[index]:.2f}")
 
 # %% [markdown]
-# **Grad-CAM** gets a similar picture from one backward pass. Step by step:
+# **Occlusion**: hide one patch of the image at a time and watch the score of the
+# predicted class. Where hiding hurts most is what the model relies on.
 #
-# 1. a model that returns both the last convolution layer's maps and the predictions;
-# 2. under a `tf.GradientTape`, the score of the predicted class;
-# 3. the gradient of that score with respect to each map: how much the score would rise
+# Which score? Not the probability. Softmax squeezes every score into 0..1, and near 1 it
+# hardly moves: the probability of class $c$ changes with its own score at the rate
+# $p_c (1 - p_c)$, which is 0.0099 at $p_c = 0.99$, and in float32 a probability that has
+# rounded to exactly 1.0 does not move at all. The score *before* the softmax (the
+# **logit**: the last Dense layer's weighted sum plus its bias) keeps moving with the
+# evidence, however sure the model is. `interpret.class_logits` gives these scores; here,
+# for the first CNN's most confident test image, the two side by side:
+
+# %%
+test_logits = interpret.class_logits(first_cnn, x_test_scaled)
+surest = int(np.argmax(top_probability))
+rate = top_probability[surest] * (1 - top_probability[surest])
+print(f"test image {surest}: probability {top_probability[surest]:.8f}, its rate p(1 - p) {rate:.1e}; "
+      f"logit {test_logits[surest].max():.1f}")
+print(f"{np.mean(top_probability >= 1.0):.1%} of the test images have a top probability of exactly 1.0 in float32")
+
+# %% [markdown]
+# The drops are signed: a patch can also *raise* the score (it hid something that spoke
+# against the class). So the map is drawn on a diverging colour map centred at 0, red for
+# a drop, blue for a rise, white for no change, with a colour bar in logits.
+
+# %%
+occlusion_drops = {}
+for index in explained_images:
+    drops, explained = interpret.occlusion_map(first_cnn, x_test_scaled[index], patch=8, stride=2)
+    occlusion_drops[index] = drops
+    row, column = np.unravel_index(np.argmax(drops), drops.shape)
+    print(f"test image {index}: the largest drop of the '{class_names[explained]}' logit is {drops.max():.2f}, "
+          f"with the patch at rows {2 * row}-{2 * row + 7}, columns {2 * column}-{2 * column + 7}")
+    plotting.show_heatmap(x_test[index], drops, f"Occlusion: where hiding a patch lowers the logit of "
+                                                f"'{class_names[explained]}' (true: {class_names[true_labels[index]]})",
+                          heatmap_title="logit drop", signed=True)
+    plt.show()
+
+# %% [markdown]
+# How to read them, as they came out in the run on the course website (your test images
+# may differ). For the airplane it got right (probability 0.94), hiding any part of the
+# plane's body lowers the *airplane* logit, most (by 1.9) in the middle of the fuselage,
+# while the sky and the ground below hardly matter. For the mistake, an airplane called a
+# *dog* with probability 0.38, the largest drop of the *dog* logit (5.8) is on the two
+# pointed shapes at the top of the dark silhouette: to this model, ears. That is why we
+# look: the map shows which evidence led the model astray.
+#
+# **Grad-CAM** asks the same question with one backward pass instead of a forward pass per
+# patch. Step by step:
+#
+# 1. a model that returns both the last convolution layer's maps and the input of the last
+#    layer, from which we compute the class scores before the softmax (the logits);
+# 2. under a `tf.GradientTape`, the logit of the predicted class;
+# 3. the gradient of that logit with respect to each map: how much the score would rise
 #    if the map grew;
 # 4. each map's weight is its average gradient; the weighted sum of the maps, with
 #    negative values cut to 0 (ReLU), marks where the evidence for the class lies.
 #
-# Steps 1 to 3, for one test image:
+# Steps 1 to 3, for the first of the two test images:
 
 # %%
 last_conv = conv_layers[-1]
-grad_model = keras.Model(inputs=first_cnn.inputs, outputs=[last_conv.output, first_cnn.outputs[0]])
-image_batch = tf.convert_to_tensor(x_test_scaled[:1])
+classifier = first_cnn.layers[-1]  # Dense(10) and its softmax
+grad_model = keras.Model(inputs=first_cnn.inputs, outputs=[last_conv.output, classifier.input])
+image_index = explained_images[0]
+image_batch = tf.convert_to_tensor(x_test_scaled[image_index:image_index + 1])
 with tf.GradientTape() as tape:
-    maps, predictions = grad_model(image_batch, training=False)
-    predicted = int(tf.argmax(predictions[0]))
-    class_score = predictions[:, predicted]
+    maps, features = grad_model(image_batch, training=False)
+    logits = keras.ops.matmul(features, classifier.kernel) + classifier.bias  # the Dense layer without its softmax
+    predicted = int(tf.argmax(logits[0]))
+    class_score = logits[:, predicted]
 gradients = tape.gradient(class_score, maps)  # same shape as the maps: (1, 10, 10, 64)
-print(f"explaining '{class_names[predicted]}': maps {tuple(maps.shape)}, gradients {tuple(gradients.shape)}")
+maps, gradients = maps[0].numpy(), gradients[0].numpy()  # one image's (10, 10, 64) arrays, as NumPy
+print(f"explaining '{class_names[predicted]}': maps {maps.shape}, gradients {gradients.shape}")
 
 # %% [markdown]
 # ### Exercise 5: from gradients to a heat map
@@ -590,21 +669,66 @@ ex.grad_cam.check(grad_cam_heatmap)
 # ex.grad_cam.solution()
 
 # %%
-cam = grad_cam_heatmap(maps[0], gradients[0])
+cam = grad_cam_heatmap(maps, gradients)
 print(f"Grad-CAM for '{class_names[predicted]}': a {cam.shape[0]}×{cam.shape[1]} map")
-same_as_helper, _ = interpret.grad_cam(first_cnn, x_test_scaled[0])
+same_as_helper, _ = interpret.grad_cam(first_cnn, x_test_scaled[image_index])
 print("same as interpret.grad_cam:", np.allclose(cam, same_as_helper, atol=1e-5))
 
 # %% [markdown]
-# `interpret.grad_cam` holds these steps; here it explains three test images:
+# `interpret.grad_cam` holds these steps; here it explains the same two test images:
 
 # %%
-for index in range(3):
+grad_cams = {}
+for index in explained_images:
     heatmap, explained = interpret.grad_cam(first_cnn, x_test_scaled[index])
+    grad_cams[index] = heatmap
     plotting.show_heatmap(x_test[index], heatmap,
                           f"Grad-CAM for '{class_names[explained]}' (true: {class_names[true_labels[index]]})",
                           heatmap_title=f"Grad-CAM at conv layer {len(conv_layers)}")
     plt.show()
+
+# %% [markdown]
+# On the same two images in the website's run, Grad-CAM's 10×10 map lights up the left
+# half of the airplane's fuselage, where occlusion also found evidence, but not its right
+# half; for the mistake it lights the right edge of the silhouette, not the "ears" where
+# hiding a patch cost the *dog* logit most. The two methods do not ask quite the same
+# question: occlusion measures what is lost when a region is gone, Grad-CAM weighs the
+# last convolution's maps by their average gradient, a rough weight in a network that
+# flattens its maps into dense layers.
+#
+# ### Do the two methods agree?
+#
+# Both answer "where is the evidence?", in different ways: occlusion hides 8×8 patches,
+# Grad-CAM reads gradients at the last convolution layer's 10×10 grid. To compare them,
+# stretch both maps to the image's 32×32 pixels and ask whether they *rank* the places in
+# the same order: Spearman's rank correlation is 1 when they do, 0 when the order of one
+# says nothing about the other, and negative when they point at opposite places. Over
+# more test images:
+
+# %%
+def rank_agreement(first_map, second_map, size=(32, 32)):
+    """Spearman's rank correlation of two heat maps, both stretched to ``size``."""
+    stretched = [np.asarray(tf.image.resize(m[..., np.newaxis], size)).ravel() for m in (first_map, second_map)]
+    return pd.Series(stretched[0]).corr(pd.Series(stretched[1]), method="spearman")
+
+
+agreement = []
+for index in range(smoke.pick(50, 3)):
+    drops, explained = interpret.occlusion_map(first_cnn, x_test_scaled[index], patch=8, stride=2)
+    heatmap, _ = interpret.grad_cam(first_cnn, x_test_scaled[index], class_index=explained)
+    agreement.append(rank_agreement(np.maximum(drops, 0), heatmap))
+agreement = pd.Series(agreement).dropna()
+print(f"rank correlation of occlusion and Grad-CAM over {len(agreement)} test images: median {agreement.median():.2f}, "
+      f"middle half {agreement.quantile(0.25):.2f} to {agreement.quantile(0.75):.2f}")
+print("for the two images above:", ", ".join(f"{rank_agreement(np.maximum(occlusion_drops[i], 0), grad_cams[i]):.2f}"
+                                          for i in explained_images))
+
+# %% [markdown]
+# In the website's run the median is 0.14 and half the images fall between −0.02 and 0.35
+# (0.42 and 0.26 for the two images above): for this small network the two methods agree
+# only weakly, and for a quarter of the images not at all. Neither map is *the*
+# explanation. Where they agree, trust the region more; where they do not, look at both,
+# and at the photo.
 
 # %% [markdown]
 # ## 8. A better model, trained fast
@@ -829,6 +953,18 @@ plotting.show_history({"first CNN": first_history.history, "better CNN": better_
 plt.show()
 
 # %% [markdown]
+# Compare the accuracy panels, not the losses. The better CNN's loss is measured against
+# smoothed targets (0.82 for the true class, 0.02 for each other one), which no prediction
+# can match exactly, so its loss cannot fall below a floor that the first CNN's plain
+# one-hot loss does not have:
+
+# %%
+smoothed_target = np.full(num_classes, 0.2 / num_classes)
+smoothed_target[0] += 1 - 0.2
+print(f"the lowest loss possible against smoothed targets: {-(smoothed_target * np.log(smoothed_target)).sum():.3f} "
+      f"(against one-hot targets: 0)")
+
+# %% [markdown]
 # The schedule runs its full length, so this run has no early stopping: the best
 # checkpoint is still kept. Compare the two on the test set, the better one also with
 # test-time flips, and with flips and shifts:
@@ -848,7 +984,7 @@ comparison = pd.DataFrame({
     "with flips and shifts": [np.nan, shift_accuracy],
 }, index=["first CNN", "better CNN"])
 comparison.style.format({"test accuracy": "{:.1%}", "with test-time flips": "{:.1%}",
-                         "with flips and shifts": "{:.1%}", "parameters": "{:,}"})
+                         "with flips and shifts": "{:.1%}", "parameters": "{:,}"}, na_rep="not measured")
 
 # %%
 plotting.show_confusion_matrix(true_labels, better_predictions, class_names,

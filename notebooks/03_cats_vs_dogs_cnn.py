@@ -61,7 +61,7 @@ import tensorflow as tf
 from keras import layers
 from sklearn.metrics import classification_report
 
-from cnn_course import data, locations, photos, pipelines, plotting, seeding, smoke, trained, training
+from cnn_course import data, interpret, locations, photos, pipelines, plotting, seeding, smoke, trained, training
 from cnn_course.checks import chapter03 as ex
 from cnn_course.environment import fast_precision
 
@@ -157,35 +157,38 @@ def read_photos(folder):
 
 
 # %% [markdown]
-# Training wants more than that. Four steps, each a method of the dataset that returns a
-# new dataset, make it fast and correct:
+# Training wants more than that. Four methods of a dataset, each returning a new dataset,
+# make it fast and correct. What each does, and what it works on:
 #
-# - **cache** keeps the decoded photos in memory after the first epoch, so no photo is
-#   decoded twice;
-# - **shuffle**, for training photos only, draws a new order every epoch (with a buffer as
-#   large as the dataset, every photo can land anywhere; `reshuffle_each_iteration=True`
-#   draws again each epoch);
-# - **batch** groups photos, so that the model learns from 32 at a time;
-# - **prefetch** (`tf.data.AUTOTUNE`) prepares the next batch while the model trains on
-#   the current one.
+# - **batch(n)** groups whatever reaches it into groups of n: the model learns from 32
+#   photos at a time;
+# - **prefetch(tf.data.AUTOTUNE)** prepares the next element (whatever reaches it) while
+#   the model works on the current one;
+# - **shuffle(buffer, seed=..., reshuffle_each_iteration=True)** keeps `buffer` elements
+#   waiting and hands out a random one of them each time, with a new draw every epoch: an
+#   element can only move as far as the buffer reaches (`int(photos.cardinality())` is the
+#   number of elements a dataset has);
+# - **cache()** stores whatever reaches it the first time through, and replays exactly that
+#   in every later epoch instead of running the steps before it again.
 #
-# Their order matters: a step sees what the steps before it made. Validation and test
-# photos keep the folder order, so predictions line up with labels.
+# A step sees what the steps before it made, so their order decides what the pipeline
+# does. Which order gives each epoch new batches and decodes each photo only once is for you
+# to work out.
 #
 # ### Exercise 1: the pipeline
 #
 # Write `photo_dataset(folder, shuffle, batch_size=BATCH_SIZE)` that starts from
-# `read_photos(folder)`, adds the four steps in an order where the cache saves every
-# decode, each epoch brings a new order of photos *and* new batches, and validation
-# photos stay in folder order; use `seed=SEED` for the shuffle.
+# `read_photos(folder)` and uses all four steps (the shuffle only when `shuffle` is True,
+# with `seed=SEED`) so that: no photo is decoded twice; with `shuffle=True` every epoch
+# brings a new order of photos *and* new batches, any photo able to land anywhere; with
+# `shuffle=False` the photos stay in folder order, so that predictions line up with labels.
 
 # %%
 def photo_dataset(folder, shuffle, batch_size=BATCH_SIZE):
     """Batches of (photos 0..255, labels 0/1): decoded once and cached, reshuffled each epoch if ``shuffle``."""
     # YOUR CODE HERE
     photos = read_photos(folder)
-    # cache, shuffle (only if `shuffle` is True), batch, prefetch: each is `photos = photos.method(...)`
-    ____
+    ____  # the four steps, in the order you worked out: each is `photos = photos.method(...)`
     return photos
 
 
@@ -445,8 +448,12 @@ plt.show()
 # In the course's benchmark run on a CPU, the CNN without augmentation stopped after 11
 # epochs at 69.4% on the validation photos, while its training accuracy raced on to 87%;
 # with augmentation it reached 75.8% (its best epoch was the 31st of 46), training and
-# validation accuracy close together. The test photos agree: 70.2% and 74.8%
-# ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
+# validation accuracy close together. The test photos agree: 70.2% and 74.8%, 4.6 points
+# for augmentation ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
+# That run was still learning when early stopping ended it: its training loss fell from
+# 0.51 to 0.48 over its last ten epochs while the validation loss wandered around its best.
+# A longer run with more patience might gain more; we have not measured that, so read the
+# 4.6 points as what 46 epochs gave, not as all augmentation can give.
 # With `TRAIN_MODELS = False`, those are the two models loaded here.
 #
 # **Why is the training loss often *above* the validation loss here?** Two reasons, both
@@ -581,18 +588,44 @@ except photos.PhotoError as error:
 #
 # **Occlusion** asks the model directly: hide one square of the photo behind a grey patch
 # and see how much the score of the photo's true class falls. Slide the patch over the
-# whole photo: where hiding hurts most is what the model relies on. With one sigmoid
-# output, the score of *dog* (label 1) is the output itself and the score of *cat*
-# (label 0) is one minus it; `class_scores` below gives either, for a batch of photos.
+# whole photo: where hiding hurts most is what the model relies on.
+#
+# Which score? Not the probability of *dog*. The sigmoid squeezes the model's score $z$
+# (the last layer's weighted sum plus its bias, called the **logit**) into 0..1, and for a
+# confident photo it is flat: float32 rounds the sigmoid of 17 or more to exactly 1.0,
+# and then hiding any square changes nothing and the gradient is exactly 0. Here is that
+# number, and how many test photos the first CNN is that sure about:
+
+# %%
+logit = tf.Variable(17.0)
+with tf.GradientTape() as tape:
+    probability = tf.sigmoid(logit)
+print(f"sigmoid(17) = {float(probability)!r} in float32; its gradient: {float(tape.gradient(probability, logit))}")
+first_logits = interpret.class_logits(first_cnn, test_images).ravel()
+saturated = (first_scores == 0.0) | (first_scores == 1.0)
+surest = int(np.argmax(np.abs(first_logits)))
+rate = first_scores[surest] * (1 - first_scores[surest])  # how fast the probability moves with the logit
+print(f"{saturated.sum()} of {len(first_scores)} test photos have a probability of exactly 0 or 1; "
+      f"their logits run from {first_logits.min():.1f} to {first_logits.max():.1f}")
+print(f"at the surest photo (logit {first_logits[surest]:.1f}) the probability moves {1 / rate:,.0f} times "
+      f"slower than the logit")
+
+# %% [markdown]
+# A model trained longer, or a bigger one, gets sure enough to hit exactly 0 or 1; even
+# before that, the probability of a confident photo hardly moves. So we explain the logit:
+# for *dog* (label 1) it is $z$ itself, and for *cat* (label 0) it
+# is $-z$ (as $1 - \mathrm{sigmoid}(z) = \mathrm{sigmoid}(-z)$). `class_scores` below gives
+# either, for a batch of photos; `interpret.class_logits` computes $z$ from the input of
+# the model's last layer, as Chapter 2 did by hand.
 
 # %%
 GREY = 128.0  # the middle of 0..255: a patch that adds no edge or colour of its own
 
 
 def class_scores(model, batch, label):
-    """The model's score for class ``label`` (0: cat, 1: dog) of each photo in ``batch``."""
-    dog = np.asarray(model(batch, training=False), dtype=np.float64).ravel()
-    return dog if label == 1 else 1.0 - dog
+    """The model's score for class ``label`` (0: cat, 1: dog) of each photo in ``batch``, before the sigmoid."""
+    dog_logit = interpret.class_logits(model, batch).ravel()
+    return dog_logit if label == 1 else -dog_logit
 
 
 # %% [markdown]
@@ -633,17 +666,52 @@ ex.occlusion.check(occlusion_drops)
 # ex.occlusion.solution()
 
 # %% [markdown]
-# The first CNN on two test photos, a cat and a dog. Red marks where a grey square makes
-# the true class's score fall most: the parts of the photo the model relies on.
+# The first CNN on four test photos: for each class, one it got right with a middling
+# probability (between 0.7 and 0.95 for its true class, where the model still weighs its
+# evidence), and one it got wrong. The drops are signed, so the map is drawn on a diverging
+# colour map centred at 0: red where a grey square lowers the true class's logit, blue
+# where it raises it, white where it changes nothing.
 
 # %%
+true_class_probability = np.where(test_labels == 1, first_scores, 1 - first_scores)
+examples = []
 for label in (0, 1):
-    index = int(np.flatnonzero(test_labels == label)[0])
+    of_class = test_labels == label
+    middling = np.flatnonzero(of_class & (true_class_probability >= 0.7) & (true_class_probability <= 0.95))
+    wrong_ones = np.flatnonzero(of_class & (first_predictions != test_labels))
+    examples += [int(found[0]) for found in (middling, wrong_ones) if len(found)]
+for index in examples:
+    label = test_labels[index]
     drops = occlusion_drops(first_cnn, test_images[index], label)
+    row, column = np.unravel_index(np.argmax(drops), drops.shape)
+    verdict = "right" if first_predictions[index] == label else "wrong"
+    print(f"test photo {index} ({class_names[label]}, {verdict}, probability of dog {first_scores[index]:.2f}): "
+          f"largest drop {drops.max():.2f} with the square at rows {15 * row}-{15 * row + 29}, "
+          f"columns {15 * column}-{15 * column + 29}")
     plotting.show_heatmap(test_images[index].astype("uint8"), drops,
-                          f"Occlusion, first CNN: where a grey square lowers the score of '{class_names[label]}'",
-                          heatmap_title="score drop")
+                          f"Occlusion, first CNN ({verdict}): where a grey square lowers the logit of "
+                          f"'{class_names[label]}'", heatmap_title="logit drop", signed=True)
     plt.show()
+
+# %% [markdown]
+# How to read them, as they came out in the run on the course website (the same test
+# photos as yours). Each map has its own colour scale: read the colour bar. All four drops
+# are under about one logit, small next to the five to ten logits of the model's surest
+# answers, so no single square decides much.
+#
+# - The kitten on a person's shoulder (right, probability of dog 0.23): the largest drop
+#   of the *cat* logit, 0.43, is on the person's dark hair at the top right, not on the
+#   kitten, and hiding the kitten's face *raises* the cat logit (blue).
+# - The black-and-white cat it called a dog (0.58): the largest drop, 0.75, is on the human
+#   hand at the left; hiding the cat's face raises the cat logit: to this model, that face
+#   looked like a dog's.
+# - The brindle dog it got right (0.87): the largest drop, 0.65, is at the top edge, above
+#   the dog's head and by the car behind it; hiding its face raises the *dog* logit.
+# - The Boston terrier it called a cat (0.44): here the dog's chest does carry dog evidence
+#   (a drop of 1.0), while the dark table beneath it counts for *cat* (blue).
+#
+# So a model that is right 75% of the time often leans on what surrounds the animal:
+# people, hands, furniture. Its accuracy would never have told us; that is why we look.
 
 # %% [markdown]
 # ## 9. Why the pipeline matters

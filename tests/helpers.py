@@ -34,17 +34,21 @@ def solution_cells(name: str) -> dict[str, str]:
 
 def marked_lines(sources: list[Path], begin: str, end: str) -> set[str]:
     """The distinctive lines between ``begin`` and ``end`` markers in ``sources``: long enough
-    to mean something (not ``else:`` or ``)``) and not comments."""
+    to mean something (not ``else:`` or ``)``), not comments, and not lines the region's own
+    scaffold (``#: ...``) hands out word for word."""
     lines: set[str] = set()
     for source in sources:
-        inside = False
+        inside, region, scaffold = False, set(), set()
         for line in source.read_text(encoding="utf-8").splitlines():
             if begin in line:
-                inside = True
+                inside, region, scaffold = True, set(), set()
             elif end in line:
                 inside = False
+                lines |= region - scaffold
+            elif inside and line.strip().startswith("#:"):
+                scaffold.add(line.strip()[2:].strip())
             elif inside and len(line.strip()) >= 12 and not line.strip().startswith("#"):
-                lines.add(line.strip())
+                region.add(line.strip())
     return lines
 
 

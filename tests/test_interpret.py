@@ -113,3 +113,41 @@ def test_asking_for_a_missing_layer_or_filter_says_what_exists():
     dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(interpret.LayerError, match="has no convolution layer"):
         interpret.feature_maps(dense_only, np.zeros(4))
+
+
+def saturated_model(units: int) -> keras.Model:
+    """A CNN so sure of class 1 on a bright square that float32 rounds its probability to 1.0:
+    a 3x3 conv that finds brightness, global max pooling, a dense layer with a logit of 20."""
+    conv = keras.layers.Conv2D(2, 3, activation="relu", name="finder")
+    pool = keras.layers.GlobalMaxPooling2D()
+    dense = keras.layers.Dense(units, activation="sigmoid" if units == 1 else "softmax")
+    model = keras.Sequential([keras.Input((16, 16, 3)), conv, pool, dense])
+    conv.set_weights([np.ones((3, 3, 3, 2), np.float32) / 27, np.zeros(2, np.float32)])
+    weights = [[20.0], [0.0]] if units == 1 else [[0.0, 10.0], [0.0, 10.0]]
+    dense.set_weights([np.array(weights, np.float32), np.zeros(units, np.float32)])
+    return model
+
+
+@pytest.mark.parametrize("units", [1, 2], ids=["sigmoid", "softmax"])
+def test_a_saturated_prediction_still_gets_maps_that_are_finite_and_not_zero(units):
+    model = saturated_model(units)
+    image = bright_square(top=6, left=6)
+    probability = np.asarray(model(image[None]))[0, -1]
+    logit = interpret.class_logits(model, image[None])[0]
+    assert probability == 1.0, "float32 has rounded the probability to exactly 1"
+    assert (logit[0] if units == 1 else logit[1] - logit[0]) >= 17
+    heatmap, explained = interpret.grad_cam(model, image)
+    assert explained == 1 and np.isfinite(heatmap).all() and heatmap.max() == pytest.approx(1.0)
+    drops, _ = interpret.occlusion_map(model, image, patch=4, stride=2, fill=0.0)
+    assert np.isfinite(drops).all() and drops.max() > 1, "hiding the square lowers the logit by whole units"
+    row, col = np.unravel_index(np.argmax(drops), drops.shape)
+    assert 4 <= row * 2 <= 8 and 4 <= col * 2 <= 8, "the largest drop is on the square"
+
+
+def test_class_logits_are_the_scores_before_the_softmax():
+    model = brightness_model(functional=True)
+    image = bright_square()
+    logits = interpret.class_logits(model, image[None])
+    probabilities = np.asarray(model(image[None]))
+    np.testing.assert_allclose(keras.ops.softmax(logits).numpy(), probabilities, rtol=1e-5)
+    assert model.layers[-1].activation is keras.activations.softmax, "the model is left as it was"

@@ -121,3 +121,34 @@ def test_validation_every_few_epochs_is_drawn_at_those_epochs():
     validation = figure.axes[0].get_lines()[1]
     assert list(validation.get_xdata()) == [3, 6]
     plt.close(figure)
+
+
+def test_a_signed_heat_map_is_centred_on_zero_so_tiny_drops_stay_pale():
+    """Occlusion's drops: a map whose largest drop is 0.0002 must not be painted red all over
+    (auto-scaled colours did that); the colour scale is symmetric around 0, with a colour bar."""
+    drops = np.full((5, 7), 1e-5)
+    drops[2, 3], drops[0, 0] = 2.0, -0.5
+    figure = plotting.show_heatmap(IMAGE, drops, "occlusion", heatmap_title="score drop", signed=True)
+    shown = figure.axes[1].images[0]
+    assert shown.get_cmap().name == "RdBu_r" and shown.get_clim() == (-2.0, 2.0)
+    assert len(figure.axes) == 4 and "score drop" in figure.axes[-1].get_ylabel(), "a labelled colour bar"
+    plt.close(figure)
+
+
+def test_a_heat_map_of_magnitudes_starts_at_zero_on_a_uniform_colour_map():
+    figure = plotting.show_heatmap(IMAGE, np.linspace(0, 0.5, 35).reshape(5, 7), "grad-cam")
+    shown = figure.axes[1].images[0]
+    assert shown.get_cmap().name != "jet" and shown.get_clim()[0] == 0.0
+    plt.close(figure)
+
+
+def test_feature_maps_share_one_colour_scale_and_count_the_silent_channels():
+    maps = np.zeros((6, 6, 10))
+    maps[..., 3] = 5.0
+    maps[..., 7] = 0.01  # faint: must look faint, not as bright as channel 3
+    figure = plotting.show_feature_maps(maps, "maps", count=4, columns=4)
+    panels = [ax for ax in figure.axes if ax.images and ax.get_title()]
+    assert [ax.get_title() for ax in panels][:2] == ["channel 3", "channel 7"], "the most active first"
+    assert {ax.images[0].get_clim() for ax in panels} == {(0.0, 5.0)}
+    assert "8 of 10 are 0 everywhere" in figure._suptitle.get_text()
+    plt.close(figure)

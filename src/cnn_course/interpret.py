@@ -6,6 +6,10 @@
 - :func:`grad_cam`: class-specific heat map from the gradients at a convolution layer
   (:func:`heatmap_from_gradients` is its last step).
 
+Grad-CAM and occlusion explain the class score *before* the softmax or sigmoid
+(:func:`class_logits`), as Selvaraju et al. do: a confident prediction's probability is
+exactly 1.0 in float32, and its gradient exactly 0, so a probability would explain nothing.
+
 Each works for models built with ``keras.Sequential`` and with the functional API. The
 model must be one flat model (a base and a head joined with ``keras.Model(base.input,
 head(base.output))``), so every layer can be reached by name.
@@ -50,7 +54,8 @@ def _layer(model: keras.Model, name: str | None) -> keras.layers.Layer:
 
 
 def _with_outputs(model: keras.Model, layers: list[keras.layers.Layer]) -> keras.Model:
-    """A model with the same input that returns the given layers' outputs and the predictions."""
+    """A model with the same input that returns the given layers' outputs and, last, the input of
+    the model's final layer (from which :func:`_logits` computes the class scores)."""
     try:
         inputs = model.inputs
     except (AttributeError, ValueError):
@@ -61,8 +66,39 @@ def _with_outputs(model: keras.Model, layers: list[keras.layers.Layer]) -> keras
             "or call it on a batch first"
         )
     return keras.Model(
-        inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in layers] + [model.outputs[0]]
+        inputs[0] if len(inputs) == 1 else inputs, [layer.output for layer in layers] + [model.layers[-1].input]
     )
+
+
+def _logits(classifier: keras.layers.Layer, features: tf.Tensor) -> tf.Tensor:
+    """The final layer's output without its softmax or sigmoid: the class scores (logits)."""
+    if isinstance(classifier, (keras.layers.Activation, keras.layers.Softmax)):
+        return tf.cast(features, tf.float32)
+    activation = getattr(classifier, "activation", None)
+    if activation is None:
+        return tf.cast(classifier(features, training=False), tf.float32)
+    # keras.io's Grad-CAM example sets the activation to None for good; we put it back.
+    classifier.activation = None
+    try:
+        return tf.cast(classifier(features, training=False), tf.float32)
+    finally:
+        classifier.activation = activation
+
+
+def _logit_function(model: keras.Model):
+    """``batch -> logits`` for ``model``, its sub-model built once (occlusion calls it often)."""
+    explainer, classifier = _with_outputs(model, []), model.layers[-1]
+    # A model with a one-item list of outputs gives back the tensor itself, not a list.
+    return lambda batch: _logits(classifier, explainer(_batch(batch), training=False)).numpy()
+
+
+def class_logits(model: keras.Model, batch: np.ndarray) -> np.ndarray:
+    """The class scores before the final softmax or sigmoid for a batch: (batch, classes) logits.
+
+    With one sigmoid unit the single column is the logit of class 1 (its score for class 0 is
+    the negative). These move with the evidence however confident the model is; probabilities
+    stop at exactly 0 or 1 in float32."""
+    return _logit_function(model)(batch)
 
 
 def _batch(image: np.ndarray) -> tf.Tensor:
@@ -70,16 +106,33 @@ def _batch(image: np.ndarray) -> tf.Tensor:
     return tf.convert_to_tensor(image[np.newaxis] if image.ndim == 3 else image)
 
 
-def _class_score(predictions: tf.Tensor, class_index: int | None) -> tuple[tf.Tensor, int]:
-    """The score to explain. One sigmoid unit: class 1 is its output, class 0 is 1 - output."""
-    if predictions.shape[-1] == 1:
-        probability = predictions[:, 0]
+def _class_score(logits: tf.Tensor, class_index: int | None) -> tuple[tf.Tensor, int]:
+    """The score to explain, a logit. One sigmoid unit: class 1's score is the logit, class 0's
+    its negative (as 1 - sigmoid(z) = sigmoid(-z))."""
+    if logits.shape[-1] == 1:
+        logit = logits[:, 0]
         if class_index is None:
-            class_index = int(probability[0] >= 0.5)
-        return (probability if class_index == 1 else 1.0 - probability), class_index
+            class_index = int(logit[0] >= 0)
+        return (logit if class_index == 1 else -logit), class_index
     if class_index is None:
-        class_index = int(tf.argmax(predictions[0]))
-    return predictions[:, class_index], class_index
+        class_index = int(tf.argmax(logits[0]))
+    return logits[:, class_index], class_index
+
+
+def examples_to_explain(labels: np.ndarray, dog_scores: np.ndarray, low: float = 0.7, high: float = 0.95) -> list[int]:
+    """For each class of a one-sigmoid classifier, the first photo it got right with a middling
+    probability (``low`` to ``high`` for its true class) and the first it got wrong: the photos
+    whose explanations teach something (Chapter 3 shows the loop)."""
+    labels, dog_scores = np.asarray(labels).ravel(), np.asarray(dog_scores).ravel()
+    true_class_probability = np.where(labels == 1, dog_scores, 1 - dog_scores)
+    wrong = (dog_scores > 0.5).astype(int) != labels
+    examples = []
+    for label in (0, 1):
+        middling = np.flatnonzero(
+            (labels == label) & ~wrong & (true_class_probability >= low) & (true_class_probability <= high)
+        )
+        examples += [int(found[0]) for found in (middling, np.flatnonzero((labels == label) & wrong)) if len(found)]
+    return examples
 
 
 def feature_maps(model: keras.Model, image: np.ndarray, layer_names: list[str] | None = None) -> dict[str, np.ndarray]:
@@ -94,7 +147,7 @@ def grad_cam(
 ) -> tuple[np.ndarray, int]:
     """Grad-CAM heat map in [0, 1] at the layer's resolution, and the class it explains.
 
-    The gradients of the class score with respect to the layer's maps, averaged over each
+    The gradients of the class score (its logit) with respect to the layer's maps, averaged over each
     map, weigh the maps; their ReLU'd sum shows where evidence for the class lies
     (Selvaraju et al., 2017). The default layer is the last convolution layer and the
     default class the predicted one.
@@ -102,8 +155,8 @@ def grad_cam(
     layer = _layer(model, layer_name)
     explainer = _with_outputs(model, [layer])
     with tf.GradientTape() as tape:
-        maps, predictions = explainer(_batch(image), training=False)
-        score, class_index = _class_score(predictions, class_index)
+        maps, features = explainer(_batch(image), training=False)
+        score, class_index = _class_score(_logits(model.layers[-1], features), class_index)
     gradients = tape.gradient(score, maps)
     return heatmap_from_gradients(maps[0], gradients[0]), class_index
 
@@ -126,17 +179,20 @@ def occlusion_map(
     fill: float | None = None,
     batch_size: int = 64,
 ) -> tuple[np.ndarray, int]:
-    """How much the class score falls when a ``patch`` square (grey by default) hides each place.
+    """How much the class score (its logit) falls when a ``patch`` square (the image's mean
+    colour by default) hides each place.
 
     Returns ``(drops, class_index)``; ``drops[i, j]`` is the fall in score with the patch at
-    row ``i * stride``, column ``j * stride``. Large values mark what the model relies on.
+    row ``i * stride``, column ``j * stride``. Large values mark what the model relies on;
+    negative ones, places whose hiding makes the model surer of the class.
     """
     image = np.asarray(image, dtype=np.float32)
     height, width = image.shape[:2]
     if patch > min(height, width):
         raise ValueError(f"patch {patch} is larger than the image ({height}x{width})")
     fill = float(image.mean()) if fill is None else fill
-    baseline, class_index = _class_score(model(_batch(image), training=False), class_index)
+    logits_of = _logit_function(model)
+    baseline, class_index = _class_score(logits_of(image), class_index)
     rows = range(0, height - patch + 1, stride)
     cols = range(0, width - patch + 1, stride)
     hidden = []
@@ -147,8 +203,8 @@ def occlusion_map(
             hidden.append(copy)
     scores = []
     for start in range(0, len(hidden), batch_size):
-        predictions = model(np.stack(hidden[start : start + batch_size]), training=False)
-        scores.append(_class_score(predictions, class_index)[0].numpy())
+        logits = logits_of(np.stack(hidden[start : start + batch_size]))
+        scores.append(np.asarray(_class_score(logits, class_index)[0]))
     drops = float(baseline[0]) - np.concatenate(scores)
     return drops.reshape(len(rows), len(cols)), class_index
 

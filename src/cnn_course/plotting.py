@@ -146,21 +146,39 @@ def line_chart(
 
 
 def show_heatmap(
-    image: np.ndarray, heatmap: np.ndarray, title: str, heatmap_title: str = "heat map", alpha: float = 0.45
+    image: np.ndarray,
+    heatmap: np.ndarray,
+    title: str,
+    heatmap_title: str = "heat map",
+    alpha: float = 0.45,
+    signed: bool = False,
 ) -> plt.Figure:
-    """A photo, its heat map (e.g. Grad-CAM or occlusion) and the two overlaid."""
+    """A photo, its heat map and the two overlaid.
+
+    A map of magnitudes (Grad-CAM, 0 to its peak) uses a perceptually uniform colour map from
+    0. A ``signed`` map (occlusion's score drops, which can be negative) uses a diverging map
+    centred on 0: red where hiding lowers the score, blue where it raises it, white where it
+    changes nothing, so a map with no real drop is not painted red by auto-scaling."""
     image = np.asarray(image)
+    heatmap = np.asarray(heatmap, dtype=np.float64)
     shown = image / 255.0 if image.dtype == np.uint8 else np.clip(image, 0, 1)
     height, width = shown.shape[:2]
     fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
     show_image(shown, "photo", ax=axes[0])
     extent = (-0.5, width - 0.5, height - 0.5, -0.5)  # stretch a coarse map over the photo's pixels
-    colours = axes[1].imshow(heatmap, cmap="jet", extent=extent)
+    if signed:
+        largest = float(np.abs(heatmap).max()) or 1.0
+        style = {"cmap": "RdBu_r", "vmin": -largest, "vmax": largest}
+        label = "score drop (red: hiding lowers it, blue: raises it)"
+    else:
+        style = {"cmap": "magma", "vmin": 0.0, "vmax": max(float(heatmap.max()), 1e-12)}
+        label = heatmap_title
+    colours = axes[1].imshow(heatmap, extent=extent, **style)
     axes[1].set_title(heatmap_title)
     label_pixel_axes(axes[1])
-    fig.colorbar(colours, ax=axes[1], shrink=0.8)
+    fig.colorbar(colours, ax=axes[1], shrink=0.8, label=label)
     axes[2].imshow(shown)
-    axes[2].imshow(heatmap, cmap="jet", alpha=alpha, extent=extent)
+    axes[2].imshow(heatmap, alpha=alpha, extent=extent, **style)
     axes[2].set_title("overlay")
     label_pixel_axes(axes[2])
     fig.suptitle(title)
@@ -168,22 +186,34 @@ def show_heatmap(
 
 
 def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: int = 8) -> plt.Figure:
-    """The first ``count`` channels of a (height, width, channels) stack, one small image each."""
-    maps = np.asarray(maps)
-    count = min(count, maps.shape[-1])
+    """The ``count`` most active channels of a (height, width, channels) stack, on one shared
+    colour scale from 0, so that a weak map looks weak (each panel auto-scaled would make
+    faint noise look as strong as a real response). The title says how many channels are 0
+    everywhere: after a ReLU, a filter that nothing in this image excites."""
+    maps = np.asarray(maps, dtype=np.float64)
+    channels = maps.shape[-1]
+    count = min(count, channels)
+    activity = maps.reshape(-1, channels).mean(axis=0)
+    shown = np.argsort(-activity, kind="stable")[:count]
+    silent = int((np.abs(maps).reshape(-1, channels).max(axis=0) == 0).sum())
+    largest = float(maps.max()) if maps.max() > 0 else 1.0
     rows = -(-count // columns)
     fig, axes = plt.subplots(
-        rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.6), squeeze=False, layout="constrained"
+        rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.9), squeeze=False, layout="constrained"
     )
-    for index, ax in enumerate(axes.flat):
-        if index < count:
-            ax.imshow(maps[..., index], cmap="viridis")
+    drawn = None
+    for position, ax in enumerate(axes.flat):
+        if position < count:
+            index = int(shown[position])
+            drawn = ax.imshow(maps[..., index], cmap="viridis", vmin=min(0.0, float(maps.min())), vmax=largest)
             ax.set_title(f"channel {index}", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
+    if drawn is not None:
+        fig.colorbar(drawn, ax=axes, shrink=0.8, label="activation (one scale for all)")
     fig.supxlabel("column (pixels)")
     fig.supylabel("row (pixels)")
-    fig.suptitle(title)
+    fig.suptitle(f"{title}\nthe {count} most active of {channels} channels; {silent} of {channels} are 0 everywhere")
     return fig
 
 

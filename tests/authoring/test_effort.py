@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import re
 
 import jupytext
@@ -14,6 +15,7 @@ from cnn_course.checks.core import Exercise
 from tests.helpers import ROOT
 
 CHAPTERS = chapters(ROOT)
+ANSWERS = ROOT / "src" / "cnn_course" / "checks" / "answers"
 
 
 def test_the_estimate_counts_written_and_scaffolded_lines_and_hints():
@@ -98,3 +100,46 @@ def test_every_first_hint_is_a_nudge_the_task_text_does_not_already_give(chapter
         assert isinstance(exercise, Exercise)
         share = restated_share(exercise.hints[0], _task_and_answer(cells, exercise.name))
         assert share < RESTATES, f"{exercise.name}: hint 1 repeats the task ({share:.0%} of its phrases)"
+
+
+def _code_words(code: str) -> list[str]:
+    """The words of an answer's code without its docstring and comments: what a hint must not spell out."""
+    code = re.sub(r'"""(.|\n)*?"""', " ", code)
+    code = re.sub(r"#[^\n]*", " ", code)
+    return re.findall(r"[a-z0-9_]+", code.lower())
+
+
+CODE_RUN = 5  # five words of the answer's code in a row, in a hint, are the answer's code
+
+
+def code_run_in(hint: str, code: str) -> tuple[str, ...] | None:
+    """The first run of CODE_RUN words the hint shares, in order, with the code; None if none."""
+    words = _code_words(code)
+    runs = {tuple(words[i : i + CODE_RUN]) for i in range(len(words) - CODE_RUN + 1)}
+    hint_words = re.findall(r"[a-z0-9_]+", hint.lower())
+    return next(
+        (run for i in range(len(hint_words) - CODE_RUN + 1) if (run := tuple(hint_words[i : i + CODE_RUN])) in runs),
+        None,
+    )
+
+
+def test_the_code_measure_catches_a_hint_that_spells_out_the_answer():
+    code = "def f(maps, gradients):\n    importance = gradients.mean(axis=(0, 1))\n    return importance\n"
+    assert code_run_in("weights = gradients averaged: gradients.mean(axis=(0, 1)) gives them", code)
+    assert code_run_in("Which axes hold height and width? Average over those two.", code) is None
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_every_hint_ladder_nudges_in_three_rungs_and_never_gives_the_code(chapter):
+    """A question, the method, a near-answer: the code itself is solution()'s job."""
+    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    answers = json.loads((ANSWERS / f"chapter{chapter.number}.json").read_text(encoding="utf-8"))
+    problems = []
+    for exercise in checks.EXERCISES:
+        if len(exercise.hints) < 3:
+            problems.append(f"{exercise.name}: {len(exercise.hints)} rungs")
+        for rung, hint in enumerate(exercise.hints, start=1):
+            run = code_run_in(hint, answers[exercise.name]["code"])
+            if run:
+                problems.append(f"{exercise.name}: hint {rung} spells out the answer's code ({' '.join(run)})")
+    assert not problems, "\n".join(problems)

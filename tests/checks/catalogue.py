@@ -16,6 +16,8 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
+from cnn_course import interpret
+
 window_view = np.lib.stride_tricks.sliding_window_view
 
 
@@ -158,16 +160,22 @@ def scale_images_by_division(x):
     return np.divide(x, 255, dtype=np.float32)
 
 
-def activation_model_by_position(model):
+def activation_model_by_rank(model):
+    kept = [layer for layer in model.layers if type(layer).__name__ != "InputLayer" and layer.output.ndim == 4]
+    return keras.Model(inputs=model.inputs[0], outputs=[layer.output for layer in kept])
+
+
+def activation_model_by_layer_type(model):
+    """Picks layers by type: the dropout after the dense layer outputs no maps; a mistake."""
     outputs = []
     for layer in model.layers:
-        if type(layer).__name__ == "Conv2D":
+        if type(layer).__name__ in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Dropout"):
             outputs.append(layer.output)
     return keras.Model(inputs=model.inputs[0], outputs=outputs)
 
 
 def activation_model_of_the_inputs(model):
-    return keras.Model(model.inputs, [layer.input for layer in model.layers if isinstance(layer, layers.Conv2D)])
+    return keras.Model(model.inputs, [layer.input for layer in model.layers if len(layer.output.shape) == 4])
 
 
 def grad_cam_with_tensorflow(maps, gradients):
@@ -279,6 +287,18 @@ def compile_with_loss_objects(model, labels):
     return model
 
 
+def compile_with_loss_functions(model, labels):
+    """Keras's loss functions themselves, not their names or classes, are a right answer too."""
+    if model.output_shape[-1] == 1:
+        loss = keras.losses.binary_crossentropy
+    elif np.ndim(labels) == 2 and np.shape(labels)[1] == model.output_shape[-1]:
+        loss = keras.losses.categorical_crossentropy
+    else:
+        loss = keras.losses.sparse_categorical_crossentropy
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=loss, metrics=["accuracy"])
+    return model
+
+
 def compile_with_default_optimizer_name(model, labels):
     one_hot = np.ndim(labels) == 2 and np.shape(labels)[1] > 1
     loss = {True: "categorical_crossentropy", False: "sparse_categorical_crossentropy"}[one_hot]
@@ -319,6 +339,22 @@ def photo_to_batch_cropped(photo, size=(150, 150)):
     return padded[:height, :width][np.newaxis]
 
 
+def occlusion_of_probabilities(model, photo, label, patch=30, stride=15):
+    """Drops of the probability, which a confident model rounds to 1.0: a mistake now."""
+    photo = np.asarray(photo, dtype=np.float32)
+    tops = range(0, photo.shape[0] - patch + 1, stride)
+    lefts = range(0, photo.shape[1] - patch + 1, stride)
+    dog = float(np.asarray(model(photo[None])).ravel()[0])
+    drops = np.zeros((len(tops), len(lefts)))
+    for i, top in enumerate(tops):
+        for j, left in enumerate(lefts):
+            covered = photo.copy()
+            covered[top : top + patch, left : left + patch] = 128.0
+            now = float(np.asarray(model(covered[None])).ravel()[0])
+            drops[i, j] = (dog - now) if label == 1 else (now - dog)
+    return drops
+
+
 def occlusion_in_one_batch(model, photo, label, patch=30, stride=15):
     photo = np.asarray(photo, dtype=np.float32)
     height, width = photo.shape[:2]
@@ -327,16 +363,16 @@ def occlusion_in_one_batch(model, photo, label, patch=30, stride=15):
     covered = np.repeat(photo[np.newaxis], len(places) + 1, axis=0)
     for index, (top, left) in enumerate(places, start=1):
         covered[index, top : top + patch, left : left + patch] = 128.0
-    dog = np.asarray(model.predict(covered, verbose=0)).ravel()
-    scores = dog if label == 1 else 1 - dog
+    dog = interpret.class_logits(model, covered).ravel()
+    scores = dog if label == 1 else -dog
     return (scores[0] - scores[1:]).reshape(len(tops), len(lefts))
 
 
 def occlusion_of_the_predicted_class(model, photo, label, patch=30, stride=15):
     """Explains the predicted class instead of the true one: a mistake when the model is wrong."""
     photo = np.asarray(photo, dtype=np.float32)
-    dog = float(np.asarray(model(photo[None])).ravel()[0])
-    predicted = int(dog > 0.5)
+    dog = float(interpret.class_logits(model, photo[None]).ravel()[0])
+    predicted = int(dog > 0)
     tops = range(0, photo.shape[0] - patch + 1, stride)
     lefts = range(0, photo.shape[1] - patch + 1, stride)
     drops = np.zeros((len(tops), len(lefts)))
@@ -344,7 +380,7 @@ def occlusion_of_the_predicted_class(model, photo, label, patch=30, stride=15):
         for j, left in enumerate(lefts):
             covered = photo.copy()
             covered[top : top + patch, left : left + patch] = 128.0
-            now = float(np.asarray(model(covered[None])).ravel()[0])
+            now = float(interpret.class_logits(model, covered[None]).ravel()[0])
             drops[i, j] = (dog - now) if predicted == 1 else (now - dog)
     return drops
 
@@ -376,28 +412,38 @@ def frozen_model_with_global_pooling(base):
     return keras.Model(base.input, layers.Dense(1, activation="sigmoid")(x))
 
 
-def fine_tuning_with_a_named_optimizer(model, head_learning_rate):
+def fine_tuning_compiled_first(model, head_learning_rate):
+    """Compiling before changing trainable works too: compile drops the traced step either way."""
     optimizer = keras.optimizers.Adam(learning_rate=0.1 * head_learning_rate, name="fine_tuning_adam")
     model.compile(optimizer, keras.losses.BinaryCrossentropy(), metrics=[keras.metrics.BinaryAccuracy()])
+    start = next(i for i, layer in enumerate(model.layers) if layer.name.startswith("block5"))
+    for index, layer in enumerate(model.layers):
+        layer.trainable = index >= start and (layer.name.startswith("block5") or not layer.name.startswith("block"))
+    return model
+
+
+def fine_tuning_without_recompiling(model, head_learning_rate):
+    """Unfreezes and lowers the rate, but the traced step keeps training the head alone: a mistake."""
+    for layer in model.layers:
+        layer.trainable = layer.name.startswith("block5") or not layer.name.startswith("block")
+    model.optimizer.learning_rate = head_learning_rate / 10
     return model
 
 
 def fine_tuning_a_hundred_times_slower(model, head_learning_rate):
+    for layer in model.layers:
+        layer.trainable = layer.name.startswith("block5") or not layer.name.startswith("block")
     model.compile(optimizer=keras.optimizers.Adam(head_learning_rate / 100), loss="binary_crossentropy")
     return model
 
 
-def unfreeze_by_position(model):
-    start = next(i for i, layer in enumerate(model.layers) if layer.name == "block5_conv1")
-    for index, layer in enumerate(model.layers):
-        in_base = layer.name.startswith("block") or index == 0
-        layer.trainable = index >= start or not in_base
-
-
-def unfreeze_whole_model(model):
+def fine_tuning_the_whole_base(model, head_learning_rate):
     model.trainable = True
     for layer in model.layers:
         layer.trainable = True
+    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate / 10), loss="binary_crossentropy",
+                  metrics=["accuracy"])  # fmt: skip
+    return model
 
 
 def submission_with_pandas(ids, dog_probabilities, path, low=0.005, high=0.995):
@@ -430,18 +476,21 @@ CORRECT = {
     ("02", "scale_images"): [scale_images_by_division],
     ("02", "build_first_cnn"): [first_cifar_cnn_built_in_a_loop],
     ("02", "layer_shapes_by_hand"): [hand_shapes_as_lists],
-    ("02", "build_activation_model"): [activation_model_by_position],
+    ("02", "build_activation_model"): [activation_model_by_rank],
     ("02", "grad_cam_heatmap"): [grad_cam_with_tensorflow],
     ("03", "photo_dataset"): [photo_dataset_in_steps],
     ("03", "build_augmentation"): [augmentation_in_degrees_as_pairs],
     ("03", "build_first_cnn"): [first_cats_cnn_with_add],
-    ("03", "compile_classifier"): [compile_with_loss_objects, compile_with_default_optimizer_name],
+    ("03", "compile_classifier"): [
+        compile_with_loss_objects,
+        compile_with_loss_functions,
+        compile_with_default_optimizer_name,
+    ],
     ("03", "photo_to_batch"): [photo_to_batch_with_pil],
     ("03", "occlusion_drops"): [occlusion_in_one_batch],
     ("04", "vgg_preprocess"): [vgg_preprocess_by_hand],
     ("04", "build_frozen_model"): [frozen_model_freezing_each_layer],
-    ("04", "compile_for_fine_tuning"): [fine_tuning_with_a_named_optimizer],
-    ("04", "unfreeze_last_block"): [unfreeze_by_position],
+    ("04", "start_fine_tuning"): [fine_tuning_compiled_first],
     ("04", "write_submission"): [submission_with_pandas],
 }
 
@@ -465,17 +514,20 @@ MISTAKES = {
     ("02", "scale_images"): [lambda x: (x / 255).astype("float16")],
     ("02", "build_first_cnn"): [first_cifar_cnn_with_same_padding_in_block_two],
     ("02", "layer_shapes_by_hand"): [hand_shapes_flatten_with_the_wrong_depth],
-    ("02", "build_activation_model"): [activation_model_of_the_inputs],
+    ("02", "build_activation_model"): [activation_model_of_the_inputs, activation_model_by_layer_type],
     ("02", "grad_cam_heatmap"): [grad_cam_min_max, grad_cam_without_pooling, grad_cam_divided_by_zero],
     ("03", "photo_dataset"): [photo_dataset_batched_before_the_cache, photo_dataset_shuffled_by_the_loader],
     ("03", "build_augmentation"): [augmentation_in_degrees],
     ("03", "build_first_cnn"): [first_cats_cnn_with_softmax_pair],
     ("03", "compile_classifier"): [compile_by_the_number_of_classes],
     ("03", "photo_to_batch"): [photo_to_batch_with_pil_width_first, photo_to_batch_cropped],
-    ("03", "occlusion_drops"): [occlusion_of_the_predicted_class],
+    ("03", "occlusion_drops"): [occlusion_of_the_predicted_class, occlusion_of_probabilities],
     ("04", "vgg_preprocess"): [vgg_preprocess_scaled],
     ("04", "build_frozen_model"): [frozen_model_with_global_pooling],
-    ("04", "compile_for_fine_tuning"): [fine_tuning_a_hundred_times_slower],
-    ("04", "unfreeze_last_block"): [unfreeze_whole_model],
+    ("04", "start_fine_tuning"): [
+        fine_tuning_without_recompiling,
+        fine_tuning_a_hundred_times_slower,
+        fine_tuning_the_whole_base,
+    ],
     ("04", "write_submission"): [submission_rounded_to_labels],
 }

@@ -91,8 +91,6 @@ def test_the_model_exercises_hand_out_scaffolds_with_blanks():
         ("03", "build_augmentation"),
         ("03", "compile_classifier"),
         ("04", "build_frozen_model"),
-        ("04", "compile_for_fine_tuning"),
-        ("02", "build_activation_model"),
         ("02", "grad_cam_heatmap"),
         ("03", "photo_dataset"),
         ("03", "occlusion_drops"),

@@ -106,3 +106,28 @@ def test_the_public_helper_holds_no_way_to_compute_an_answer():
         assert tool not in source, f"checks/chapter01.py uses {tool}: a working answer is one line away"
     for count in ("2416", "48120", "10164"):
         assert count not in source, "a LeNet-5 count in the open"
+
+
+def test_the_hidden_tests_use_other_inputs_than_the_self_checks():
+    """A learner who sees check()'s inputs (the checks module is public) must not have seen the
+    hidden tests' inputs too: the module's docstring promises so."""
+    import re
+
+    from tests.helpers import ROOT
+
+    text = (ROOT / "solutions" / "01_convolution_maths.py").read_text(encoding="utf-8")
+    hidden = "\n".join(re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, re.S))
+    public = {
+        "conv_output_size": [(args, kwargs) for args, kwargs in ex.OUTPUT_SIZE_CASES],
+        "dense_params": [(args, kwargs) for args, kwargs, _ in ex.DENSE_PARAMS_CASES],
+        "conv_params": [(args, kwargs) for args, kwargs, _ in ex.CONV_PARAMS_CASES],
+        "memory_gb": [(args, kwargs) for args, kwargs, _ in ex.MEMORY_GB_CASES],
+    }
+    shared = []
+    for name, cases in public.items():
+        for call in re.findall(rf"\b{name}\(([^()]*)\)", hidden):
+            args, kwargs = eval(f"inputs({call})", {"inputs": lambda *a, **k: (a, k)})
+            if (args, kwargs) in cases:
+                shared.append(f"{name}({call})")
+    assert len(re.findall(r"\b(conv_output_size|dense_params|conv_params|memory_gb)\(", hidden)) >= 10
+    assert not shared, f"hidden tests that check()'s own inputs already show: {shared}"

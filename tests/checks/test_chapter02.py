@@ -76,9 +76,13 @@ def _activation_model_of_every_layer(model):
     return keras.Model(model.inputs, [layer.output for layer in model.layers])
 
 
+def _activation_model_of_the_convolutions(model):
+    return keras.Model(model.inputs, [layer.output for layer in model.layers if isinstance(layer, layers.Conv2D)])
+
+
 def _activation_model_of_a_clone(model):
     copy = keras.models.clone_model(model)
-    return keras.Model(copy.inputs, [layer.output for layer in copy.layers if isinstance(layer, layers.Conv2D)])
+    return keras.Model(copy.inputs, [layer.output for layer in copy.layers if len(layer.output.shape) == 4])
 
 
 def _heat_without_relu(maps, gradients):
@@ -105,10 +109,16 @@ WRONG_ANSWERS = [
     (ex.hand_shapes, _hand_shapes_with_padding, "conv1 should be (30, 30, 32), got (32, 32, 32)"),
     (ex.hand_shapes, lambda: [(30, 30, 32)], "should return a dict"),
     (ex.scale_images, _scale_by_batch_range, "differs at index"),
-    (ex.activation_model, _activation_model_of_the_last_conv, "Every Conv2D layer, not only the last one"),
-    (ex.activation_model, _activation_model_of_every_layer, "Only the Conv2D layers"),
+    (ex.activation_model, _activation_model_of_the_last_conv, "should have 4 outputs, got 1"),
+    (ex.activation_model, _activation_model_of_the_convolutions, "Pooling layers output maps too"),
+    (ex.activation_model, _activation_model_of_every_layer, "give one vector per image, not maps"),
     (ex.activation_model, _activation_model_of_a_clone, "own .output from the model you were given"),
     (ex.activation_model, lambda model: [layer.output for layer in model.layers], "should return a keras.Model"),
+    (
+        ex.activation_model,
+        lambda model: keras.Model(model.input, [layer.output for layer in model.layers if layer.output.ndim == 4]),
+        "Use model.inputs",
+    ),
     (ex.grad_cam, _heat_without_relu, "after the ReLU the map is 0 everywhere"),
     (ex.grad_cam, _heat_averaged_over_channels, "averaged over height and width"),
 ]

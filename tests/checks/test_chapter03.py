@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from keras import layers
 
+from cnn_course import interpret
 from cnn_course.checks import chapter03 as ex
 from cnn_course.checks.core import Status
 
@@ -17,7 +18,7 @@ def _read(folder):
     )
 
 
-def _pipeline(order, shuffle_buffer=None):
+def _pipeline(order, shuffle_buffer=None, batch=None, drop_remainder=False):
     """A photo_dataset that chains the steps in ``order`` (e.g. "cache shuffle batch prefetch")."""
 
     def photo_dataset(folder, shuffle, batch_size=32):
@@ -29,7 +30,9 @@ def _pipeline(order, shuffle_buffer=None):
                 buffer = shuffle_buffer or int(photos.cardinality())
                 photos = photos.shuffle(buffer, seed=3, reshuffle_each_iteration=True)
             elif step == "batch":
-                photos = photos.batch(batch_size)
+                photos = photos.batch(batch or batch_size, drop_remainder=drop_remainder)
+            elif step == "repeat":
+                photos = photos.repeat()
             elif step == "prefetch":
                 photos = photos.prefetch(2)
         return photos
@@ -87,8 +90,8 @@ def _occlusion(fill=128.0, copy=True, reverse=False, last_place=True, label_matt
         photo = np.asarray(photo, dtype=np.float32)
 
         def score(batch):
-            dog = np.asarray(model(batch, training=False)).ravel()
-            return dog if (label == 1 or not label_matters) else 1 - dog
+            dog = interpret.class_logits(model, batch).ravel()
+            return dog if (label == 1 or not label_matters) else -dog
 
         baseline = score(photo[None])[0]
         end = photo.shape[0] - patch + (1 if last_place else 0)
@@ -113,6 +116,10 @@ WRONG_ANSWERS = [
     (ex.photo_dataset, _pipeline("cache shuffle batch"), "should end with .prefetch"),
     (ex.photo_dataset, _pipeline("cache shuffle batch prefetch", shuffle_buffer=4), "the shuffle's buffer holds 4"),
     (ex.photo_dataset, _pipeline("cache batch prefetch"), "with shuffle=True the first epoch came in folder order"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch prefetch repeat"), "never ends (.repeat()?)"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch prefetch", drop_remainder=True), "drop_remainder=True?"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch prefetch", batch=32), "use the batch_size argument"),
+    (ex.photo_dataset, _pipeline("cache shuffle batch prefetch", shuffle_buffer=16), "the shuffle's buffer holds 16"),
     (ex.augmentation, _augmentation(rotation=0.3), "RandomRotation's factor should be 0.08333"),
     (ex.augmentation, _augmentation(flip="horizontal_and_vertical"), "an upside-down cat"),
     (ex.augmentation, _augmentation(extra=(layers.RandomContrast(0.1),)), "expected exactly the four layers"),

@@ -41,28 +41,26 @@ def _linear_head(base):
     return keras.Model(base.input, _head(base.output, hidden=None))
 
 
-def _fine_tuning(rate=lambda head: head / 10, recompile=True, loss="binary_crossentropy", unfreeze_all=False):
-    def compile_for_fine_tuning(model, head_learning_rate):
-        if unfreeze_all:
-            for layer in model.layers:
-                layer.trainable = True
+def _fine_tuning(rate=lambda head: head / 10, recompile=True, loss="binary_crossentropy", block4=False, reuse=False):
+    def start_fine_tuning(model, head_learning_rate):
+        for layer in model.layers:
+            in_block = layer.name.startswith(("block4", "block5") if block4 else "block5")
+            layer.trainable = in_block or not layer.name.startswith("block")
         if recompile:
-            model.compile(optimizer=keras.optimizers.Adam(rate(head_learning_rate)), loss=loss, metrics=["accuracy"])
+            optimizer = model.optimizer if reuse else keras.optimizers.Adam(rate(head_learning_rate))
+            model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
         else:
             model.optimizer.learning_rate = rate(head_learning_rate)
         return model
 
-    return compile_for_fine_tuning
+    return start_fine_tuning
 
 
-def _unfreeze_everything(model):
+def _new_optimizer_without_compiling(model, head_learning_rate):
     for layer in model.layers:
-        layer.trainable = True
-
-
-def _unfreeze_block4_too(model):
-    for layer in model.layers:
-        layer.trainable = layer.name.startswith(("block4", "block5")) or not layer.name.startswith("block")
+        layer.trainable = layer.name.startswith("block5") or not layer.name.startswith("block")
+    model.optimizer = keras.optimizers.Adam(head_learning_rate / 10)
+    return model
 
 
 def _submission_unclipped(ids, probabilities, path, low=0.005, high=0.995):
@@ -99,17 +97,13 @@ WRONG_ANSWERS = [
     (ex.frozen_model, _not_frozen, "must be frozen"),
     (ex.frozen_model, _wrong_dropout, "head layer 3 (Dropout) should have rate=0.4, got 0.5"),
     (ex.frozen_model, _linear_head, "head layer 2 (Dense) should have activation='relu', got 'linear'"),
-    (ex.fine_tuning_compile, _fine_tuning(rate=lambda head: head), "That is the head's own rate or more"),
-    (ex.fine_tuning_compile, _fine_tuning(rate=lambda head: 1e-5), "Compute it from head_learning_rate"),
-    (ex.fine_tuning_compile, _fine_tuning(recompile=False), "compile it again with model.compile"),
-    (ex.fine_tuning_compile, _fine_tuning(unfreeze_all=True), "changed which layers train"),
-    (
-        ex.fine_tuning_compile,
-        _fine_tuning(loss="categorical_crossentropy"),
-        "still calls for loss='binary_crossentropy'",
-    ),
-    (ex.unfreeze_last_block, _unfreeze_everything, "only block5's convolutions and the head should be trainable"),
-    (ex.unfreeze_last_block, _unfreeze_block4_too, "block4_conv1"),
+    (ex.fine_tuning, _fine_tuning(rate=lambda head: head), "That is the head's own rate or more"),
+    (ex.fine_tuning, _fine_tuning(rate=lambda head: 1e-5), "Compute it from head_learning_rate"),
+    (ex.fine_tuning, _fine_tuning(recompile=False), "compile the model again, with a new Adam"),
+    (ex.fine_tuning, _fine_tuning(reuse=True), "compile the model again, with a new Adam"),
+    (ex.fine_tuning, _new_optimizer_without_compiling, "Compile after changing trainable"),
+    (ex.fine_tuning, _fine_tuning(block4=True), "these are not as they should be: ['block4_conv1']"),
+    (ex.fine_tuning, _fine_tuning(loss="categorical_crossentropy"), "still calls for loss='binary_crossentropy'"),
     (ex.write_submission, _submission_unclipped, "strictly between 0 and 1"),
     (ex.write_submission, _submission_without_header, "the first line must be exactly 'id,label'"),
     (ex.write_submission, _submission_sorted, "in the order given"),

@@ -241,3 +241,21 @@ def test_the_course_s_own_helper_for_the_exercise_is_a_flagged_shortcut():
         result = chapter02.grad_cam.evaluate(_from_source(source))
         assert result.status is Status.INCORRECT
         assert "interpret.heatmap_from_gradients" in result.message and "needs manual grading" in result.message
+
+
+def test_an_error_that_prints_an_array_is_cut_to_a_readable_message():
+    """Keras quotes a whole input in its error (an unbatched photo: about 7,800 characters)."""
+    import keras
+
+    from cnn_course.checks.core import MESSAGE_LIMIT, Mismatch, call
+
+    model = keras.Sequential([keras.Input((12, 14, 3)), keras.layers.Flatten(), keras.layers.Dense(1)])
+
+    def unbatched(photo):
+        return model(photo)
+
+    with pytest.raises(Mismatch) as raised:
+        call(unbatched, np.random.default_rng(0).uniform(0, 255, (12, 14, 3)))
+    message = str(raised.value)
+    assert "<array>" in message and "incompatible shape (12, 14, 3)" in message
+    assert len(message) < MESSAGE_LIMIT + 100 and "\n" not in message

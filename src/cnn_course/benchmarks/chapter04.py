@@ -21,7 +21,7 @@ ALIASES = ("vgg16",)
 SUMMARY = "Chapter 4: seconds per epoch (frozen, fine-tuning) and the bottleneck extraction rate"
 # The chapter's HEAD_LEARNING_RATE (set in a cell that also builds its model, so it is not
 # run here; tests/benchmarks check the two agree). Fine-tuning compiles with the chapter's own
-# compile_for_fine_tuning, at a tenth of it.
+# start_fine_tuning, at a tenth of it.
 HEAD_LEARNING_RATE = 1e-4
 
 
@@ -129,16 +129,13 @@ def vgg16(
     full = {split: int(photo_set.counts.loc[split, "total"]) for split in ("train", "validation")}
     figures = start_run(log, weights=weights or "none", train_photos_per_epoch=photos["train"])
     log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {photos['train']} training photos per epoch")
-    chapter = chapter_namespace(
-        root, CHAPTER, ("build_frozen_model", "unfreeze_last_block", "compile_for_fine_tuning"), tags=("benchmark",)
-    )
+    chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "start_fine_tuning"), tags=("benchmark",))
     base = vgg16_base((*image_size, 3), weights=weights)
     model = chapter["build_frozen_model"](base)
     model.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss="binary_crossentropy", metrics=["accuracy"])
     for name in ("frozen", "fine_tuning"):
         if name == "fine_tuning":
-            chapter["unfreeze_last_block"](model)
-            chapter["compile_for_fine_tuning"](model, HEAD_LEARNING_RATE)
+            chapter["start_fine_tuning"](model, HEAD_LEARNING_RATE)
         fit = timed_fit(model, inputs["train"], validation_data=inputs["validation"], epochs=epochs)
         figures[name] = epoch_figures(fit, photos, full)
         each = ", ".join(f"{value:.1f}" for value in fit.epoch_seconds)

@@ -155,36 +155,30 @@ def _check_max_pool(answer: Any) -> None:
         raise Mismatch(f"max_pool(<array of shape (9, 9)>, size=3) should have shape (3, 3), got {np.shape(got)}.")
 
 
-_check_dense_params = _number_cases(
-    "dense_params",
-    [
-        ((256 * 256 * 3, 1000), {"use_bias": False}, 196_608_000),
-        ((256 * 256 * 3, 1000), {}, 196_609_000),
-        ((120, 60), {}, 7_260),
-        ((84, 12), {}, 1_020),
-        ((4, 3), {"use_bias": False}, 12),
-    ],
-)
-_check_conv_params = _number_cases(
-    "conv_params",
-    [
-        ((3, 3, 32), {}, 896),
-        ((3, 3, 32), {"use_bias": False}, 864),
-        ((5, 1, 8), {}, 208),
-        ((5, 6, 12), {}, 1_812),
-        ((3, 64, 128), {}, 73_856),
-    ],
-)
-_check_memory_gb = _number_cases(
-    "memory_gb",
-    [
-        ((196_608_000, "float32"), {}, 0.786432),
-        ((196_608_000, "float64"), {}, 1.572864),
-        ((1_000_000_000, "float16"), {}, 2.0),
-        ((896, "float32"), {}, 3.584e-6),
-    ],
-    rtol=1e-6,
-)
+# (args, kwargs, right result) of the self-checks; the hidden tests use other inputs (a test says so).
+DENSE_PARAMS_CASES = [
+    ((256 * 256 * 3, 1000), {"use_bias": False}, 196_608_000),
+    ((256 * 256 * 3, 1000), {}, 196_609_000),
+    ((120, 60), {}, 7_260),
+    ((84, 12), {}, 1_020),
+    ((4, 3), {"use_bias": False}, 12),
+]
+CONV_PARAMS_CASES = [
+    ((3, 3, 32), {}, 896),
+    ((3, 3, 32), {"use_bias": False}, 864),
+    ((5, 1, 8), {}, 208),
+    ((5, 6, 12), {}, 1_812),
+    ((3, 64, 128), {}, 73_856),
+]
+MEMORY_GB_CASES = [
+    ((196_608_000, "float32"), {}, 0.786432),
+    ((196_608_000, "float64"), {}, 1.572864),
+    ((1_000_000_000, "float16"), {}, 2.0),
+    ((896, "float32"), {}, 3.584e-6),
+]
+_check_dense_params = _number_cases("dense_params", DENSE_PARAMS_CASES)
+_check_conv_params = _number_cases("conv_params", CONV_PARAMS_CASES)
+_check_memory_gb = _number_cases("memory_gb", MEMORY_GB_CASES, rtol=1e-6)
 
 
 def _check_lenet5(answer: Any) -> None:
@@ -221,11 +215,12 @@ convolve2d = Exercise(
     "convolve2d",
     _check_convolve2d,
     [
-        "Pad first with `np.pad(image, padding)`, then work out the output shape with the formula "
-        "from the previous exercise.",
-        "For output position (i, j) the window starts at row `i * stride` and column `j * stride`; "
-        "multiply it element-wise by the kernel and sum. Deep-learning 'convolution' does not flip "
-        "the kernel.",
+        "On paper: a 4x4 image and a 3x3 kernel. Which pixels does the first output value use, and which the one to "
+        "its right?",
+        "Pad the image with zeros first, then compute the output's size with the formula of the previous exercise; "
+        "each output value is one window of the padded image times the kernel, added up.",
+        "The window of output (i, j) starts stride times further along than output (0, 0) does, in rows and in "
+        "columns. Deep-learning 'convolution' does not flip the kernel.",
     ],
     chapter=__name__,
 )
@@ -233,11 +228,12 @@ conv_layer = Exercise(
     "conv_layer",
     _check_conv_layer,
     [
-        "Start from your convolve2d: what changes when the image has channels and there are several "
-        "filters? Each filter makes one output channel.",
-        "Each filter `filters[:, :, :, f]` has the full depth of the input, so one window "
-        "`image[i:i+kh, j:j+kw, :]` times one filter, summed over all three axes, gives one number.",
-        "Loop over output rows, columns and filters (or use `np.tensordot`), then add `bias[f]`.",
+        "Start from your convolve2d: what changes when the image has channels and there are several filters? Each "
+        "filter makes one output channel.",
+        "Each filter has the full depth of the input, so one window through all the channels, multiplied by one "
+        "filter and added up over its three axes, gives one number.",
+        "Loop over output rows, output columns and filters (or let NumPy's tensordot do the window-times-filter sum),"
+        " then add that filter's bias.",
     ],
     chapter=__name__,
 )
@@ -245,8 +241,12 @@ relu = Exercise(
     "relu",
     _check_relu,
     [
-        "ReLU keeps positive values and replaces everything else by 0, element by element.",
-        "`np.maximum` compares element by element and returns a new array.",
+        "What should ReLU give for -3, for 0 and for 2.5? Decide for one number, then think of the whole array at "
+        "once.",
+        "ReLU keeps positive values and replaces everything else by 0, element by element, without changing the array"
+        " it is given.",
+        "NumPy has a function that compares two arrays (or an array and a number) element by element and keeps the "
+        "larger value.",
     ],
     chapter=__name__,
 )
@@ -276,8 +276,9 @@ conv_params = Exercise(
     "conv_params",
     _check_conv_params,
     [
+        "Does a filter's size depend on the image it slides over? Count the weights of one filter first.",
         "One filter has kernel_size x kernel_size x in_channels weights, whatever the size of the image.",
-        "Multiply by the number of filters and add one bias per filter when `use_bias` is true.",
+        "Every filter has its own weights and, when use_bias is true, its own single bias.",
     ],
     chapter=__name__,
 )
@@ -285,8 +286,9 @@ memory_gb = Exercise(
     "memory_gb",
     _check_memory_gb,
     [
-        "`np.dtype(dtype).itemsize` gives the bytes per number (4 for float32, 8 for float64).",
-        "Use decimal gigabytes, as disk and memory makers do: 1 GB = 10**9 bytes.",
+        "How many bytes does one float32 number take, and one float64? NumPy can tell you for any dtype.",
+        "Bytes in all are the count of numbers times the bytes per number; NumPy's dtype objects know their itemsize.",
+        "Use decimal gigabytes, as disk and memory makers do: one GB is a thousand million bytes.",
     ],
     chapter=__name__,
 )
@@ -294,7 +296,8 @@ lenet5 = Exercise(
     "lenet5_params",
     _check_lenet5,
     [
-        "Use `conv_params` for C1, C3 and C5 and `dense_params` for F6 and the output; pooling layers learn nothing.",
+        "Which of LeNet-5's layers learn weights at all? Pooling only picks and averages.",
+        "Use your conv_params for C1, C3 and C5 and your dense_params for F6 and the output, then add them up.",
         "C1 sees 1 channel, C3 sees C1's 6 maps, C5 sees C3's 16 maps; F6 has 120 inputs and the output 84.",
     ],
     chapter=__name__,

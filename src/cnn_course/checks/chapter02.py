@@ -96,8 +96,10 @@ def _small_cnns() -> list:
             keras.Input((10, 10, 3)),
             layers.Conv2D(4, 3, activation="relu"),
             layers.MaxPooling2D(pool_size=2),
+            layers.Dropout(0.2),
             layers.Conv2D(6, 3, padding="same", activation="relu"),
             layers.Flatten(),
+            layers.Dropout(0.3),  # a dropout of vectors, not maps
             layers.Dense(3, activation="softmax"),
         ],
         name="small_sequential_cnn",
@@ -117,7 +119,8 @@ def _small_cnns() -> list:
 
 
 def _maps_layer_by_layer(model: Any, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """(layer name, output) of each Conv2D layer, by calling the layers one after another."""
+    """(layer name, output) of each layer whose output is a stack of maps (batch, height, width,
+    channels), by calling the layers one after another."""
     from keras import layers
 
     found, x = [], images
@@ -125,7 +128,7 @@ def _maps_layer_by_layer(model: Any, images: np.ndarray) -> list[tuple[str, np.n
         if isinstance(layer, layers.InputLayer):
             continue
         x = layer(x)
-        if isinstance(layer, layers.Conv2D):
+        if len(x.shape) == 4:
             found.append((layer.name, np.asarray(x)))
     return found
 
@@ -135,7 +138,15 @@ def _check_activation_model(answer: Any) -> None:
 
     function = require_callable(answer, "build_activation_model")
     for model in _small_cnns():
-        activation_model = call(function, model)
+        try:
+            activation_model = call(function, model)
+        except Mismatch as mismatch:
+            if "no defined input" not in str(mismatch):
+                raise
+            raise Mismatch(
+                f"{mismatch} Use model.inputs: every built model has them, while a Sequential model's .input "
+                "exists only once it has been called on data."
+            ) from None
         if not isinstance(activation_model, keras.Model):
             raise Mismatch(
                 f"build_activation_model should return a keras.Model, got {type(activation_model).__name__}. "
@@ -148,22 +159,24 @@ def _check_activation_model(answer: Any) -> None:
             got = call(activation_model, images)
         got = list(got) if isinstance(got, list | tuple) else [got]
         if len(got) != len(expected):
-            advice = (
-                " Only the Conv2D layers: pooling, flatten and dense layers give no feature maps."
-                if len(got) > len(expected)
-                else " Every Conv2D layer, not only the last one."
-            )
+            names = ", ".join(name for name, _ in expected)
+            if len(got) == len(expected) + 1 and np.allclose(np.asarray(got[0]), images):
+                advice = " The first output is the images themselves: a functional model's InputLayer computes nothing."
+            elif len(got) > len(expected):
+                advice = " Flatten, dense and global pooling layers give one vector per image, not maps."
+            else:
+                advice = " Pooling layers output maps too (smaller ones), not only the convolutions."
             raise Mismatch(
-                f"{model.name} has {len(expected)} Conv2D layers, so its activation model should have "
-                f"{len(expected)} outputs, got {len(got)}.{advice}"
+                f"{model.name} has {len(expected)} layers whose output has a height, a width and channels "
+                f"({names}), so its activation model should have {len(expected)} outputs, got {len(got)}.{advice}"
             )
         for position, ((name, wanted), output) in enumerate(zip(expected, got), start=1):
             try:
                 compare_arrays(output, wanted, f"output {position} of {model.name}'s activation model ({name})")
             except Mismatch as mismatch:
                 raise Mismatch(
-                    f"{mismatch} Use each Conv2D layer's own .output from the model you were given: its "
-                    "layer.input, or new or cloned layers, compute something else."
+                    f"{mismatch} Use each layer's own .output from the model you were given, in the order of "
+                    "its layers: its layer.input, or new or cloned layers, compute something else."
                 ) from None
 
 
@@ -208,16 +221,18 @@ _TRAINED_CNN = None
 
 
 def _maps_and_gradients(model: Any, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The last conv layer's maps for one image and the predicted class score's gradients with
-    respect to them: steps 1 to 3 of the chapter."""
+    """The last conv layer's maps for one image and the gradients of the predicted class's logit
+    with respect to them, as NumPy arrays: steps 1 to 3 of the chapter, handed over as it does."""
     import keras
     import tensorflow as tf
 
-    probe = keras.Model(model.inputs[0], [model.layers[-3].output, model.outputs[0]])
+    classifier = model.layers[-1]
+    probe = keras.Model(model.inputs[0], [model.layers[-3].output, classifier.input])
     with tf.GradientTape() as tape:
-        maps, predictions = probe(image[np.newaxis], training=False)
-        score = predictions[:, int(tf.argmax(predictions[0]))]
-    return np.asarray(maps[0]), np.asarray(tape.gradient(score, maps)[0])
+        maps, features = probe(image[np.newaxis], training=False)
+        logits = keras.ops.matmul(features, classifier.kernel) + classifier.bias
+        score = logits[:, int(tf.argmax(logits[0]))]
+    return maps[0].numpy(), tape.gradient(score, maps)[0].numpy()
 
 
 def _heat_advice(got: np.ndarray, expected: np.ndarray) -> str:
@@ -271,8 +286,9 @@ scale_images = Exercise(
     _check_scale,
     [
         "What is the largest value a uint8 pixel can hold? Every photo should be divided by the same number.",
-        "Make the array float32 first (uint8 arithmetic stays in 0..255), then divide by 255: not by the largest "
-        "pixel of this batch, or a photo would look different depending on the photos next to it.",
+        "Make the array float32 first (uint8 arithmetic stays in 0..255), then divide every pixel by that same "
+        "largest possible value.",
+        "Not by the largest pixel of this batch: a photo would then look different depending on the photos next to it.",
     ],
     chapter=__name__,
 )
@@ -280,10 +296,11 @@ first_cnn = Exercise(
     "build_first_cnn",
     _check_first_cnn,
     [
-        "Two 3x3 convolutions of 32 filters, pooling, dropout 0.25; the same with 64 filters; then Flatten, "
-        "Dense 256, dropout 0.5 and a softmax layer of 10. Start with keras.Input(shape=(32, 32, 3)).",
-        "Use `padding='valid'` (the default) and `activation='relu'` in the convolutions: "
-        "the fourth one must output 10x10x64.",
+        "Two 3x3 convolutions of 32 filters, pooling, dropout 0.25; the same with 64 filters; then Flatten, Dense "
+        "256, dropout 0.5 and a softmax layer of 10. Start with keras.Input(shape=(32, 32, 3)).",
+        "Use valid padding (Keras's default) and ReLU in the convolutions: the fourth one must output 10x10x64.",
+        "Check yourself with model.summary(): the flatten layer should give 1,600 features, as the shapes exercise "
+        "below works out.",
     ],
     chapter=__name__,
 )
@@ -303,10 +320,12 @@ activation_model = Exercise(
     "build_activation_model",
     _check_activation_model,
     [
-        "You need no new layers: the model you are given already computes every feature map. Which of its "
-        "layers' tensors do you want as outputs?",
-        "Keep the layers that are instances of layers.Conv2D; each has a .output. keras.Model(inputs=model.inputs, "
-        "outputs=[...]) builds a model from the same inputs to those tensors.",
+        "You need no new layers: the model you are given already computes every feature map. Which of its layers' "
+        "tensors do you want as outputs?",
+        "Every layer of a built model knows the symbolic tensor it outputs; a keras.Model can be made from any inputs"
+        " to any such tensors.",
+        "Keep the layers whose output has four axes (batch, height, width, channels), in the model's order; the new "
+        "model starts from the given model's own inputs.",
     ],
     chapter=__name__,
 )
@@ -315,10 +334,12 @@ grad_cam = Exercise(
     checker=_check_grad_cam,
     helpers=(interpret.grad_cam, interpret.heatmap_from_gradients),
     hints=[
-        "Work out the shapes first: the weights have one number per channel, the heat map one number per place. "
-        "Which axes does each step average or add over?",
-        "weights = gradients averaged over axes 0 and 1; heat = (maps * weights) summed over the last axis; "
-        "np.maximum(heat, 0) cuts the negatives; divide by heat.max() only when it is above 0.",
+        "Work out the shapes first: the weights have one number per channel, the heat map one number per place. Which"
+        " axes does each step average or add over?",
+        "Average the gradients over height and width (one weight per map); multiply each map by its weight and add "
+        "over the channels; cut negatives to 0.",
+        "Scale so the peak is 1, but only when the peak is above 0: a map that is 0 everywhere must stay 0, not "
+        "become NaN.",
     ],
     chapter=__name__,
 )

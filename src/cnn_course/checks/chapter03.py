@@ -83,7 +83,7 @@ def _pipeline(dataset: Any) -> list[Any]:
     return steps
 
 
-def _stagecompile_setting_name(dataset: Any) -> str:
+def _stage_name(dataset: Any) -> str:
     """``_PrefetchDataset`` -> "prefetch", ``CacheDataset`` -> "cache"."""
     return type(dataset).__name__.lstrip("_").removesuffix("Dataset").lower()
 
@@ -93,13 +93,14 @@ def _check_pipeline(answer: Any) -> None:
 
     function = require_callable(answer, "photo_dataset")
     with tempfile.TemporaryDirectory() as folder:
-        order = _photo_folder(Path(folder), photos_per_class=10)
+        # 22 photos: batches of 4 leave a last batch of 2, and batches of 5 one of 2, so a dropped
+        # remainder or a batch size that ignores the argument shows.
+        order = _photo_folder(Path(folder), photos_per_class=11)
         training = call(function, folder, shuffle=True, batch_size=4)
         validation = call(function, folder, shuffle=False, batch_size=4)
         for dataset, what in ((training, "shuffle=True"), (validation, "shuffle=False")):
-            if not isinstance(dataset, tf.data.Dataset):
-                got = type(dataset).__name__
-                raise Mismatch(f"photo_dataset(..., {what}) should return a tf.data.Dataset, got {got}.")
+            _require_finite_dataset(dataset, what)
+        _check_batch_sizes(_epoch(call(function, folder, shuffle=False, batch_size=5)), 5, len(order))
         first = _epoch(training)
         valid_first = _epoch(validation)
         for path in Path(folder).rglob("*.png"):  # a cached pipeline no longer needs the files
@@ -112,12 +113,7 @@ def _check_pipeline(answer: Any) -> None:
                 "the second epoch reads the photo files again (this check removed them after the first "
                 "epoch): cache the decoded photos with .cache(), before the shuffle."
             ) from None
-    sizes = [len(batch) for batch in first]
-    if sizes[:-1] != [4] * (len(sizes) - 1) or sum(sizes) != len(order):
-        raise Mismatch(
-            f"photo_dataset(..., batch_size=4) over {len(order)} photos should give batches of 4 (the last may be "
-            f"smaller), got batches of {sizes}. Batch the single photos once, with the batch_size argument."
-        )
+    _check_batch_sizes(first, 4, len(order))
     flat = [value for batch in valid_first for value in batch]
     if flat != order or valid_second != valid_first:
         raise Mismatch(
@@ -127,7 +123,7 @@ def _check_pipeline(answer: Any) -> None:
     if sorted(value for batch in first for value in batch) != sorted(order):
         raise Mismatch("an epoch of the training dataset should hold every photo exactly once.")
     orders = [[value for batch in epoch for value in batch] for epoch in (first, second, third)]
-    if orders[0] == order:
+    if all(epoch_order == order for epoch_order in orders):
         raise Mismatch("with shuffle=True the first epoch came in folder order: shuffle the training photos.")
     if orders[1] == orders[0] and orders[2] == orders[0]:
         raise Mismatch(
@@ -140,20 +136,51 @@ def _check_pipeline(answer: Any) -> None:
             "the same photos share a batch in every epoch, only the batches' order changes: shuffle single "
             "photos, before batching them."
         )
+    if orders[0] == order:
+        raise Mismatch("with shuffle=True the first epoch came in folder order: shuffle the training photos.")
     steps = _pipeline(training)
-    stages = [_stagecompile_setting_name(step) for step in steps]
+    stages = [_stage_name(step) for step in steps]
     if stages[0] != "prefetch":
         raise Mismatch(
             f"the pipeline should end with .prefetch(tf.data.AUTOTUNE), so the next batch is ready while the model "
             f"trains; its steps, last first, are {stages}."
         )
     for step in steps:
-        buffer = getattr(step, "_buffer_size", None) if _stagecompile_setting_name(step) == "shuffle" else None
+        buffer = getattr(step, "_buffer_size", None) if _stage_name(step) == "shuffle" else None
         if buffer is not None and 0 < int(buffer) < len(order):
             raise Mismatch(
                 f"the shuffle's buffer holds {int(buffer)} photos, fewer than the {len(order)} in the folder: a photo "
                 "can then move only a few places. Give it the dataset's size, int(photos.cardinality())."
             )
+
+
+def _require_finite_dataset(dataset: Any, what: str) -> None:
+    import tensorflow as tf
+
+    if not isinstance(dataset, tf.data.Dataset):
+        raise Mismatch(f"photo_dataset(..., {what}) should return a tf.data.Dataset, got {type(dataset).__name__}.")
+    if int(dataset.cardinality()) == int(tf.data.INFINITE_CARDINALITY):
+        raise Mismatch(
+            f"photo_dataset(..., {what}) never ends (.repeat()?): one pass over it should be one epoch, every "
+            "photo once. Keras's fit repeats the dataset itself, once per epoch."
+        )
+
+
+def _check_batch_sizes(epoch: list[list[float]], batch_size: int, photos: int) -> None:
+    sizes = [len(batch) for batch in epoch]
+    wanted = [batch_size] * (photos // batch_size) + ([photos % batch_size] if photos % batch_size else [])
+    if sorted(sizes, reverse=True) == wanted:  # shuffled batches are the next check's business
+        return
+    if sizes and set(sizes) == {batch_size} and sum(sizes) < photos:
+        why = " The last, smaller batch is missing (drop_remainder=True?): those photos would never be tested."
+    elif sizes and max(sizes) != batch_size:
+        why = f" The largest batch holds {max(sizes)}: use the batch_size argument, not a number of your own."
+    else:
+        why = " Batch the single photos once, with the batch_size argument."
+    raise Mismatch(
+        f"photo_dataset(..., batch_size={batch_size}) over {photos} photos should give batches of {wanted}, "
+        f"got {sizes}.{why}"
+    )
 
 
 def _factor(value: Any) -> float:
@@ -366,7 +393,7 @@ def _check_occlusion(answer: Any) -> None:
             if np.allclose(np.asarray(got, dtype=np.float64), -expected, atol=1e-5):
                 advice = (
                     " The signs are reversed: the drop is the score as it is minus the covered photo's score, "
-                    "for the class `label` (a cat's score, label 0, is one minus the model's output)."
+                    "for the class `label` (class_scores gives a cat's score, label 0, as minus the dog logit)."
                 )
             raise Mismatch(f"{mismatch}{advice}") from None
 
@@ -375,11 +402,13 @@ photo_dataset = Exercise(
     "photo_dataset",
     _check_pipeline,
     [
-        "For each step, ask what it works on: single photos or batches? the files or what is already in memory? "
-        "Then place it after the steps that make what it needs.",
-        "photos.cache() first, so every later epoch replays decoded photos; then, only when shuffle is True, "
-        "photos.shuffle(int(photos.cardinality()), seed=SEED, reshuffle_each_iteration=True); then "
-        "photos.batch(batch_size); prefetch(tf.data.AUTOTUNE) last.",
+        "For each step, ask what it works on: single photos or batches? the files or what is already in memory? Then "
+        "place it after the steps that make what it needs.",
+        "Caching keeps what came before it; shuffling mixes only what its buffer holds, so the buffer must hold every"
+        " photo, and it must mix single photos, not batches; a new order each epoch needs the shuffle after the "
+        "cache.",
+        "Read from disk and decode, keep the decoded photos in memory, mix single photos (only when asked), group "
+        "them, and let the next batch be prepared while the model trains on this one.",
     ],
     chapter=__name__,
 )
@@ -387,6 +416,7 @@ augmentation = Exercise(
     "build_augmentation",
     _check_augmentation,
     [
+        "Which changes of a photo leave a cat a cat? Think of a camera held a little differently.",
         "Four Keras layers in a keras.Sequential: RandomRotation, RandomTranslation, RandomZoom and RandomFlip.",
         "RandomRotation's factor is a fraction of a full turn, not degrees; shifts and zoom are fractions of the "
         "size. Only left-right flips keep a cat the right way up. fill_mode='nearest' avoids black corners.",
@@ -421,9 +451,11 @@ photo_to_batch = Exercise(
     "photo_to_batch",
     _check_photo_batch,
     [
+        "What shape does the model's input have, and what does one photo from load_photo look like? Compare them axis"
+        " by axis.",
         "Resize to (height, width), convert to float32, and add a batch axis in front: the model takes batches.",
-        "keras.ops.image.resize resizes bilinearly to (height, width), as the dataset loader does; a batch of one "
-        "has a new axis in front of the height.",
+        "Keras's image ops resize bilinearly to (height, width), as the dataset loader does; a batch of one has a new"
+        " axis in front of the height.",
     ],
     chapter=__name__,
 )
@@ -433,11 +465,12 @@ occlusion = Exercise(
     checker=_check_occlusion,
     helpers=(interpret.occlusion_map,),
     hints=[
-        "Start with the score of the uncovered photo: every place is compared with it. How many top edges fit "
-        "in a photo of height 12 with a patch of 4 and a stride of 2?",
-        "tops = range(0, height - patch + 1, stride), the same for the columns; for each place, covered = "
-        "photo.copy(), covered[top:top + patch, left:left + patch] = GREY, and the drop is the baseline minus "
-        "class_scores(model, covered[np.newaxis], label)[0].",
+        "Start with the score of the uncovered photo: every place is compared with it. How many top edges fit in a "
+        "photo of height 12 with a patch of 4 and a stride of 2?",
+        "The top edges run from 0 in steps of stride up to the last one where the patch still fits (height minus "
+        "patch); the same for the left edges. For each place, cover a fresh copy, never the photo itself.",
+        "A drop is the score of the photo as it is minus the score of the covered copy, both from class_scores for "
+        "the class label, so hiding evidence gives a positive number.",
     ],
     chapter=__name__,
 )

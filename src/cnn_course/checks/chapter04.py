@@ -29,8 +29,6 @@ FROZEN_TOTAL = 16_812_353
 FROZEN_TRAINABLE = 2_097_665
 BASE_LAYERS = 19
 MODEL_LAYERS = 23
-BLOCK5 = 3 * (3 * 3 * 512 * 512 + 512)
-FINE_TUNING_TRAINABLE = FROZEN_TRAINABLE + BLOCK5  # 9,177,089
 # The head the text asks for, as data: the layer class and its settings, in order.
 HEAD_SPEC = (
     LayerSpec("Flatten", ()),
@@ -115,82 +113,33 @@ def _check_frozen(answer: Any) -> None:
 
 
 def _stand_in_for_fine_tuning(head_learning_rate: float):
-    """A small model named like VGG16's blocks, block 5 unfrozen as exercise 3 leaves it, compiled
-    for the head's training: what compile_for_fine_tuning receives, without VGG16's size."""
+    """A small model named like VGG16's blocks, blocks 4 and 5 frozen, whose head has trained one
+    step: what start_fine_tuning receives, without VGG16's size. Keras has traced its training
+    step with the head's weights only, as after the chapter's head training."""
     import keras
     from keras import layers
 
+    keras.utils.set_random_seed(41)
     inputs = keras.Input((8, 8, 3))
     x = layers.Conv2D(4, 3, activation="relu", name="block4_conv1")(inputs)
     x = layers.Conv2D(4, 3, activation="relu", name="block5_conv1")(x)
+    x = layers.Conv2D(4, 3, activation="relu", name="block5_conv2")(x)
     x = layers.Flatten()(x)
     x = layers.Dense(8, activation="relu")(x)
     model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x), name="stand_in")
-    model.get_layer("block4_conv1").trainable = False
-    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss="binary_crossentropy")
+    for layer in model.layers:
+        layer.trainable = not layer.name.startswith("block")
+    model.compile(optimizer=keras.optimizers.Adam(head_learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(*_stand_in_batch(), epochs=1, verbose=0)
     return model
 
 
-def _check_fine_tuning_compile(answer: Any) -> None:
-    import keras
-
-    function = require_callable(answer, "compile_for_fine_tuning")
-    for head_rate in (1e-4, 3e-3):
-        model = _stand_in_for_fine_tuning(head_rate)
-        head_optimizer = model.optimizer
-        trainable_before = [layer.trainable for layer in model.layers]
-        returned = call(function, model, head_rate)
-        if returned is not model:
-            raise Mismatch("compile_for_fine_tuning should return the model it compiled (end with `return model`).")
-        if [layer.trainable for layer in model.layers] != trainable_before:
-            raise Mismatch(
-                "compile_for_fine_tuning changed which layers train: unfreeze_last_block decided that (block 5 and "
-                "the head); this step only compiles."
-            )
-        if model.optimizer is head_optimizer:
-            raise Mismatch(
-                "the model still has the optimizer of the head's training: compile it again with model.compile, so "
-                "that block 5's new trainable weights take part and the new learning rate comes with a new optimizer."
-            )
-        if not isinstance(model.optimizer, keras.optimizers.Adam):
-            raise Mismatch(f"the optimizer should be keras.optimizers.Adam, got {type(model.optimizer).__name__}.")
-        rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-        wanted = head_rate / 10
-        if not np.isclose(rate, wanted, rtol=1e-4):
-            why = (
-                " That is the head's own rate or more: steps that large overwrite what block 5 learned on ImageNet "
-                "before the head and block 5 settle together."
-                if rate >= head_rate * (1 - 1e-4)
-                else " Compute it from head_learning_rate, so it fits whatever rate the head trained at."
-            )
-            raise Mismatch(
-                f"with head_learning_rate={head_rate:g} Adam's learning rate should be {wanted:g} (a tenth), "
-                f"got {rate:g}.{why}"
-            )
-        settings = model.get_compile_config() or {}
-        loss = compile_setting_name(settings.get("loss"))
-        if loss != "binary_crossentropy":
-            raise Mismatch(f"one sigmoid output still calls for loss='binary_crossentropy', got {loss!r}.")
-        metrics = settings.get("metrics") or []
-        names = {
-            compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])
-        }
-        if not names & {"accuracy", "acc", "binary_accuracy"}:
-            raise Mismatch(f'metrics should be ["accuracy"], got {sorted(names)}.')
+def _stand_in_batch():
+    rng = np.random.default_rng(42)
+    return rng.uniform(0, 1, (8, 8, 8, 3)).astype("float32"), rng.integers(0, 2, (8, 1)).astype("float32")
 
 
-def _check_unfreeze(answer: Any) -> None:
-    import keras
-
-    function = require_callable(answer, "unfreeze_last_block")
-    base = full_size_base()
-    for layer in base.layers:
-        layer.trainable = False
-    tensor = base.output
-    for spec in HEAD_SPEC:
-        tensor = getattr(keras.layers, spec.kind)(**spec.settings)(tensor)
-    model = keras.Model(base.input, tensor)
-    call(function, model)
+def _check_unfrozen(model: Any) -> None:
     wrong = [
         layer.name
         for layer in model.layers
@@ -198,14 +147,79 @@ def _check_unfreeze(answer: Any) -> None:
     ]
     if wrong:
         raise Mismatch(
-            f"only block5's convolutions and the head should be trainable; these are not as they should be: "
-            f"{wrong[:5]}."
+            f"only block 5's convolutions and the head should be trainable; these are not as they should be: "
+            f"{wrong[:5]}. Blocks 1 to 4 stay frozen: their general filters suit cats and dogs as they are."
         )
-    if trainable_count(model) != FINE_TUNING_TRAINABLE:
+
+
+def _check_fine_tuning_settings(model: Any, head_optimizer: Any, head_rate: float) -> None:
+    import keras
+
+    if model.optimizer is head_optimizer:
         raise Mismatch(
-            f"after unfreezing block 5, {FINE_TUNING_TRAINABLE:,} parameters should be trainable, "
-            f"got {trainable_count(model):,}."
+            "the model still has the optimizer of the head's training. Keras built that training step (and that "
+            "optimizer's state) for the head's weights only: compile the model again, with a new Adam, so that "
+            "block 5's weights take part."
         )
+    if not isinstance(model.optimizer, keras.optimizers.Adam):
+        raise Mismatch(f"the optimizer should be keras.optimizers.Adam, got {type(model.optimizer).__name__}.")
+    rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    wanted = head_rate / 10
+    if not np.isclose(rate, wanted, rtol=1e-4):
+        why = (
+            " That is the head's own rate or more: steps that large overwrite what block 5 learned on ImageNet "
+            "before the head and block 5 settle together."
+            if rate >= head_rate * (1 - 1e-4)
+            else " Compute it from head_learning_rate, so it fits whatever rate the head trained at."
+        )
+        raise Mismatch(
+            f"with head_learning_rate={head_rate:g} Adam's learning rate should be {wanted:g} (a tenth), "
+            f"got {rate:g}.{why}"
+        )
+    settings = model.get_compile_config() or {}
+    loss = compile_setting_name(settings.get("loss"))
+    if loss != "binary_crossentropy":
+        raise Mismatch(f"one sigmoid output still calls for loss='binary_crossentropy', got {loss!r}.")
+    metrics = settings.get("metrics") or []
+    names = {compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])}
+    if not names & {"accuracy", "acc", "binary_accuracy"}:
+        raise Mismatch(f'metrics should be ["accuracy"], got {sorted(names)}.')
+
+
+def _check_block5_learns(model: Any) -> None:
+    """One more training step, as the chapter's fit makes: block 5 must move, block 4 must not."""
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers if layer.weights}
+    try:
+        model.fit(*_stand_in_batch(), epochs=1, verbose=0)
+    except ValueError as error:  # Keras: an optimizer used for weights it was not built for
+        raise Mismatch(
+            "training failed: the optimizer was built for the head's weights only. Give model.compile a new "
+            f"keras.optimizers.Adam (Keras said: {str(error).splitlines()[0][:160]})"
+        ) from None
+    moved = {name for name, weights in before.items() if not all(
+        np.array_equal(old, new) for old, new in zip(weights, model.get_layer(name).get_weights())
+    )}  # fmt: skip
+    if "block4_conv1" in moved:
+        raise Mismatch("block 4 changed in training: keep blocks 1 to 4 frozen.")
+    if not {"block5_conv1", "block5_conv2"} <= moved:
+        raise Mismatch(
+            "block 5 is marked trainable, but a training step left it unchanged: Keras traced the training step "
+            "when the head trained, with the head's weights only, and keeps using it until the model is compiled "
+            "again. Compile after changing trainable."
+        )
+
+
+def _check_fine_tuning(answer: Any) -> None:
+    function = require_callable(answer, "start_fine_tuning")
+    for head_rate in (1e-4, 3e-3):
+        model = _stand_in_for_fine_tuning(head_rate)
+        head_optimizer = model.optimizer
+        returned = call(function, model, head_rate)
+        if returned is not model:
+            raise Mismatch("start_fine_tuning should return the model it got ready (end with `return model`).")
+        _check_unfrozen(model)
+        _check_fine_tuning_settings(model, head_optimizer, head_rate)
+        _check_block5_learns(model)
 
 
 def _check_submission(answer: Any) -> None:
@@ -263,31 +277,25 @@ frozen_model = Exercise(
     "build_frozen_model",
     _check_frozen,
     [
-        "Freeze the base first: every Keras model has a `trainable` attribute. Then stack the head on the "
-        "base's output, in the order the text lists: flatten, 256 ReLU units, dropout of 0.4, one sigmoid unit.",
-        "With the functional API you call each layer on the tensor the previous one returned, starting from "
-        "`base.output`; the model then runs from `base.input` to the last tensor.",
+        "Which weights should the head's training leave alone, and which Keras attribute says so for a whole model at"
+        " once?",
+        "Freeze the base first; then stack the head on the base's output, in the order the text lists: flatten, 256 "
+        "ReLU units, dropout of 0.4, one sigmoid unit.",
+        "With the functional API you call each layer on the tensor the previous one returned, starting from the "
+        "base's output tensor; the model then runs from the base's input to the last tensor.",
     ],
     chapter=__name__,
 )
-unfreeze_last_block = Exercise(
-    "unfreeze_last_block",
-    _check_unfreeze,
+fine_tuning = Exercise(
+    "start_fine_tuning",
+    _check_fine_tuning,
     [
-        "Go through model.layers: a VGG16 layer (its name starts with 'block') is trainable only if it is in block 5; "
-        "the head's layers stay trainable.",
-        "The names say where a layer is: VGG16's run from block1_conv1 to block5_pool, the head's do not start "
-        "with 'block'.",
-    ],
-    chapter=__name__,
-)
-fine_tuning_compile = Exercise(
-    "compile_for_fine_tuning",
-    _check_fine_tuning_compile,
-    [
-        "Which of model.compile's three settings changes for fine-tuning, and which stay as they were for the head?",
-        "model.compile(optimizer=keras.optimizers.Adam(learning_rate=head_learning_rate / 10), "
-        "loss='binary_crossentropy', metrics=['accuracy']), then return the model.",
+        "The head has trained; now block 5 should learn too. What has to change on the model, and what does "
+        "Keras need before that change takes part in the next fit?",
+        "Two changes: which layers are trainable (the names tell VGG16's blocks apart; the head's names do not "
+        "start with 'block'), and the step size. Keras reads both when the model is compiled.",
+        "Compile again after changing trainable, with a fresh Adam at a tenth of head_learning_rate; the loss and "
+        "the metric stay those of one sigmoid output. Return the model.",
     ],
     chapter=__name__,
 )
@@ -305,5 +313,5 @@ write_submission = Exercise(
     chapter=__name__,
 )
 
-EXERCISES = (vgg_preprocess, frozen_model, unfreeze_last_block, fine_tuning_compile, write_submission)
+EXERCISES = (vgg_preprocess, frozen_model, fine_tuning, write_submission)
 progress = ProgressView(EXERCISES, globals())

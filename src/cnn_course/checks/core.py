@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import html
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -145,7 +146,26 @@ def call_in_place(function: Callable[..., Any], *args: Any, **kwargs: Any) -> An
             "Is there a loop that never ends (a `while` whose condition never changes)?"
         ) from None
     except Exception as error:
-        raise Mismatch(f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {error}") from error
+        raise Mismatch(
+            f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {_short_error(error)}"
+        ) from error
+
+
+MESSAGE_LIMIT = 300  # characters of an error's text in a check's message
+
+
+def _short_error(error: BaseException) -> str:
+    """An error's text fit for a learner: its arrays elided (Keras prints whole inputs), its
+    first lines only, cut at MESSAGE_LIMIT characters."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # terminal colours
+    text = re.sub(r"\[(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*\]", _elide_array, text)
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+
+
+def _elide_array(match: re.Match) -> str:
+    found = match.group(0)
+    return "<array>" if len(found) > 60 else found
 
 
 def compare_arrays(

@@ -121,7 +121,10 @@ def compile_setting_name(setting: Any) -> str:
     if isinstance(setting, str):
         return setting
     if isinstance(setting, dict):
-        return str(setting.get("config", {}).get("name") or setting.get("class_name", ""))
+        config = setting.get("config")
+        if isinstance(config, str):  # a function (keras.losses.binary_crossentropy) serialises as its name
+            return config
+        return str((config or {}).get("name") or setting.get("class_name", ""))
     return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
 
 
