@@ -14,7 +14,28 @@ c.Execute.interrupt_on_timeout = True
 # uploaded again ends in -1). For other platforms, change the pattern: it needs the groups
 # student_id and file_id, and file_id must be the handed-out notebook's name. nbgrader
 # matches it against the whole path of the extracted file, hence the leading folders.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
+#
+# Of two uploads of one notebook, zip_collect keeps the one with the later timestamp, and
+# without timestamps it stops the whole collection ("Duplicate submission file"). Canvas's
+# file id (67890) grows with each upload, so the collector below hands it to nbgrader as a
+# time: the latest upload wins, as in `cnn-course grade`.
+import datetime  # noqa: E402
+
+from nbgrader.plugins.zipcollect import FileNameCollectorPlugin  # noqa: E402
+
+
+class UploadOrderCollector(FileNameCollectorPlugin):
+    """The file name's upload number, as a timestamp nbgrader can compare."""
+
+    def collect(self, submitted_file):
+        found = super().collect(submitted_file)
+        if found and found.get("upload"):
+            upload = int(found.pop("upload"))
+            found["timestamp"] = datetime.datetime.fromtimestamp(upload, tz=datetime.UTC).isoformat()
+        return found
+
+
+c.ZipCollectApp.collector_plugin = UploadOrderCollector
 c.FileNameCollectorPlugin.named_regexp = (
-    r"^(?:.*/)?[^_/]+_(?:LATE_)?(?P<student_id>\d+)_\d+_(?P<file_id>.+?)(?:-\d+)?\.ipynb$"
+    r"^(?:.*/)?[^_/]+_(?:LATE_)?(?P<student_id>\d+)_(?P<upload>\d+)_(?P<file_id>.+?)(?:-\d+)?\.ipynb$"
 )

@@ -98,6 +98,7 @@ def command_grade(args: argparse.Namespace) -> int:
         gradebook=args.gradebook,
         gradebook_column=args.gradebook_column,
         missing_zero=args.missing_zero,
+        due=args.due,
     )
     return 0
 
@@ -256,6 +257,12 @@ def make_parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="PERCENT",
         help="a late notebook loses this percent of its score (default: 0); the feedback page says so",
+    )
+    grade.add_argument(
+        "--due",
+        metavar="WHEN",
+        help="the deadline, e.g. '2026-12-01 23:59' (local time) or with a zone: a notebook saved after it is "
+        "late (the time the zip or folder records; for downloads without a late flag, such as Moodle's)",
     )
     grade.add_argument(
         "--allow-in-repository",

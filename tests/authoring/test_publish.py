@@ -212,3 +212,24 @@ def test_the_published_self_checks_hold_no_reference_implementation(tree):
     for tool in ("correlate2d", "einsum", "block_reduce", "sliding_window_view", "def _convolve", "LENET5_EXPECTED"):
         assert tool not in checks, f"the published checks hold {tool}"
     assert (tree / "src" / "cnn_course" / "checks" / "expected" / "chapter01.json").is_file()
+
+
+def test_no_link_of_the_student_tree_or_its_site_leads_to_the_open_course(tree, tmp_path):
+    """The open course's repository holds solutions/ and switches solution() on: a graded class's
+    tree and website must not lead there, and must not offer solution()."""
+    from cnn_course.authoring.course import Course
+    from cnn_course.authoring.publish import pages_address, public_config
+    from cnn_course.authoring.site.build import write_sources
+
+    course = Course.at(ROOT)
+    own = [course.config.repository.removeprefix("https://"), pages_address(course.config).removeprefix("https://")]
+    site = tmp_path / "site"
+    site.mkdir()
+    write_sources(course, public_config(ROOT, PUBLIC, "spring"), site)
+    texts = [(path, text) for folder in (tree, site) for path, text in text_files(folder)]
+    leading_home = [f"{path.name}: {address}" for path, text in texts for address in own if address in text]
+    assert not leading_home, f"links to the open course: {leading_home}"
+    offering = [path.name for path, text in texts if "solution()` shows" in text or "and `solution()`)" in text]
+    assert not offering, f"texts that offer solution(): {offering}"
+    assert f"{PUBLIC}/blob/spring/docs/benchmarks.md" in (tree / "notebooks" / "02_cifar10_cnn.ipynb").read_text()
+    assert "solution()` is turned off in this class" in (site / "index.md").read_text()

@@ -205,8 +205,9 @@ def test_every_duplicate_is_graded_and_the_latest_canvas_upload_counts(duplicate
     assert second["feedback"].endswith("12345/01_doubling.html")
     assert first["feedback"].endswith("12345/01_doubling-not-counted-1.html")
     assert "This notebook counts: it is the latest upload of the 2 you handed in" in pages[second["file"]]
-    assert "This notebook does not count: smithalice_12345_67990_01_doubling-1.ipynb counts instead" in (
-        pages[first["file"]]
+    assert (
+        "This notebook does not count: smithalice_12345_67990_01_doubling-1.ipynb counts instead"
+        in (pages[first["file"]])
     )
 
 
@@ -281,3 +282,16 @@ def test_a_re_grade_over_the_filled_export_changes_only_the_re_graded_student(du
     }
     assert "it changes 1 grade(s) the export already held" in printed and "Jones, Bob (22222): 1.8 -> 2" in printed
     assert "2 student(s) on the roster handed in nothing in this batch: their cells are left as they were" in printed
+
+
+def test_a_moodle_class_with_a_deadline_gets_its_late_penalty(duplicates_class, course, tmp_path, capsys):
+    """Moodle's names carry no late flag: the deadline, compared with the files' times, does."""
+    moodle = duplicates_class[0] / "moodle"
+    for path in moodle.rglob("*.ipynb"):
+        os.utime(path, (2_000_000_000, 2_000_000_000))  # 2033: after the deadline
+    out = tmp_path / "grades.csv"
+    main(["--root", str(course), "grade", str(moodle), "--out", str(out), "--id-pattern", "moodle",
+          "--late-penalty", "10", "--due", "2030-01-01 00:00"])  # fmt: skip
+    row = read(out)[0]
+    assert (row["late"], row["score"], row["score_before_penalty"]) == ("yes", "0.9", "1")
+    assert "1 of 1 notebook(s) were saved after it and count as late" in capsys.readouterr().out

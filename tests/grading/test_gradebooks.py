@@ -132,3 +132,11 @@ def test_a_moodle_maximum_grade_scales_the_score_too(tmp_path):
     rows = [GradeRow(student_id="32", chapter="01_doubling", score=6.0, max_score=12.0)]
     _, table = fill(tmp_path, worksheet, rows, column=None)
     assert [row[4] for row in table[1:]] == ["7.00", "50", "10.00"]
+
+
+def test_canvas_s_test_student_is_not_a_student_of_the_class(tmp_path):
+    from cnn_course.grading.gradebooks import roster_ids
+
+    export = tmp_path / "export.csv"
+    export.write_text(CANVAS_EXPORT + '"Student, Test",99999,,,A,,\n')
+    assert "99999" not in roster_ids(export) and len(roster_ids(export)) == 5

@@ -98,3 +98,32 @@ def test_a_bad_id_pattern_is_refused_with_the_fix(tmp_path, pattern, fragment):
     touch(tmp_path, "a.ipynb")
     with pytest.raises(CourseError, match=fragment.replace("(", r"\(").replace("?", r"\?")):
         collect(tmp_path, pattern)
+
+
+def test_a_deadline_marks_the_files_saved_after_it_late(tmp_path):
+    from cnn_course.grading.intake import Submission, mark_late, parse_due
+
+    early = Submission("31", tmp_path / "a.ipynb", "a.ipynb", modified=parse_due("2026-12-01 12:00"))
+    late = Submission("32", tmp_path / "b.ipynb", "b.ipynb", modified=parse_due("2026-12-02 08:00"))
+    said = []
+    mark_late([early, late], "moodle", "2026-12-01 23:59", 10, said.append)
+    assert (early.late, late.late) == (False, True)
+    assert said == ["--due 2026-12-01 23:59: 1 of 2 notebook(s) were saved after it and count as late"]
+
+
+def test_a_late_penalty_without_late_information_is_named():
+    from cnn_course.grading.intake import mark_late
+
+    said = []
+    mark_late([], "moodle", None, 10, said.append)
+    assert len(said) == 1 and "applies to nothing" in said[0] and "--due" in said[0]
+    said.clear()
+    mark_late([], "canvas", None, 10, said.append)  # Canvas's names carry LATE_
+    assert said == []
+
+
+def test_a_deadline_that_is_not_a_date_is_refused_with_the_form_to_use():
+    from cnn_course.grading.intake import parse_due
+
+    with pytest.raises(CourseError, match="give the deadline as YYYY-MM-DD HH:MM"):
+        parse_due("next friday")

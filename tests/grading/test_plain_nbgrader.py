@@ -32,10 +32,20 @@ def test_the_guide_s_plain_nbgrader_steps_grade_as_cnn_course_grade_does(tmp_pat
     home = tmp_path / "home"
     (home / "grading" / "ch01").mkdir(parents=True)
     archive = home / "grading" / "ch01" / "submissions.zip"
+    wrong = answered(course, square="def square(x):\n    return 2 * x\n")
+    without_a_test = answered(course)
+    without_a_test["cells"] = [
+        cell
+        for cell in without_a_test["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") != "double_tests"
+    ]
     with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("smithalice_12345_67890_01_doubling.ipynb", json.dumps(answered(course)))
-        wrong = answered(course, square="def square(x):\n    return 2 * x\n")
+        # Alice uploaded twice: the half-done file first, the complete one later (a larger file id, "-1").
+        bundle.writestr("smithalice_12345_67890_01_doubling.ipynb", json.dumps(wrong))
+        bundle.writestr("smithalice_12345_67990_01_doubling-1.ipynb", json.dumps(answered(course)))
         bundle.writestr("jonesbob_LATE_22222_33333_01_doubling.ipynb", json.dumps(wrong))
+        # Carol deleted a test cell: every answer right.
+        bundle.writestr("leecarol_44444_55555_01_doubling.ipynb", json.dumps(without_a_test))
 
     steps = guide_steps().replace("01_convolution_maths", "01_doubling")
     environment = {**os.environ, "HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
@@ -49,5 +59,10 @@ def test_the_guide_s_plain_nbgrader_steps_grade_as_cnn_course_grade_does(tmp_pat
     out = tmp_path / "grades.csv"
     assert main(["--root", str(course), "grade", str(archive), "--out", str(out), "--id-pattern", "canvas"]) == 0
     with open(out, newline="") as handle:
-        ours = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert plain == ours == {"12345": 2.0, "22222": 1.0}
+        ours = {
+            row["student_id"]: float(row["score"]) for row in csv.DictReader(handle) if row["status"] != "not counted"
+        }
+    # The latest upload counts both ways. A deleted test cell scores 0 in plain nbgrader, silently;
+    # cnn-course grade puts the handed-out cell back (the guide says so).
+    assert plain == {"12345": 2.0, "22222": 1.0, "44444": 1.0}
+    assert ours == {"12345": 2.0, "22222": 1.0, "44444": 2.0}

@@ -149,6 +149,37 @@ def _public_pyproject(text: str, config: CourseConfig) -> str:
     return re.sub(r"^#? ?public_(repository|branch) = .*\n", "", text, flags=re.M)
 
 
+# The sentences that offer solution(), and what a graded class's texts say instead.
+SOLUTION_SENTENCES = (
+    (
+        re.compile(r"\(`check\(\)`, hints from a nudge to the method,\s+and `solution\(\)`\)"),
+        "(`check()` and hints from a nudge to the method; `solution()` is turned off in this class)",
+    ),
+    (
+        re.compile(r"`ex\.NAME\.solution\(\)` shows a reference answer with why it works\."),
+        "`ex.NAME.solution()` is turned off in this class, whose exercises are graded.",
+    ),
+)
+
+
+def pages_address(config: CourseConfig) -> str:
+    """Where GitHub Pages serves a repository's site: ``https://owner.github.io/name/``."""
+    owner, _, name = config.github_path.partition("/")
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def for_the_class(text: str, own: CourseConfig, public: CourseConfig) -> str:
+    """A text of the open course as a graded class reads it: links into the course's repository
+    and its website lead to the students' repository and site, and solution() is said to be off."""
+    if own.repository == public.repository:
+        return text
+    text = text.replace(pages_address(own), pages_address(public))
+    text = text.replace(f"{own.repository}/blob/{own.branch}/", f"{public.repository}/blob/{public.branch}/")
+    for offer, graded in SOLUTION_SENTENCES:
+        text = offer.sub(graded, text)
+    return text
+
+
 def student_readme(course_readme: str, badges: str) -> str:
     """The students' README: the course README's opening and its sections for learners (the
     chapters with the public badges, Colab, the licence), then working locally and help."""
@@ -244,7 +275,8 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
     for name in COPIED:
         if (root / name).is_file():
             write(name, (root / name).read_text(encoding="utf-8"))
-    write("README.md", student_readme((root / "README.md").read_text(encoding="utf-8"), badges_block(titles, config)))
+    readme = student_readme((root / "README.md").read_text(encoding="utf-8"), badges_block(titles, config))
+    write("README.md", for_the_class(readme, Course.at(root).config, config))
     write("Makefile", STUDENT_MAKEFILE)
     write(".gitignore", STUDENT_GITIGNORE)
     write("pyproject.toml", _public_pyproject((root / "pyproject.toml").read_text(encoding="utf-8"), config))
@@ -254,6 +286,9 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
         "Do not edit here: change the course, then publish again.\n",
     )
     log(f"wrote {len(written)} files to {out}, a git repository on branch {config.branch}.")
-    log(f"Commit them and push to {config.repository} (a private or public repository you created):")
+    log(
+        f"Commit them and push to {config.repository}, a public repository you created (Colab opens notebooks "
+        "only from public GitHub repositories):"
+    )
     log(push_instructions(out, config))
     return written

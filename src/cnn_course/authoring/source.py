@@ -25,10 +25,17 @@ class BuildError(CourseError):
     """The solutions cannot be built; the message names the file and the cell."""
 
 
+# A link to one of the course's own files that every published tree has: it must lead into the
+# repository the notebook is published from (a graded class's public tree, not the open course).
+OWN_FILE_LINK = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/blob/[\w./-]+?/(docs/benchmarks\.md)")
+
+
 def stamp_repository(text: str, config: CourseConfig) -> str:
-    """Put the configured repository and branch into a setup cell's two settings lines."""
+    """Put the configured repository and branch into a setup cell's two settings lines, and into
+    the links to the course's own files (the measurements page)."""
     text = re.sub(r'^COURSE_REPOSITORY = ".*"$', f'COURSE_REPOSITORY = "{config.repository}"', text, flags=re.M)
-    return re.sub(r'^COURSE_BRANCH = ".*"$', f'COURSE_BRANCH = "{config.branch}"', text, flags=re.M)
+    text = re.sub(r'^COURSE_BRANCH = ".*"$', f'COURSE_BRANCH = "{config.branch}"', text, flags=re.M)
+    return OWN_FILE_LINK.sub(lambda found: f"{config.repository}/blob/{config.branch}/{found.group(1)}", text)
 
 
 def describe_cell(source: Path, index: int, cell: nbformat.NotebookNode) -> str:

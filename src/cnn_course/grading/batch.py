@@ -35,7 +35,14 @@ from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.dead_kernel import cell_outcomes, kernel_died, score_before_death
 from cnn_course.grading.feedback import feedback_page, finish_pages, handed_out_tests
 from cnn_course.grading.inspection import Inspection, identify, inspect, load
-from cnn_course.grading.intake import DEFAULT_ID_PATTERN, Submission, collect, read_roster, submissions_folder
+from cnn_course.grading.intake import (
+    DEFAULT_ID_PATTERN,
+    Submission,
+    collect,
+    mark_late,
+    read_roster,
+    submissions_folder,
+)
 from cnn_course.grading.quiet import quiet_kernel_logs
 from cnn_course.grading.report import (
     MANUAL,
@@ -365,6 +372,7 @@ def grade_path(
     gradebook: Path | None = None,
     gradebook_column: str | None = None,
     missing_zero: bool = False,
+    due: str | None = None,
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
@@ -383,7 +391,7 @@ def grade_path(
         show_hidden=show_hidden,
         late_penalty=late_penalty,
     )
-    rows = _grade_handed_in(Path(submissions), id_pattern, jobs, settings, log)
+    rows = _grade_handed_in(Path(submissions), id_pattern, jobs, settings, log, due)
     batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
     if roster_ids is not None:
         rows += roster_rows(rows, roster_ids, batch_chapter or "?")
@@ -422,7 +430,9 @@ def _log_gradebook(filled, roster: Path, gradebook: Path, log) -> None:
             log(f"{absent}: their cells are left as they were (--missing-zero gives 0 where a cell is empty)")
 
 
-def _grade_handed_in(submissions: Path, id_pattern: str, jobs: int, settings: dict, log) -> list[GradeRow]:
+def _grade_handed_in(
+    submissions: Path, id_pattern: str, jobs: int, settings: dict, log, due: str | None = None
+) -> list[GradeRow]:
     """Unpack the submissions, grade every notebook (``jobs`` side by side), and give each file
     that is no notebook a row saying why; of two notebooks of one chapter, mark the one that counts."""
     started = time.perf_counter()
@@ -434,6 +444,7 @@ def _grade_handed_in(submissions: Path, id_pattern: str, jobs: int, settings: di
             )
         for stray in strays:
             log(f"not graded: {stray.name}: {stray.why}")
+        mark_late(found, id_pattern, due, settings["late_penalty"], log)
         jobs = max(1, min(jobs, len(found) or 1))
         log(
             f"grading {len(found)} notebook(s) from {submissions} with {jobs} worker(s), "

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
+from cnn_course.grading.quiet import is_noise
 from cnn_course.grading.report import NOT_COUNTED, GradeRow
 
 MAX_TEXT_CHARS = 5_000
@@ -126,7 +127,12 @@ def _outputs(cell: dict, is_test: bool, images: _Images) -> str:
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
-            parts.append(f"<pre class='out'>{html.escape(_text(output.get('text', '')))}</pre>")
+            # TensorFlow's start-up log (a "failed call to cuInit" on a machine without a GPU) is the
+            # grading machine's, not the student's output.
+            text = _text(output.get("text", ""))
+            kept = "".join(line for line in text.splitlines(keepends=True) if not is_noise(line.rstrip("\n")))
+            if kept.strip():
+                parts.append(f"<pre class='out'>{html.escape(kept)}</pre>")
         elif kind == "error":
             message = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip(": ")
             if not is_test:  # a test's traceback would quote the hidden line that failed

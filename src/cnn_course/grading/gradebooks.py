@@ -63,12 +63,17 @@ def roster_ids(path: Path) -> list[str] | None:
     return [clean_id(row[column].replace("Participant", "")) for row in rows[1:] if len(row) > column and row[column]]
 
 
+CANVAS_TEST_STUDENT = "Student, Test"  # the student Canvas adds for "Student View": not in the class
+
+
 def _is_student(row: list[str], id_column: int) -> bool:
-    """Canvas puts a "Points Possible" (and sometimes a "Manual Posting") row under its header."""
+    """Canvas puts a "Points Possible" (and sometimes a "Manual Posting") row under its header,
+    and lists its own test student."""
     return (
         len(row) > id_column
         and row[id_column].strip() != ""
         and not row[0].strip().startswith(("Points Possible", "Manual Posting"))
+        and row[0].strip() != CANVAS_TEST_STUDENT
     )
 
 

@@ -203,3 +203,34 @@ def submissions_folder(submissions: Path, scratch: Path) -> Path:
     if submissions.is_dir():
         return submissions
     raise CourseError(f"{submissions} is neither a folder nor a .zip of submissions")
+
+
+def parse_due(text: str) -> float:
+    """A deadline as given on the command line (local time, or with a zone) as a timestamp."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text.strip()).timestamp()
+    except ValueError:
+        raise CourseError(
+            f"--due {text!r}: give the deadline as YYYY-MM-DD HH:MM in local time, or with its zone, "
+            "e.g. '2026-12-01 23:59' or '2026-12-01T23:59+01:00'"
+        ) from None
+
+
+def mark_late(found: list[Submission], pattern_text: str, due: str | None, penalty: float, log) -> None:
+    """With a deadline, a notebook saved after it is late (the time the zip or the folder records
+    for the file). A penalty with nothing to say what is late is named, not silently ignored."""
+    if due is not None:
+        deadline = parse_due(due)
+        late = [submission for submission in found if submission.modified > deadline]
+        for submission in late:
+            submission.late = True
+        log(f"--due {due}: {len(late)} of {len(found)} notebook(s) were saved after it and count as late")
+        return
+    if penalty and "late" not in id_pattern(pattern_text).groupindex:
+        log(
+            f"warning: --late-penalty {penalty:g} applies to nothing: the file names of this download carry no "
+            "late flag (Moodle's do not). Give the deadline with --due 'YYYY-MM-DD HH:MM' to count the files "
+            "saved after it as late."
+        )

@@ -89,7 +89,7 @@ def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
         page = chapter_page(chapter, links, released.release, run, record)
         nbformat.write(page, folder / f"{chapter.name}.ipynb")
         rows.append((chapter, released.title, record))
-    (folder / "index.md").write_text(home_page(course.root, links, rows), encoding="utf-8")
+    (folder / "index.md").write_text(home_page(course.root, links, rows, course.config), encoding="utf-8")
     shutil.copytree(course.root / STATIC_SOURCE, folder / "_static")
     title = _home_title(course.root / HOME_SOURCE)
     (folder / "conf.py").write_text(

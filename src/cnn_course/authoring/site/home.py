@@ -4,6 +4,7 @@ themselves (titles, the exercise time each opening states, the time of the run o
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from cnn_course.authoring.course import Chapter, CourseConfig
@@ -37,7 +38,15 @@ def chapters_table(config: CourseConfig, rows: list[tuple[Chapter, str, RunRecor
     return "\n".join(lines)
 
 
-def home_page(root: Path, config: CourseConfig, rows: list[tuple[Chapter, str, RunRecord]]) -> str:
+INSTRUCTORS_SECTION = re.compile(r"^## For instructors\n.*?(?=^## |\Z)", re.M | re.S)
+
+
+def home_page(
+    root: Path, config: CourseConfig, rows: list[tuple[Chapter, str, RunRecord]], own: CourseConfig | None = None
+) -> str:
+    """The home page for ``config``'s notebooks. For a graded class (``own``, the course's own
+    repository, differs) the page leads nowhere near the open course: no instructors' section
+    (its guide lives there), links to the students' repository, and solution() said to be off."""
     path = root / HOME_SOURCE
     if not path.is_file():
         raise CourseError(
@@ -46,5 +55,9 @@ def home_page(root: Path, config: CourseConfig, rows: list[tuple[Chapter, str, R
     text = path.read_text(encoding="utf-8")
     if CHAPTERS_MARK not in text:
         raise CourseError(f"{HOME_SOURCE} has no {CHAPTERS_MARK} line where the table of chapters goes")
+    if own is not None and own.repository != config.repository:
+        from cnn_course.authoring.publish import for_the_class
+
+        text = for_the_class(INSTRUCTORS_SECTION.sub("", text), own, config)
     toctree = "\n".join(["```{toctree}", ":hidden:", "", *(chapter.name for chapter, _, _ in rows), "```"])
     return text.replace(CHAPTERS_MARK, chapters_table(config, rows)) + "\n\n" + toctree + "\n"
