@@ -31,8 +31,10 @@ INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip i
 
 def command_build(args: argparse.Namespace) -> int:
     from cnn_course.authoring.build import build
+    from cnn_course.authoring.quiet import quiet_kernel_logs
 
-    result = build(args.course.root, out=args.out, execute=not args.no_execute)
+    with quiet_kernel_logs():  # the kernels' TensorFlow start-up log ("failed call to cuInit") is noise here
+        result = build(args.course.root, out=args.out, execute=not args.no_execute)
     print(f"{len(result.written)} files written, {len(result.changed)} changed")
     for path in result.changed:
         print(f"  changed: {path}")
@@ -40,14 +42,21 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from cnn_course.authoring.quiet import quiet_kernel_logs
     from cnn_course.authoring.run import run_chapter
 
     settings = dict(setting.split("=", 1) for setting in args.set)
     if args.site and args.smoke:
         raise CourseError("--site keeps a full run for the website's page; leave out --smoke")
-    report = run_chapter(
-        args.course.root, args.chapter, smoke=args.smoke, out_dir=args.out, cell_timeout=args.timeout, settings=settings
-    )
+    with quiet_kernel_logs():  # the kernel's TensorFlow start-up log ("failed call to cuInit") is noise here
+        report = run_chapter(
+            args.course.root,
+            args.chapter,
+            smoke=args.smoke,
+            out_dir=args.out,
+            cell_timeout=args.timeout,
+            settings=settings,
+        )
     if args.site:
         from cnn_course.authoring.site.runs import keep_run
 

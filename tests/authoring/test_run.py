@@ -16,6 +16,7 @@ import pytest
 from cnn_course.authoring.course import chapters, find_root
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
+from cnn_course.errors import CourseError
 from tests.helpers import serve
 
 ROOT = find_root()
@@ -172,3 +173,26 @@ def test_a_second_run_on_the_same_drive_trains_nothing_and_says_so(smoke_run, tm
     assert "on this runtime" not in again, "a finished run was trained again"
     assert again.count("loaded the finished run kept in") == len(RESUME_RUNS)
     assert again.count("an earlier run in this work folder") >= len(RESUME_RUNS)
+
+
+def test_a_path_typed_without_quotes_is_a_string_and_a_bad_value_is_refused_before_running():
+    """`--set DATA_SOURCE=/some/path`, as people type it, failed with a SyntaxError in the cell and
+    twenty NameErrors after it."""
+    from cnn_course.authoring.run import python_value
+
+    assert python_value("DATA_SOURCE", "/some/path", 'None   # e.g. "/content/drive"') == "'/some/path'"
+    assert python_value("DATA_SOURCE", '"/some/path"', "None") == '"/some/path"'
+    assert python_value("TRAIN_MODELS", "False", "training.train_by_default()") == "False"
+    with pytest.raises(CourseError, match=r"--set TRAIN_MODELS=Flase: TRAIN_MODELS takes a Python value"):
+        python_value("TRAIN_MODELS", "Flase", "training.train_by_default()")
+
+
+def test_run_prints_no_cuda_error_from_the_kernel_s_tensorflow(tmp_path, capfd):
+    """On a machine without a GPU, TensorFlow's import prints 'failed call to cuInit' from the
+    kernel: the grader filtered it, `run` and `build` printed it."""
+    from tests.helpers import SETUP, mini_course
+
+    course = mini_course(tmp_path / "course", SETUP, "# %%\nimport tensorflow as tf\nprint('imported', tf.__name__)\n")
+    assert main(["--root", str(course), "run", "01", "--smoke", "--out", str(tmp_path / "runs")]) == 0
+    printed = capfd.readouterr()
+    assert "cuInit" not in printed.err + printed.out and "finished in" in printed.out

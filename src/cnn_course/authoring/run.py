@@ -8,6 +8,7 @@ edit it, e.g. ``--set TRAIN_MODELS=False`` to run on the course's trained models
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import tempfile
@@ -23,14 +24,36 @@ from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
 
 
+def _is_literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def python_value(name: str, value: str, current: str) -> str:
+    """``VALUE`` as Python: a literal as given; plain text (``/some/path``, as people type it)
+    quoted where the setting holds a path or a name (its value now is text or None)."""
+    if _is_literal(value):
+        return value
+    now = current.split("#", 1)[0].strip()
+    if _is_literal(now) and (ast.literal_eval(now) is None or isinstance(ast.literal_eval(now), str)):
+        return repr(value)
+    raise CourseError(
+        f"--set {name}={value}: {name} takes a Python value, such as {now or 'True'}; "
+        f"{value!r} is not one (quote text: --set '{name}=\"...\"')"
+    )
+
+
 def apply_settings(notebook: nbformat.NotebookNode, settings: Mapping[str, str], where: str) -> None:
     """Replace each setting's line ``NAME = ...`` in the chapter's code cells with ``NAME = VALUE``."""
     for name, value in settings.items():
-        line = re.compile(rf"^{re.escape(name)} = .*$", re.M)
+        line = re.compile(rf"^{re.escape(name)} = (.*)$", re.M)
         cells = [cell for cell in notebook.cells if cell.cell_type == "code" and line.search(cell.source)]
         if not cells:
             raise CourseError(f"{where} has no setting {name} (a line '{name} = ...') to change")
-        replacement = f"{name} = {value}"
+        replacement = f"{name} = {python_value(name, value, line.search(cells[0].source).group(1))}"
         for cell in cells:
             cell.source = line.sub(lambda _, text=replacement: text, cell.source)
 
@@ -63,6 +86,12 @@ def run_chapter(
     log("slowest cells:")
     for cell in report.slowest(slowest):
         log(f"  {cell.seconds:7.2f} s  cell {cell.index:3d}  {cell.first_line}")
-    for error in report.errors:
-        log(f"ERROR in {error.describe()}")
+    if report.errors:
+        log(f"ERROR in {report.errors[0].describe()}")
+    if len(report.errors) > 1:
+        later = ", ".join(str(error.index) for error in report.errors[1:])
+        log(
+            f"{len(report.errors) - 1} later cell(s) failed too (cells {later}); they most likely follow from "
+            "the first error: fix that one and run again"
+        )
     return report

@@ -27,6 +27,7 @@ from pathlib import Path
 from cnn_course.authoring.course import Chapter, Course
 from cnn_course.authoring.envvars import temporary_environment
 from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
+from cnn_course.authoring.quiet import quiet_kernel_logs
 from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.checks.core import SHORTCUT_ERROR
@@ -43,7 +44,6 @@ from cnn_course.grading.intake import (
     read_roster,
     submissions_folder,
 )
-from cnn_course.grading.quiet import quiet_kernel_logs
 from cnn_course.grading.report import (
     MANUAL,
     GradeRow,

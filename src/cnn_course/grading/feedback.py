@@ -17,8 +17,8 @@ import html
 import re
 from pathlib import Path
 
+from cnn_course.authoring.quiet import is_noise
 from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
-from cnn_course.grading.quiet import is_noise
 from cnn_course.grading.report import NOT_COUNTED, GradeRow
 
 MAX_TEXT_CHARS = 5_000
