@@ -21,20 +21,10 @@ class SubmissionError(CourseError):
     """The file would be rejected or scored badly; the message lists every problem."""
 
 
-def problems(path: Path, expected_ids: Iterable[str] | None = None) -> list[str]:
-    """Every problem with the file, in plain words; an empty list means it is fine."""
-    path = Path(path)
-    if not path.is_file():
-        return [f"there is no file {path}"]
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        return ["the file is empty: it needs the header id,label and one row per photo"]
+def _row_problems(rows: list[list[str]], seen: dict[str, int]) -> list[str]:
+    """What is wrong with the data rows (``seen``: each id's first line, filled in here)."""
     found: list[str] = []
-    if [cell.strip() for cell in rows[0]] != HEADER:
-        found.append(f"the first line must be exactly 'id,label', not {','.join(rows[0])!r}")
-    seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows, start=2):
         if len(row) != 2:
             found.append(f"line {number} has {len(row)} values instead of 2: {','.join(row)!r}")
             continue
@@ -52,17 +42,38 @@ def problems(path: Path, expected_ids: Iterable[str] | None = None) -> list[str]
                 f"line {number}: the label {label} must be a probability strictly between 0 and 1 "
                 "(clip it: an exact 0 or 1 that is wrong costs an infinite log loss)"
             )
+    return found
+
+
+def _id_problems(seen: Iterable[str], expected_ids: Iterable[str]) -> list[str]:
+    expected, seen = {str(i) for i in expected_ids}, set(seen)
+    missing, extra = sorted(expected - seen), sorted(seen - expected)
+    found = []
+    if missing:
+        found.append(f"{len(missing)} photo(s) have no row, e.g. id {', '.join(missing[:5])}")
+    if extra:
+        found.append(f"{len(extra)} row(s) are for ids that are not in the test folder, e.g. {', '.join(extra[:5])}")
+    return found
+
+
+def problems(path: Path, expected_ids: Iterable[str] | None = None) -> list[str]:
+    """Every problem with the file, in plain words; an empty list means it is fine."""
+    path = Path(path)
+    if not path.is_file():
+        return [f"there is no file {path}"]
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return ["the file is empty: it needs the header id,label and one row per photo"]
+    found: list[str] = []
+    if [cell.strip() for cell in rows[0]] != HEADER:
+        found.append(f"the first line must be exactly 'id,label', not {','.join(rows[0])!r}")
+    seen: dict[str, int] = {}
+    found += _row_problems(rows[1:], seen)
     if len(rows) == 1:
         found.append("the file has a header but no rows")
     if expected_ids is not None:
-        expected = {str(i) for i in expected_ids}
-        missing, extra = sorted(expected - set(seen)), sorted(set(seen) - expected)
-        if missing:
-            found.append(f"{len(missing)} photo(s) have no row, e.g. id {', '.join(missing[:5])}")
-        if extra:
-            found.append(
-                f"{len(extra)} row(s) are for ids that are not in the test folder, e.g. {', '.join(extra[:5])}"
-            )
+        found += _id_problems(seen, expected_ids)
     return found
 
 

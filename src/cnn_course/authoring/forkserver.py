@@ -65,26 +65,53 @@ def run_kernel(request: dict, stdio: list[int]) -> None:
             os._exit(code)
 
 
+def reap(children: dict[int, socket.socket]) -> None:
+    """Reap every kernel that has ended and tell its client how it ended."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        answer = children.pop(pid, None)
+        if answer is None:
+            continue
+        try:
+            answer.send(f"exit {os.waitstatus_to_exitcode(status)}".encode())
+        except OSError:
+            pass  # the client has stopped listening
+        answer.close()
+
+
+def start_kernel(control: socket.socket, selector, children: dict[int, socket.socket], message, descriptors) -> None:
+    """Fork one kernel for a request (its answer socket and its stdin, stdout and stderr)."""
+    answer = socket.socket(fileno=descriptors[0])
+    request = json.loads(message)
+    pid = os.fork()
+    if pid == 0:
+        selector.close()
+        control.close()
+        for other in children.values():
+            other.close()
+        answer.close()
+        run_kernel(request, descriptors[1:])
+    for descriptor in descriptors[1:]:
+        os.close(descriptor)
+    try:
+        answer.send(f"pid {pid}".encode())
+        children[pid] = answer
+    except OSError:
+        answer.close()
+
+
 def serve(control: socket.socket) -> None:
     children: dict[int, socket.socket] = {}
     selector = selectors.DefaultSelector()
     selector.register(control, selectors.EVENT_READ)
     while True:
         ready = selector.select(timeout=0.1)
-        while children:  # reap every kernel that has ended, and say so
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            answer = children.pop(pid, None)
-            if answer is not None:
-                try:
-                    answer.send(f"exit {os.waitstatus_to_exitcode(status)}".encode())
-                except OSError:
-                    pass  # the client has stopped listening
-                answer.close()
+        reap(children)
         if not ready:
             continue
         message, descriptors, _, _ = socket.recv_fds(control, MESSAGE_SIZE, 4)
@@ -94,23 +121,7 @@ def serve(control: socket.socket) -> None:
             for descriptor in descriptors:
                 os.close(descriptor)
             continue
-        answer = socket.socket(fileno=descriptors[0])
-        request = json.loads(message)
-        pid = os.fork()
-        if pid == 0:
-            selector.close()
-            control.close()
-            for other in children.values():
-                other.close()
-            answer.close()
-            run_kernel(request, descriptors[1:])
-        for descriptor in descriptors[1:]:
-            os.close(descriptor)
-        try:
-            answer.send(f"pid {pid}".encode())
-            children[pid] = answer
-        except OSError:
-            answer.close()
+        start_kernel(control, selector, children, message, descriptors)
 
 
 def main() -> None:

@@ -231,6 +231,27 @@ def push_instructions(out: Path, config: CourseConfig) -> str:
     return "\n".join(lines)
 
 
+def _copy_package_and_models(root: Path, out: Path) -> list[Path]:
+    """The helper package without the reference answers (they stay with the instructor), and the
+    trained models; returns the files copied."""
+    answers = (root / ANSWERS_FOLDER).resolve()
+    package = [
+        path
+        for path in sorted((root / "src" / "cnn_course").rglob("*"))
+        if path.is_file()
+        and not any(part in _SKIPPED_NAMES for part in path.parts)
+        and not path.resolve().is_relative_to(answers)
+    ]
+    models = [path for path in sorted((root / "models").glob("*")) if path.is_file()]
+    copied = []
+    for path in package + models:
+        target = out / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        copied.append(target)
+    return copied
+
+
 def publish(root: Path, out: Path, repository: str | None = None, branch: str | None = None, log=print) -> list[Path]:
     """Write the student tree into ``out``; returns the files written."""
     root, out = Path(root), Path(out)
@@ -255,22 +276,7 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
             write(path, text)
         titles.append((chapter, released.title))
 
-    answers = (root / ANSWERS_FOLDER).resolve()
-    package = root / "src" / "cnn_course"
-    for path in sorted(package.rglob("*")):
-        if not path.is_file() or any(part in _SKIPPED_NAMES for part in path.parts):
-            continue
-        if path.resolve().is_relative_to(answers):
-            continue  # the reference answers stay with the instructor
-        target = out / path.relative_to(root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        written.append(target)
-    for path in sorted((root / "models").glob("*")) if (root / "models").is_dir() else []:
-        if path.is_file():
-            (out / "models").mkdir(exist_ok=True)
-            shutil.copyfile(path, out / "models" / path.name)
-            written.append(out / "models" / path.name)
+    written += _copy_package_and_models(root, out)
 
     for name in COPIED:
         if (root / name).is_file():

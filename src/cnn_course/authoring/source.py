@@ -45,6 +45,33 @@ def describe_cell(source: Path, index: int, cell: nbformat.NotebookNode) -> str:
     return f"{source}: cell {index} ({name})"
 
 
+def _check_unmarked(text: str, where: str) -> None:
+    """A cell without nbgrader metadata must not hold what only nbgrader's cells may."""
+    if SOLUTION_BEGIN in text:
+        raise BuildError(
+            f"{where}: has a solution region but is not marked as a solution cell "
+            '(add nbgrader={"solution": true, ...} to its "# %%" line)'
+        )
+    if HIDDEN_BEGIN in text:
+        raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
+
+
+def _check_marked(cell: nbformat.NotebookNode, meta: dict, where: str) -> None:
+    """An nbgrader cell's metadata, and its regions, as nbgrader needs them."""
+    missing = [key for key in NBGRADER_KEYS if key not in meta]
+    if missing:
+        raise BuildError(f"{where}: nbgrader metadata lacks {', '.join(missing)}")
+    name = meta["grade_id"]
+    if not GRADE_ID.match(str(name)):
+        raise BuildError(f"{where}: grade_id {name!r} must be 1-64 letters, digits, '_' or '-'")
+    if SOLUTION_BEGIN in cell.source and not meta.get("solution"):
+        raise BuildError(f"{where}: has a solution region but its nbgrader metadata says solution: false")
+    if HIDDEN_BEGIN in cell.source and not is_test_cell(cell):
+        raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
+    if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] > 0):
+        raise BuildError(f'{where}: is graded but has no points (add "points": N with N > 0)')
+
+
 def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
     """Refuse what nbgrader would silently mishandle, naming the file and the cell."""
     seen: dict[str, int] = {}
@@ -52,36 +79,19 @@ def validate(notebook: nbformat.NotebookNode, source: Path) -> None:
     for index, cell in enumerate(notebook.cells):
         where = describe_cell(source, index, cell)
         meta = cell.metadata.get("nbgrader")
-        text = cell.source
-        if "COURSE_REPOSITORY = " in text:
-            setup_cells += 1
+        setup_cells += "COURSE_REPOSITORY = " in cell.source
         for begin, end in ((SOLUTION_BEGIN, SOLUTION_END), (HIDDEN_BEGIN, HIDDEN_END)):
-            if text.count(begin) != text.count(end):
-                raise BuildError(f"{where}: {text.count(begin)} '{begin}' but {text.count(end)} '{end}'")
+            if cell.source.count(begin) != cell.source.count(end):
+                raise BuildError(f"{where}: {cell.source.count(begin)} '{begin}' but {cell.source.count(end)} '{end}'")
         if meta is None:
-            if SOLUTION_BEGIN in text:
-                raise BuildError(
-                    f"{where}: has a solution region but is not marked as a solution cell "
-                    '(add nbgrader={"solution": true, ...} to its "# %%" line)'
-                )
-            if HIDDEN_BEGIN in text:
-                raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
+            _check_unmarked(cell.source, where)
             continue
-        missing = [key for key in NBGRADER_KEYS if key not in meta]
-        if missing:
-            raise BuildError(f"{where}: nbgrader metadata lacks {', '.join(missing)}")
-        name = meta["grade_id"]
-        if not GRADE_ID.match(str(name)):
-            raise BuildError(f"{where}: grade_id {name!r} must be 1-64 letters, digits, '_' or '-'")
-        if name in seen:
-            raise BuildError(f"{where}: grade_id {name!r} is used twice (first in cell {seen[name]})")
-        seen[name] = index
-        if SOLUTION_BEGIN in text and not meta.get("solution"):
-            raise BuildError(f"{where}: has a solution region but its nbgrader metadata says solution: false")
-        if HIDDEN_BEGIN in text and not is_test_cell(cell):
-            raise BuildError(f"{where}: has hidden tests but is not a graded test cell")
-        if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] > 0):
-            raise BuildError(f'{where}: is graded but has no points (add "points": N with N > 0)')
+        _check_marked(cell, meta, where)
+        if meta["grade_id"] in seen:
+            raise BuildError(
+                f"{where}: grade_id {meta['grade_id']!r} is used twice (first in cell {seen[meta['grade_id']]})"
+            )
+        seen[meta["grade_id"]] = index
     if setup_cells != 1:
         raise BuildError(f"{source}: needs exactly one setup cell defining COURSE_REPOSITORY, found {setup_cells}")
 

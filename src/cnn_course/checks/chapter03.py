@@ -88,10 +88,12 @@ def _stage_name(dataset: Any) -> str:
     return type(dataset).__name__.lstrip("_").removesuffix("Dataset").lower()
 
 
-def _check_pipeline(answer: Any) -> None:
+def _epochs_of(function: Any) -> tuple[list[float], list, list, Any]:
+    """The folder order of 22 photos, three epochs of the training pipeline, two of the
+    validation one (the photo files deleted after the first: a cached pipeline no longer needs
+    them), and the training dataset itself."""
     import tensorflow as tf
 
-    function = require_callable(answer, "photo_dataset")
     with tempfile.TemporaryDirectory() as folder:
         # 22 photos: batches of 4 leave a last batch of 2, and batches of 5 one of 2, so a dropped
         # remainder or a batch size that ignores the argument shows.
@@ -101,28 +103,30 @@ def _check_pipeline(answer: Any) -> None:
         for dataset, what in ((training, "shuffle=True"), (validation, "shuffle=False")):
             _require_finite_dataset(dataset, what)
         _check_batch_sizes(_epoch(call(function, folder, shuffle=False, batch_size=5)), 5, len(order))
-        first = _epoch(training)
-        valid_first = _epoch(validation)
-        for path in Path(folder).rglob("*.png"):  # a cached pipeline no longer needs the files
+        first, valid_first = _epoch(training), _epoch(validation)
+        for path in Path(folder).rglob("*.png"):
             path.unlink()
         try:
-            second, third = _epoch(training), _epoch(training)
-            valid_second = _epoch(validation)
+            later, valid_second = [_epoch(training), _epoch(training)], _epoch(validation)
         except tf.errors.OpError:
             raise Mismatch(
                 "the second epoch reads the photo files again (this check removed them after the first "
                 "epoch): cache the decoded photos with .cache(), before the shuffle."
             ) from None
     _check_batch_sizes(first, 4, len(order))
-    flat = [value for batch in valid_first for value in batch]
-    if flat != order or valid_second != valid_first:
+    return order, [first, *later], [valid_first, valid_second], training
+
+
+def _check_orders(order: list[float], epochs: list, validation_epochs: list) -> None:
+    flat = [value for batch in validation_epochs[0] for value in batch]
+    if flat != order or validation_epochs[1] != validation_epochs[0]:
         raise Mismatch(
             "with shuffle=False the photos should come in folder order, the same in every epoch (so predictions "
             "line up with labels): shuffle only when shuffle is True."
         )
-    if sorted(value for batch in first for value in batch) != sorted(order):
+    if sorted(value for batch in epochs[0] for value in batch) != sorted(order):
         raise Mismatch("an epoch of the training dataset should hold every photo exactly once.")
-    orders = [[value for batch in epoch for value in batch] for epoch in (first, second, third)]
+    orders = [[value for batch in epoch for value in batch] for epoch in epochs]
     if all(epoch_order == order for epoch_order in orders):
         raise Mismatch("with shuffle=True the first epoch came in folder order: shuffle the training photos.")
     if orders[1] == orders[0] and orders[2] == orders[0]:
@@ -130,7 +134,7 @@ def _check_pipeline(answer: Any) -> None:
             "every epoch brings the photos in the same order: the shuffle must come after the cache (a cache after "
             "it replays the first order forever), with reshuffle_each_iteration=True."
         )
-    groups = [sorted(sorted(batch) for batch in epoch) for epoch in (first, second, third)]
+    groups = [sorted(sorted(batch) for batch in epoch) for epoch in epochs]
     if groups[1] == groups[0] and groups[2] == groups[0]:
         raise Mismatch(
             "the same photos share a batch in every epoch, only the batches' order changes: shuffle single "
@@ -138,6 +142,9 @@ def _check_pipeline(answer: Any) -> None:
         )
     if orders[0] == order:
         raise Mismatch("with shuffle=True the first epoch came in folder order: shuffle the training photos.")
+
+
+def _check_steps(training: Any, photos: int) -> None:
     steps = _pipeline(training)
     stages = [_stage_name(step) for step in steps]
     if stages[0] != "prefetch":
@@ -147,11 +154,18 @@ def _check_pipeline(answer: Any) -> None:
         )
     for step in steps:
         buffer = getattr(step, "_buffer_size", None) if _stage_name(step) == "shuffle" else None
-        if buffer is not None and 0 < int(buffer) < len(order):
+        if buffer is not None and 0 < int(buffer) < photos:
             raise Mismatch(
-                f"the shuffle's buffer holds {int(buffer)} photos, fewer than the {len(order)} in the folder: a photo "
+                f"the shuffle's buffer holds {int(buffer)} photos, fewer than the {photos} in the folder: a photo "
                 "can then move only a few places. Give it the dataset's size, int(photos.cardinality())."
             )
+
+
+def _check_pipeline(answer: Any) -> None:
+    function = require_callable(answer, "photo_dataset")
+    order, epochs, validation_epochs, training = _epochs_of(function)
+    _check_orders(order, epochs, validation_epochs)
+    _check_steps(training, len(order))
 
 
 def _require_finite_dataset(dataset: Any, what: str) -> None:

@@ -49,6 +49,46 @@ def photos_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def _folders(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+
+def _class_folder_count(root: Path, split: str, name: str) -> int:
+    """The photos directly in one class folder; photos in a subfolder of it are refused by name."""
+    folder = root / split / name
+    nested = sorted(
+        str(path.relative_to(root))
+        for path in folder.iterdir()
+        if path.is_dir()
+        and not path.name.startswith(".")
+        and any(file.suffix.lower() in IMAGE_SUFFIXES for file in path.rglob("*"))
+    )
+    if nested:
+        raise LayoutError(
+            f"{folder} has photos in subfolder(s) {nested}: Keras reads those too, while the counts and checks "
+            f"see only the photos directly in the class folder. Move the photos up into {folder} (or out of "
+            "the dataset)."
+        )
+    number = len(photos_in(folder))
+    if number == 0:
+        raise LayoutError(f"{folder} is empty: it needs photos ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return number
+
+
+def _split_counts(root: Path, split: str, classes: tuple[str, ...]) -> dict[str, int]:
+    present = _folders(root / split)
+    missing = [name for name in classes if name not in present]
+    if missing:
+        raise LayoutError(f"{root / split} lacks the class folder(s) {missing}; every split needs {list(classes)}")
+    extra = sorted(present - set(classes))
+    if extra:
+        raise LayoutError(
+            f"{root / split} has folder(s) {extra} besides the classes {list(classes)}: Keras would read each "
+            "folder as one more class. Move them out of the dataset folder."
+        )
+    return {name: _class_folder_count(root, split, name) for name in classes}
+
+
 def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Photos per split (rows) and class (columns); :class:`LayoutError` names what is wrong."""
     root = Path(root)
@@ -61,44 +101,10 @@ def check_layout(root: Path, splits: tuple[str, ...] = SPLITS, classes: tuple[st
             f"per split {list(splits)}, each with one folder per class."
         )
     if classes is None:
-        classes = tuple(
-            sorted(p.name for p in (root / splits[0]).iterdir() if p.is_dir() and not p.name.startswith("."))
-        )
+        classes = tuple(sorted(_folders(root / splits[0])))
         if not classes:
             raise LayoutError(f"{root / splits[0]} has no class folders (such as cat/ and dog/)")
-    counts = {}
-    for split in splits:
-        present = {p.name for p in (root / split).iterdir() if p.is_dir() and not p.name.startswith(".")}
-        missing = [name for name in classes if name not in present]
-        if missing:
-            raise LayoutError(f"{root / split} lacks the class folder(s) {missing}; every split needs {list(classes)}")
-        extra = sorted(present - set(classes))
-        if extra:
-            raise LayoutError(
-                f"{root / split} has folder(s) {extra} besides the classes {list(classes)}: Keras would read each "
-                "folder as one more class. Move them out of the dataset folder."
-            )
-        counts[split] = {}
-        for name in classes:
-            nested = sorted(
-                str(path.relative_to(root))
-                for path in (root / split / name).iterdir()
-                if path.is_dir()
-                and not path.name.startswith(".")
-                and any(file.suffix.lower() in IMAGE_SUFFIXES for file in path.rglob("*"))
-            )
-            if nested:
-                raise LayoutError(
-                    f"{root / split / name} has photos in subfolder(s) {nested}: Keras reads those too, while the "
-                    "counts and checks see only the photos directly in the class folder. Move the photos up into "
-                    f"{root / split / name} (or out of the dataset)."
-                )
-            number = len(photos_in(root / split / name))
-            if number == 0:
-                raise LayoutError(
-                    f"{root / split / name} is empty: it needs photos ({', '.join(sorted(IMAGE_SUFFIXES))})"
-                )
-            counts[split][name] = number
+    counts = {split: _split_counts(root, split, classes) for split in splits}
     table = pd.DataFrame(counts).T.loc[list(splits), list(classes)]
     table["total"] = table.sum(axis=1)
     return table

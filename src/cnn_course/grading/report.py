@@ -145,38 +145,48 @@ def write_csv(rows: list[GradeRow], path: Path) -> None:
         writer.writerows(row.as_csv(relative_to=path.parent) for row in rows)
 
 
-def write_wide_csv(rows: list[GradeRow], path: Path) -> None:
-    """One row per student, one column per graded cell and a total per chapter: the shape a
-    gradebook import wants. Cells are named ``chapter/cell`` when several chapters were graded."""
-    chapters = sorted({row.chapter for row in rows if row.exercises})
-    cells = {chapter: [] for chapter in chapters}
+def _graded_cells(rows: list[GradeRow]) -> dict[str, list[str]]:
+    """chapter -> its graded cells, in the order the notebooks list them."""
+    cells: dict[str, list[str]] = {chapter: [] for chapter in sorted({row.chapter for row in rows if row.exercises})}
     for row in rows:
         for name in row.exercises:
             if name not in cells[row.chapter]:
                 cells[row.chapter].append(name)
+    return cells
+
+
+def _wide_line(line: dict[str, object], row: GradeRow, column, cells: dict[str, list[str]]) -> None:
+    """Add one notebook's row to its student's line of the wide table."""
+    if not row.counts:  # another notebook of the same chapter counts, or a person chooses
+        if row.status == MANUAL:
+            line["status"] = MANUAL
+        return
+    if row.late:
+        line["late"] = "yes"
+    if row.status != GRADED and line["status"] == GRADED:
+        line["status"] = row.status
+    for name, (score, _) in row.exercises.items():
+        line[column(row.chapter, name)] = _number(score)
+    if row.chapter in cells and row.score is not None:
+        line[column(row.chapter, "total")] = _number(row.score)
+
+
+def write_wide_csv(rows: list[GradeRow], path: Path) -> None:
+    """One row per student, one column per graded cell and a total per chapter: the shape a
+    gradebook import wants. Cells are named ``chapter/cell`` when several chapters were graded."""
+    cells = _graded_cells(rows)
 
     def column(chapter: str, name: str) -> str:
-        return name if len(chapters) == 1 else f"{chapter}/{name}"
+        return name if len(cells) == 1 else f"{chapter}/{name}"
 
     header = ["student_id"]
-    for chapter in chapters:
-        header += [column(chapter, name) for name in cells[chapter]] + [column(chapter, "total")]
+    for chapter, names in cells.items():
+        header += [column(chapter, name) for name in names] + [column(chapter, "total")]
     header += ["late", "status"]
     table: dict[str, dict[str, object]] = {}
     for row in rows:
         line = table.setdefault(row.student_id, {"student_id": row.student_id, "late": "", "status": GRADED})
-        if not row.counts:  # another notebook of the same chapter counts, or a person chooses
-            if row.status == MANUAL:
-                line["status"] = MANUAL
-            continue
-        if row.late:
-            line["late"] = "yes"
-        if row.status != GRADED:
-            line["status"] = row.status if line["status"] == GRADED else line["status"]
-        for name, (score, _) in row.exercises.items():
-            line[column(row.chapter, name)] = _number(score)
-        if row.chapter in cells and row.score is not None:
-            line[column(row.chapter, "total")] = _number(row.score)
+        _wide_line(line, row, column, cells)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=header, restval="")
