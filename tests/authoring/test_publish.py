@@ -13,7 +13,7 @@ import pytest
 
 from cnn_course.authoring.publish import MARKER, publish
 from cnn_course.checks import chapter01
-from cnn_course.checks.core import SOLUTIONS_OFF, Solution
+from cnn_course.checks.solutions import SOLUTIONS_OFF, Solution
 from cnn_course.cli import main
 from cnn_course.errors import CourseError
 from tests.helpers import ROOT, hidden_test_lines, solution_lines

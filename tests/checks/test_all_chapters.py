@@ -11,7 +11,7 @@ import pytest
 from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cells import grade_id, is_answer_cell
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 from tests.helpers import ROOT, release_notebook, solution_cells
 
 CHAPTERS = [c.name for c in chapters(ROOT)]

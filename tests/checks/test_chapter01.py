@@ -9,7 +9,7 @@ import pytest
 from scipy import signal
 
 from cnn_course.checks import chapter01 as ex
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 
 
 def _flipped_convolution(image, kernel, padding=0, stride=1):

@@ -8,7 +8,7 @@ import pytest
 from keras import layers
 
 from cnn_course.checks import chapter02 as ex
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 
 
 def _cnn(padding="valid", hidden="relu", rates=(0.25, 0.25, 0.5)):

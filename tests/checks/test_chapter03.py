@@ -9,7 +9,7 @@ from keras import layers
 
 from cnn_course import interpret
 from cnn_course.checks import chapter03 as ex
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 
 
 def _read(folder):

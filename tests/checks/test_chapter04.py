@@ -11,7 +11,7 @@ from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
 from cnn_course.checks import chapter04 as ex
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 
 
 def _head(x, dropout=0.4, hidden="relu"):

@@ -1,15 +1,11 @@
 import numpy as np
 import pytest
 
-from cnn_course.checks.core import (
-    Exercise,
-    Mismatch,
-    ShortcutFlagged,
-    Status,
-    call,
-    compare_arrays,
-    compare_numbers,
-)
+from cnn_course.checks.calling import call
+from cnn_course.checks.compare import compare_arrays, compare_numbers
+from cnn_course.checks.core import Exercise
+from cnn_course.checks.shortcuts import ShortcutFlagged
+from cnn_course.checks.verdict import Mismatch, Status
 
 
 def test_shape_mismatch_says_expected_and_got():
@@ -247,7 +243,8 @@ def test_an_error_that_prints_an_array_is_cut_to_a_readable_message():
     """Keras quotes a whole input in its error (an unbatched photo: about 7,800 characters)."""
     import keras
 
-    from cnn_course.checks.core import MESSAGE_LIMIT, Mismatch, call
+    from cnn_course.checks.calling import MESSAGE_LIMIT, call
+    from cnn_course.checks.verdict import Mismatch
 
     model = keras.Sequential([keras.Input((12, 14, 3)), keras.layers.Flatten(), keras.layers.Dense(1)])
 

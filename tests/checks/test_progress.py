@@ -10,7 +10,7 @@ import pytest
 
 from cnn_course.authoring.course import chapters
 from cnn_course.cells import grade_id, is_answer_cell
-from cnn_course.checks.core import Status
+from cnn_course.checks.verdict import Status
 from tests.helpers import ROOT
 
 CHAPTERS = [chapter.name for chapter in chapters(ROOT)]

@@ -18,17 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from cnn_course.checks.core import (
-    Exercise,
-    Mismatch,
-    call,
-    call_in_place,
-    compare_arrays,
-    compare_numbers,
-    describe_call,
-    require_callable,
-)
+from cnn_course.checks.calling import call, call_in_place, describe_call, require_callable
+from cnn_course.checks.compare import compare_arrays, compare_numbers
+from cnn_course.checks.core import Exercise
 from cnn_course.checks.progress import ProgressView
+from cnn_course.checks.verdict import Mismatch
 
 EXPECTED_FILE = Path(__file__).with_name("expected") / "chapter01.json"
 

@@ -8,9 +8,12 @@ from typing import Any
 import numpy as np
 
 from cnn_course import interpret
-from cnn_course.checks.core import Exercise, Mismatch, call, compare_arrays, describe_call, require_callable
+from cnn_course.checks.calling import call, describe_call, require_callable
+from cnn_course.checks.compare import compare_arrays
+from cnn_course.checks.core import Exercise
 from cnn_course.checks.models import LayerSpec, check_layers, conv, dense, dropout, max_pool, require_model
 from cnn_course.checks.progress import ProgressView
+from cnn_course.checks.verdict import Mismatch
 
 FIRST_CNN_LAYERS = [
     conv(32, (30, 30, 32)),

@@ -9,15 +9,9 @@ from typing import Any
 import numpy as np
 
 from cnn_course import interpret
-from cnn_course.checks.core import (
-    Exercise,
-    Mismatch,
-    call,
-    call_in_place,
-    compare_arrays,
-    describe_call,
-    require_callable,
-)
+from cnn_course.checks.calling import call, call_in_place, describe_call, require_callable
+from cnn_course.checks.compare import compare_arrays
+from cnn_course.checks.core import Exercise
 from cnn_course.checks.models import (
     LayerSpec,
     check_layers,
@@ -29,6 +23,7 @@ from cnn_course.checks.models import (
     require_model,
 )
 from cnn_course.checks.progress import ProgressView
+from cnn_course.checks.verdict import Mismatch
 
 
 def first_cnn_layers(dropout_rate: float) -> list[LayerSpec]:

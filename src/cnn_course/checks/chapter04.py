@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from cnn_course.checks.core import Exercise, Mismatch, call, call_in_place, compare_arrays, require_callable
+from cnn_course.checks.calling import call, call_in_place, require_callable
+from cnn_course.checks.compare import compare_arrays
+from cnn_course.checks.core import Exercise
 from cnn_course.checks.models import (
     LayerSpec,
     check_settings,
@@ -21,6 +23,7 @@ from cnn_course.checks.models import (
     require_model,
 )
 from cnn_course.checks.progress import ProgressView
+from cnn_course.checks.verdict import Mismatch
 from cnn_course.training import trainable_count
 from cnn_course.transfer import vgg16_base
 

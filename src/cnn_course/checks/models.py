@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnn_course.checks.core import Mismatch
+from cnn_course.checks.verdict import Mismatch
 
 
 def require_model(model: Any, function_name: str):

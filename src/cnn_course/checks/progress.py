@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from cnn_course.cells import cell_source, is_answer_cell, is_graded
-from cnn_course.checks.core import Exercise, Result, Status, show
+from cnn_course.checks.core import Exercise
+from cnn_course.checks.verdict import VERDICT_COLOURS, Result, Status, show
 
 EXERCISE_HELPER = "exercise-helper"  # the tag of cells that define what answers call
 _SYMBOLS = {Status.CORRECT: "✓ correct", Status.INCORRECT: "✗ not quite", Status.NOT_ATTEMPTED: "· not attempted"}
-_COLOURS = {Status.CORRECT: "#1a7f37", Status.INCORRECT: "#cf222e", Status.NOT_ATTEMPTED: "#57606a"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Progress:
     def _repr_html_(self) -> str:
         body = "".join(
             f"<tr><td>{row.number}</td><td><code>{html.escape(row.result.exercise)}</code></td>"
-            f'<td style="color:{_COLOURS[row.status]}">{html.escape(_SYMBOLS[row.status])}</td>'
+            f'<td style="color:{VERDICT_COLOURS[row.status]}">{html.escape(_SYMBOLS[row.status])}</td>'
             f"<td>{html.escape(_short(row.result))}</td></tr>"
             for row in self.rows
         )

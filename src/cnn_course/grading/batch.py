@@ -30,7 +30,7 @@ from cnn_course.authoring.nbgrader_course import log_of, release_assignment, tem
 from cnn_course.authoring.quiet import quiet_kernel_logs
 from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
-from cnn_course.checks.core import SHORTCUT_ERROR
+from cnn_course.checks.shortcuts import SHORTCUT_ERROR
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.dead_kernel import cell_outcomes, kernel_died, score_before_death
