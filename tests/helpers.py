@@ -191,3 +191,10 @@ def answered(course: Path, chapter: str = "01_doubling", **answers: str) -> dict
         elif name in defaults:
             cell["source"] = defaults[name]
     return notebook
+
+
+def checks_of(chapter: str):
+    """The checks module of a chapter, by number (``"02"``) or name (``"02_cifar10_cnn"``)."""
+    import importlib
+
+    return importlib.import_module(f"cnn_course.checks.chapter{chapter[:2]}")

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from cnn_course.authoring.course import chapters, find_root
+from cnn_course.authoring.course import chapters
+from tests.helpers import ROOT
 
-ROOT = find_root()
 # Words about the development machine's CPU, and dates: they belong in docs/benchmarks.md.
 DIARY = re.compile(r"AVX|bfloat16|\b20\d\d-\d\d-\d\d\b|\b\d{1,2} (?:Nov|Dec|Jan)[a-z]* 20\d\d\b")
 

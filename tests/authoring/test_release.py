@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from cnn_course.authoring.course import chapters, find_root, load_config
+from cnn_course.authoring.course import chapters, load_config
 from cnn_course.cells import HIDDEN_REGION, SOLUTION_REGION
+from tests.helpers import ROOT
 
-ROOT = find_root()
 CHAPTERS = chapters(ROOT)
 REGIONS = (SOLUTION_REGION, HIDDEN_REGION)
 

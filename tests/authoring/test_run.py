@@ -13,13 +13,12 @@ import time
 
 import pytest
 
-from cnn_course.authoring.course import chapters, find_root
+from cnn_course.authoring.course import chapters
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
 from cnn_course.errors import CourseError
-from tests.helpers import serve
+from tests.helpers import ROOT, serve
 
-ROOT = find_root()
 CELL_BUDGET_SECONDS = 60
 CHAPTER_BUDGET_SECONDS = 240
 CELL_TIMEOUT_SECONDS = 180  # a hanging cell fails its test in minutes, not after the default hour

@@ -20,13 +20,9 @@ from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cells import grade_id, is_graded
 from tests.checks import catalogue
-from tests.helpers import ROOT
+from tests.helpers import ROOT, checks_of
 
 CHAPTERS = {c.name[:2]: c.name for c in chapters(ROOT)}
-
-
-def checks_of(number: str):
-    return importlib.import_module(f"cnn_course.checks.chapter{number}")
 
 
 def graded_test_cells(number: str) -> list[tuple[str, str]]:

@@ -4,21 +4,15 @@ and has two hints. Chapter-specific wrong answers live in test_checks_chapterNN.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from cnn_course.authoring.course import chapters
 from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.verdict import Status
-from tests.helpers import ROOT, release_notebook, solution_cells
+from tests.helpers import ROOT, checks_of, release_notebook, solution_cells
 
 CHAPTERS = [c.name for c in chapters(ROOT)]
-
-
-def checks_of(chapter: str):
-    return importlib.import_module(f"cnn_course.checks.chapter{chapter[:2]}")
 
 
 def solutions_of(chapter: str) -> dict:

@@ -3,7 +3,6 @@ finished notebook of every chapter, read from the saved notebook as after a kern
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import pytest
@@ -11,13 +10,9 @@ import pytest
 from cnn_course.authoring.course import chapters
 from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.verdict import Status
-from tests.helpers import ROOT
+from tests.helpers import ROOT, checks_of
 
 CHAPTERS = [chapter.name for chapter in chapters(ROOT)]
-
-
-def checks_of(chapter: str):
-    return importlib.import_module(f"cnn_course.checks.chapter{chapter[:2]}")
 
 
 def _notebook(folder: str, chapter: str) -> dict:
