@@ -49,7 +49,7 @@ SLOWEST_FILES = (
     "tests/benchmarks/test_grading_benchmark.py",  # (10-20)
     "tests/authoring/test_adding_a_chapter.py",  # (16)
     "tests/authoring/test_run_all.py",  # (10)
-    "tests/authoring/test_warm_kernels.py",  # (10)
+    "tests/kernels/test_warm_kernels.py",  # (10)
     "tests/authoring/test_publish.py",  # (10)
     "tests/checks/test_fuzz.py",  # (10)
 )

@@ -11,7 +11,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from cnn_course.authoring.course import find_root
 from cnn_course.cells import (
     HIDDEN_BEGIN,
     HIDDEN_END,
@@ -22,6 +21,7 @@ from cnn_course.cells import (
     is_test_cell,
     nbgrader_meta,
 )
+from cnn_course.course.settings import find_root
 
 ROOT = find_root(Path(__file__).parent)
 

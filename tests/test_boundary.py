@@ -17,7 +17,10 @@ import pytest
 from tests.helpers import ROOT
 
 PACKAGE = ROOT / "src" / "cnn_course"
-INSTRUCTOR_ROOMS = ("authoring", "grading", "benchmarks")
+INSTRUCTOR_ROOMS = ("authoring", "grading", "benchmarks", "kernels", "course")
+# The instructor's rooms in layers: a room imports only rooms of lower layers (and learner modules).
+# authoring and grading sit side by side over kernels and course; benchmarks use all of them.
+LAYERS = {"course": 0, "kernels": 1, "authoring": 2, "grading": 3, "benchmarks": 4}
 INSTRUCTOR_ONLY = ("nbformat", "nbgrader", "jupytext", "nbclient")
 
 
@@ -27,7 +30,7 @@ def module_name(path: Path) -> str:
 
 
 def learner_modules() -> list[str]:
-    """Every module outside authoring/, grading/ and benchmarks/, except the console script."""
+    """Every module outside the instructor's rooms, except the console script."""
     return sorted(
         module_name(path)
         for path in PACKAGE.rglob("*.py")
@@ -109,3 +112,55 @@ def test_a_command_that_needs_the_instructor_extra_says_what_to_install():
     result = run_python(f"from cnn_course.cli import main\nsys.exit(main(['--root', {str(ROOT)!r}, 'build']))")
     assert result.returncode == 3, result.stderr[-3000:]
     assert 'pip install "cnn-course[instructor]"' in result.stderr and "Traceback" not in result.stderr
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Every module of the package -> the package's modules it imports (at its top or inside a
+    function: a lazy import is a dependency too)."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for imported in imports_of(path):
+            # "from cnn_course.checks import chapter01" names a module in the package too.
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and imported != "cnn_course":
+                found.add(imported)
+        graph[name] = found
+    return graph
+
+
+def room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] in LAYERS else None
+
+
+def test_no_room_imports_a_room_above_it():
+    upward = [
+        f"{module} -> {imported}"
+        for module, imports in package_imports().items()
+        for imported in imports
+        if room(module) and room(imported) and LAYERS[room(imported)] > LAYERS[room(module)]
+    ]
+    assert not upward, f"imports that go up a layer: {upward}"
+
+
+def test_the_package_has_no_import_cycle():
+    graph = package_imports()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in sorted(graph.get(module, ())):
+            if state.get(imported) == 1:
+                cycles.append(" -> ".join([*path[path.index(imported) :], imported]))
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 keras = pytest.importorskip("keras")
 
 from cnn_course import locations, seeding, training  # noqa: E402
-from cnn_course.authoring.kernel_sockets import unix_socket_kernels  # noqa: E402
+from cnn_course.kernels.kernel_sockets import unix_socket_kernels  # noqa: E402
 
 EPOCHS = 4
 

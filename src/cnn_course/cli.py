@@ -31,7 +31,7 @@ INSTALL_INSTRUCTOR = 'pip install "cnn-course[instructor]"  (from a clone: pip i
 
 def command_build(args: argparse.Namespace) -> int:
     from cnn_course.authoring.build import build
-    from cnn_course.authoring.quiet import quiet_kernel_logs
+    from cnn_course.kernels.quiet import quiet_kernel_logs
 
     with quiet_kernel_logs():  # the kernels' TensorFlow start-up log ("failed call to cuInit") is noise here
         result = build(args.course.root, out=args.out, execute=not args.no_execute)
@@ -42,8 +42,8 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    from cnn_course.authoring.quiet import quiet_kernel_logs
     from cnn_course.authoring.run import run_chapter
+    from cnn_course.kernels.quiet import quiet_kernel_logs
 
     settings = dict(setting.split("=", 1) for setting in args.set)
     if args.site and args.smoke:
@@ -142,7 +142,8 @@ def _add_benchmarks(commands) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     from cnn_course.grading import DEFAULT_CELL_TIMEOUT
-    from cnn_course.grading.intake import DEFAULT_ID_PATTERN, roster_columns_text
+    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
+    from cnn_course.grading.roster import roster_columns_text
 
     # The docstring's first line, without reStructuredText's double backticks (``--help`` is plain text).
     parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0].replace("``", ""))
@@ -288,7 +289,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        from cnn_course.authoring.course import Course
+        from cnn_course.course.course import Course
 
         args.course = Course.at(args.root)  # every command works on the course checkout
         return args.handler(args)

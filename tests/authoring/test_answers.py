@@ -7,7 +7,7 @@ import jupytext
 import pytest
 
 from cnn_course.authoring.answers import answers_of
-from cnn_course.authoring.source import BuildError
+from cnn_course.course.source import BuildError
 from tests.helpers import ROOT
 
 IMPORT = "from cnn_course.checks import chapter01 as ex"

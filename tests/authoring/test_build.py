@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cnn_course.authoring.build import build
-from cnn_course.authoring.source import BuildError
+from cnn_course.course.source import BuildError
 from tests.helpers import SETUP, SOLUTION, TESTS, mini_course
 
 
@@ -115,7 +115,7 @@ def test_a_new_gradebook_gets_nbgrader_s_schema_version_without_a_subprocess(mon
 
     import nbgrader.api
 
-    from cnn_course.authoring.nbgrader_course import gradebook_schema_version, temporary_course
+    from cnn_course.kernels.nbgrader_course import gradebook_schema_version, temporary_course
 
     asked = nbgrader.api.get_alembic_version
     with temporary_course() as (_root, api):

@@ -9,9 +9,9 @@ import re
 import jupytext
 import pytest
 
-from cnn_course.authoring.course import chapters
 from cnn_course.authoring.effort import ExerciseEffort, chapter_effort, effort_of, stated_minutes, table
 from cnn_course.checks.core import Exercise
+from cnn_course.course.settings import chapters
 from tests.helpers import ROOT
 
 CHAPTERS = chapters(ROOT)

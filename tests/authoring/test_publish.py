@@ -217,9 +217,9 @@ def test_the_published_self_checks_hold_no_reference_implementation(tree):
 def test_no_link_of_the_student_tree_or_its_site_leads_to_the_open_course(tree, tmp_path):
     """The open course's repository holds solutions/ and switches solution() on: a graded class's
     tree and website must not lead there, and must not offer solution()."""
-    from cnn_course.authoring.course import Course
     from cnn_course.authoring.publish import pages_address, public_config
     from cnn_course.authoring.site.build import write_sources
+    from cnn_course.course.course import Course
 
     course = Course.at(ROOT)
     own = [course.config.repository.removeprefix("https://"), pages_address(course.config).removeprefix("https://")]

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from cnn_course.authoring.course import chapters, load_config
 from cnn_course.cells import HIDDEN_REGION, SOLUTION_REGION
+from cnn_course.course.settings import chapters, load_config
 from tests.helpers import ROOT
 
 CHAPTERS = chapters(ROOT)

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from cnn_course.authoring.course import chapters
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
+from cnn_course.course.settings import chapters
 from cnn_course.errors import CourseError
 from tests.helpers import ROOT, serve
 
@@ -136,7 +136,7 @@ def test_an_unknown_chapter_is_refused_with_the_list_of_chapters(capsys):
 def test_a_hanging_cell_is_stopped_and_reported_and_the_rest_still_runs(tmp_path):
     import nbformat
 
-    from cnn_course.authoring.execute import execute_notebook
+    from cnn_course.kernels.execute import execute_notebook
 
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("while True:\n    pass"), nbformat.v4.new_code_cell("print('after the hang')")]

@@ -8,8 +8,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from cnn_course.authoring.execute import kernel_environment
-from cnn_course.authoring.kernel_sockets import unix_socket_kernels
+from cnn_course.kernels.execute import kernel_environment
+from cnn_course.kernels.kernel_sockets import unix_socket_kernels
 from tests.helpers import ROOT
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cli import main
+from cnn_course.course.namespace import chapter_namespace
 from tests.helpers import ROOT
 
 

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.benchmarks.float16 import PrecisionRun, compare_precisions, verdict
+from cnn_course.course.namespace import chapter_namespace
 from tests.helpers import ROOT
 
 STEPS = 8

@@ -16,9 +16,9 @@ import warnings
 import jupytext
 import pytest
 
-from cnn_course.authoring.course import chapters
-from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cells import grade_id, is_graded
+from cnn_course.course.namespace import chapter_namespace
+from cnn_course.course.settings import chapters
 from tests.checks import catalogue
 from tests.helpers import ROOT, checks_of
 

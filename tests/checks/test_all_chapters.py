@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_course.authoring.course import chapters
-from cnn_course.authoring.namespace import chapter_namespace
 from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.verdict import Status
+from cnn_course.course.namespace import chapter_namespace
+from cnn_course.course.settings import chapters
 from tests.helpers import ROOT, checks_of, release_notebook, solution_cells
 
 CHAPTERS = [c.name for c in chapters(ROOT)]

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from cnn_course.authoring.course import chapters
 from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.verdict import Status
+from cnn_course.course.settings import chapters
 from tests.helpers import ROOT, checks_of
 
 CHAPTERS = [chapter.name for chapter in chapters(ROOT)]

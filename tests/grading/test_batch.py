@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from cnn_course.authoring.course import chapters
 from cnn_course.cli import main
+from cnn_course.course.settings import chapters
 from tests.helpers import ROOT, hidden_test_lines, points_of, release_notebook, solution_cells
 
 CHAPTER = "01_convolution_maths"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnn_course.errors import CourseError
-from cnn_course.grading.intake import collect, read_roster, unwrap
+from cnn_course.grading.intake import collect, unwrap
+from cnn_course.grading.roster import read_roster
 
 
 def touch(folder, *names):

@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnn_course.authoring.course import Course
 from cnn_course.authoring.site.build import build_site, prepare_out
 from cnn_course.authoring.site.pages import failed, first_error, without_native_log
 from cnn_course.authoring.site.runs import StaleRunError, check_current, read_run
+from cnn_course.course.course import Course
 from cnn_course.errors import CourseError
 from tests.authoring.test_publish import secret_lines
 from tests.helpers import ROOT, serving

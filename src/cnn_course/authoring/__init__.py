@@ -1,6 +1,7 @@
-"""Instructor tools for writing the course: the course on disk, reading and checking a
-chapter's source, executing notebooks, ``cnn-course build`` and ``cnn-course run``.
+"""Instructor tools for writing the course: ``cnn-course build`` (the student release, reference
+answers, exercise times), ``run``, ``publish`` and the website.
 
-Needs the ``instructor`` extra (nbgrader, jupytext, nbformat, nbclient); learner modules
-never import from here.
+Stands on ``course`` (the course on disk) and ``kernels`` (running notebooks), beside
+``grading``. Needs the ``instructor`` extra (nbgrader, jupytext, nbformat, nbclient); learner
+modules never import from here.
 """

@@ -16,8 +16,8 @@ import re
 
 import nbformat
 
-from cnn_course.authoring.source import BuildError
 from cnn_course.cells import SOLUTION_MARKER_LINE, grade_id, is_answer_cell
+from cnn_course.course.source import BuildError
 
 ANSWERS_FOLDER = "src/cnn_course/checks/answers"
 # The ways a chapter can import its checks module: the module's name, then the name it is

@@ -25,10 +25,11 @@ from pathlib import Path
 import jupytext
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
-from cnn_course.authoring.course import Chapter, Course, CourseConfig
 from cnn_course.authoring.effort import table
 from cnn_course.authoring.release import release_chapter
-from cnn_course.authoring.source import BuildError
+from cnn_course.course.course import Course
+from cnn_course.course.settings import Chapter, CourseConfig
+from cnn_course.course.source import BuildError
 
 BADGES_BEGIN, BADGES_END = "<!-- colab-badges:begin -->", "<!-- colab-badges:end -->"
 TIMES_BEGIN, TIMES_END = "<!-- exercise-times:begin -->", "<!-- exercise-times:end -->"

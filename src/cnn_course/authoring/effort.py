@@ -18,8 +18,8 @@ from pathlib import Path
 
 import jupytext
 
-from cnn_course.authoring.course import Chapter, chapters, find_root
 from cnn_course.cells import SOLUTION_REGION, grade_id, is_answer_cell
+from cnn_course.course.settings import Chapter, chapters, find_root
 
 READING_MINUTES = 4.0
 MINUTES_PER_LINE = 1.0

@@ -33,10 +33,11 @@ from pathlib import Path
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER
 from cnn_course.authoring.build import badges_block, stamp_readme
-from cnn_course.authoring.course import Course, CourseConfig
-from cnn_course.authoring.git import git
 from cnn_course.authoring.release import release_chapter
+from cnn_course.course.course import Course
+from cnn_course.course.settings import CourseConfig
 from cnn_course.errors import CourseError
+from cnn_course.kernels.git import git
 
 MARKER = ".cnn-course-published"
 COPIED = ("LICENSE", "environment-gpu.yml", "docs/benchmarks.md")
@@ -159,6 +160,13 @@ SOLUTION_SENTENCES = (
         re.compile(r"`ex\.NAME\.solution\(\)` shows a reference answer with why it works\."),
         "`ex.NAME.solution()` is turned off in this class, whose exercises are graded.",
     ),
+    (
+        re.compile(
+            r"`\.solution\(\)` shows a reference answer with a short explanation\s+\(unless your instructor"
+            r"\s+has turned solutions off for a graded class\)\."
+        ),
+        "`.solution()` is turned off in this class, whose exercises are graded.",
+    ),
 )
 
 
@@ -178,6 +186,13 @@ def for_the_class(text: str, own: CourseConfig, public: CourseConfig) -> str:
     for offer, graded in SOLUTION_SENTENCES:
         text = offer.sub(graded, text)
     return text
+
+
+def for_the_class_notebook(notebook, own: CourseConfig, public: CourseConfig) -> None:
+    """:func:`for_the_class` on every text cell of a released notebook, in place."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = for_the_class(cell.source, own, public)
 
 
 def student_readme(course_readme: str, badges: str) -> str:
@@ -272,6 +287,7 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
     for chapter in public.chapters:
         log(f"releasing {chapter.name} for {config.repository}")
         released = release_chapter(public, chapter)
+        for_the_class_notebook(released.release, Course.at(root).config, config)
         for path, text in released.student_files().items():
             write(path, text)
         titles.append((chapter, released.title))

@@ -16,10 +16,11 @@ import jupytext
 import nbformat
 
 from cnn_course.authoring.answers import with_scaffolds
-from cnn_course.authoring.course import Chapter, Course
-from cnn_course.authoring.execute import execute_notebook
-from cnn_course.authoring.nbgrader_course import release_assignment, temporary_course
-from cnn_course.authoring.source import BuildError, assign_ids, notebook_text
+from cnn_course.course.course import Course
+from cnn_course.course.settings import Chapter
+from cnn_course.course.source import BuildError, assign_ids, notebook_text
+from cnn_course.kernels.execute import execute_notebook
+from cnn_course.kernels.nbgrader_course import release_assignment, temporary_course
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.course import Course
-from cnn_course.authoring.execute import ExecutionReport, execute_notebook
+from cnn_course.course.course import Course
 from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
+from cnn_course.kernels.execute import ExecutionReport, execute_notebook
 
 
 def _is_literal(text: str) -> bool:

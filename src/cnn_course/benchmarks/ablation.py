@@ -75,9 +75,9 @@ def ablation(
     log=print,
 ) -> list[AblationRow]:
     from cnn_course import seeding
-    from cnn_course.authoring.namespace import chapter_namespace
     from cnn_course.benchmarks.chapter02 import CHAPTER as CIFAR_CHAPTER
     from cnn_course.benchmarks.chapter02 import held_out_arrays, train_better
+    from cnn_course.course.namespace import chapter_namespace
 
     chosen = ["full recipe", *[name for name in variants if name != "full recipe"]]  # the baseline comes first
     train, test = held_out_arrays(source, limit, seed)

@@ -182,7 +182,7 @@ def cifar10(
 ) -> list[ModelResult]:
     """Train the chosen models; report test accuracy, epochs, wall time and images per second."""
     from cnn_course import seeding
-    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.course.namespace import chapter_namespace
 
     train, test = held_out_arrays(source, limit, seed)
     chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))

@@ -171,7 +171,7 @@ def cats_vs_dogs(
 ) -> dict:
     """Chapter 3's models on the same photos (held-out accuracy), then the pipeline speed ratio."""
     from cnn_course import pipelines, seeding
-    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.course.namespace import chapter_namespace
     from cnn_course.data import load_cats_vs_dogs
 
     photo_set = load_cats_vs_dogs(source, log=log)

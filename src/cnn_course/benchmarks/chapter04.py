@@ -120,7 +120,7 @@ def vgg16(
     import keras
 
     from cnn_course import seeding
-    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.course.namespace import chapter_namespace
     from cnn_course.transfer import vgg16_base
 
     seeding.set_seed(seed)

@@ -1,7 +1,7 @@
 """What every benchmark shares: its options, the hardware line, a timed fit, the table.
 
 A benchmark trains the chapter's own code (the cells it names, run by
-:func:`cnn_course.authoring.namespace.chapter_namespace`), so its figures describe exactly
+:func:`cnn_course.course.namespace.chapter_namespace`), so its figures describe exactly
 what learners train, and it names the hardware they were measured on. Its options are the
 parameters of one function (:func:`add_option`, :func:`options`): each default is written
 once, in that function's signature, and the command line's help shows it.

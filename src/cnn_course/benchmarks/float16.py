@@ -195,7 +195,7 @@ def float16_check(
 ) -> list[str]:
     """Train each chapter's better CNN in float32 and in mixed_float16 side by side; return the
     problems found (an empty list when mixed precision trained as float32 did)."""
-    from cnn_course.authoring.namespace import chapter_namespace
+    from cnn_course.course.namespace import chapter_namespace
 
     sources = {"02": cifar_source, "03": cats_dogs_source}
     figures = start_run(log, chapters={})

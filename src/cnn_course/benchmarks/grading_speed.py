@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
 def grading_speed(
     root: Path, chapter: str = "01", students: int = 40, jobs: int = 2, json_out: Path | None = None, log=print
 ) -> dict:
-    from cnn_course.authoring.course import Course
+    from cnn_course.course.course import Course
     from cnn_course.errors import CourseError
     from cnn_course.grading.batch import grade_path
 

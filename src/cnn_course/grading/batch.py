@@ -24,13 +24,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from cnn_course.authoring.course import Chapter, Course
-from cnn_course.authoring.envvars import temporary_environment
-from cnn_course.authoring.nbgrader_course import log_of, release_assignment, temporary_course
-from cnn_course.authoring.quiet import quiet_kernel_logs
-from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id, gradebook_url, is_exercise_cell, is_graded
 from cnn_course.checks.shortcuts import SHORTCUT_ERROR
+from cnn_course.course.course import Course
+from cnn_course.course.settings import Chapter
 from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.dead_kernel import cell_outcomes, kernel_died, score_before_death
@@ -41,7 +38,6 @@ from cnn_course.grading.intake import (
     Submission,
     collect,
     mark_late,
-    read_roster,
     submissions_folder,
 )
 from cnn_course.grading.report import (
@@ -54,7 +50,12 @@ from cnn_course.grading.report import (
     write_csv,
     write_wide_csv,
 )
+from cnn_course.grading.roster import read_roster
 from cnn_course.grading.sandbox import guarded_kernels, take_blocked, take_cells
+from cnn_course.kernels.envvars import temporary_environment
+from cnn_course.kernels.nbgrader_course import log_of, release_assignment, temporary_course
+from cnn_course.kernels.quiet import quiet_kernel_logs
+from cnn_course.kernels.warm_kernels import libraries_for, warm_kernels
 
 
 def _scores(course: Path, course_id: str, assignment: str, student: str) -> tuple[float, float, dict]:

@@ -17,9 +17,9 @@ import html
 import re
 from pathlib import Path
 
-from cnn_course.authoring.quiet import is_noise
 from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
 from cnn_course.grading.report import NOT_COUNTED, GradeRow
+from cnn_course.kernels.quiet import is_noise
 
 MAX_TEXT_CHARS = 5_000
 MAX_IMAGE_BYTES = 200_000  # of base64 text, per image

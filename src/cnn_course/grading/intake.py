@@ -13,7 +13,6 @@ Everything that is not a notebook, or has no id, is a stray and still gets a row
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import time
@@ -132,45 +131,6 @@ def collect(folder: Path, pattern_text: str = DEFAULT_ID_PATTERN) -> tuple[list[
                 upload = (int(match.group("upload")), int(copy.group(1)) if copy else 0)
             found.append(Submission(clean_id(student), path, str(relative), late, upload, path.stat().st_mtime))
     return found, strays
-
-
-# The roster's id column, by header (any case), first found wins; else the first column.
-ROSTER_COLUMNS = ("student_id", "id", "student id", "user_id", "sis user id", "username", "email")
-
-
-def roster_columns_text() -> str:
-    """The one description of the columns a roster may use (for --help and the guide)."""
-    return ", ".join(f"`{name}`" for name in ROSTER_COLUMNS) + " (any case; the first found), else the first column"
-
-
-def read_roster(path: Path) -> list[str]:
-    """Student ids from a roster CSV: the first column whose header is in :data:`ROSTER_COLUMNS`,
-    else the first column."""
-    path = Path(path)
-    if not path.is_file():
-        raise CourseError(f"--roster {path}: no such file. Pass a CSV with one student id per row.")
-    from cnn_course.grading.gradebooks import roster_ids  # a Canvas or Moodle export is a roster too
-
-    exported = roster_ids(path)
-    if exported is not None:
-        if not exported:
-            raise CourseError(f"--roster {path} is a platform's export with no students in it")
-        return exported
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        raise CourseError(f"--roster {path} is empty: expected a header and one student id per row")
-    header = [cell.strip().lower() for cell in rows[0]]
-    for wanted in ROSTER_COLUMNS:
-        if wanted in header:
-            column = header.index(wanted)
-            break
-    else:
-        column = 0
-    ids = [clean_id(row[column]) for row in rows[1:] if len(row) > column and row[column].strip()]
-    if not ids:
-        raise CourseError(f"--roster {path} lists no student ids under its column {rows[0][column]!r}")
-    return ids
 
 
 def unpack(archive: Path, into: Path) -> Path:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnn_course.authoring.git import git
 from cnn_course.errors import CourseError
+from cnn_course.kernels.git import git
 
 
 def committable(path: Path) -> Path | None:

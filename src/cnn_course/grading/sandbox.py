@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from cnn_course.authoring.envvars import temporary_environment
+from cnn_course.kernels.envvars import temporary_environment
 
 GUARD_FILE = Path(__file__).with_name("guard.py")
 CELL_LOG_FILE = Path(__file__).with_name("cell_log.py")

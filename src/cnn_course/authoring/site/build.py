@@ -13,11 +13,13 @@ from pathlib import Path
 
 import nbformat
 
-from cnn_course.authoring.course import Course, CourseConfig
+from cnn_course.authoring.publish import for_the_class_notebook
 from cnn_course.authoring.release import release_chapter
 from cnn_course.authoring.site.home import HOME_SOURCE, home_page
 from cnn_course.authoring.site.pages import chapter_page
 from cnn_course.authoring.site.runs import check_current, read_run
+from cnn_course.course.course import Course
+from cnn_course.course.settings import CourseConfig
 from cnn_course.errors import CourseError
 
 STATIC_SOURCE = Path("site") / "static"
@@ -86,6 +88,7 @@ def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
         run, record = read_run(course.root, chapter)
         check_current(course, chapter, run, record)
         released = release_chapter(published, chapter)  # exactly as `publish` writes it for that repository
+        for_the_class_notebook(released.release, course.config, links)
         page = chapter_page(chapter, links, released.release, run, record)
         nbformat.write(page, folder / f"{chapter.name}.ipynb")
         rows.append((chapter, released.title, record))

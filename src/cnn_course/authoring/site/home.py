@@ -7,10 +7,10 @@ import html
 import re
 from pathlib import Path
 
-from cnn_course.authoring.course import Chapter, CourseConfig
 from cnn_course.authoring.effort import stated_minutes
 from cnn_course.authoring.site.pages import COLAB_BADGE, duration
 from cnn_course.authoring.site.runs import RunRecord
+from cnn_course.course.settings import Chapter, CourseConfig
 from cnn_course.errors import CourseError
 
 HOME_SOURCE = Path("site") / "index.md"

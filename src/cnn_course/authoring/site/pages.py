@@ -15,9 +15,9 @@ import re
 
 import nbformat
 
-from cnn_course.authoring.course import Chapter, CourseConfig
 from cnn_course.authoring.site.runs import RunRecord
 from cnn_course.cells import is_exercise_cell
+from cnn_course.course.settings import Chapter, CourseConfig
 from cnn_course.errors import CourseError
 
 COLAB_BADGE = "_static/colab-badge.svg"

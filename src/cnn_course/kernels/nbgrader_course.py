@@ -21,11 +21,11 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
-from cnn_course.authoring.course import Chapter
-from cnn_course.authoring.envvars import temporary_environment
-from cnn_course.authoring.source import notebook_text
 from cnn_course.cells import gradebook_url
+from cnn_course.course.settings import Chapter
+from cnn_course.course.source import notebook_text
 from cnn_course.errors import CourseError
+from cnn_course.kernels.envvars import temporary_environment
 
 
 @functools.cache

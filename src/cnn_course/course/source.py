@@ -13,8 +13,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from cnn_course.authoring.course import Chapter, CourseConfig
 from cnn_course.cells import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, grade_id, is_test_cell
+from cnn_course.course.settings import Chapter, CourseConfig
 from cnn_course.errors import CourseError
 
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "schema_version", "solution")

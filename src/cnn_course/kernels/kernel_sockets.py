@@ -121,6 +121,6 @@ def started_by(provisioner: type[LocalProvisioner]) -> Iterator[None]:
 
 def unix_socket_kernels() -> contextlib.AbstractContextManager[None]:
     """Within this block, kernels started in this process talk over private Unix sockets where
-    they can, and start as usual otherwise (:func:`cnn_course.authoring.warm_kernels.warm_kernels`
+    they can, and start as usual otherwise (:func:`cnn_course.kernels.warm_kernels.warm_kernels`
     does this too, and starts them warm)."""
     return started_by(UnixSocketProvisioner)

@@ -4,7 +4,7 @@ TensorFlow, instead of a fresh Python that imports it again.
 Importing TensorFlow, Keras, scikit-learn and matplotlib takes most of a chapter's first
 cell (about 8 s on a 2-core machine), and grading a class or running every chapter starts a
 kernel per notebook. Within :func:`warm_kernels`, jupyter_client starts Python kernels
-through :class:`WarmKernelProvisioner`: a fork server (:mod:`cnn_course.authoring.forkserver`)
+through :class:`WarmKernelProvisioner`: a fork server (:mod:`cnn_course.kernels.forkserver`)
 imports the libraries once, and each kernel is a fork of it that then becomes the process
 ``python -m ipykernel_launcher`` would have been, with the kernel's own environment, folder,
 standard streams and process group (docs/benchmarks.md has the times).
@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cnn_course.authoring.kernel_sockets import UnixSocketProvisioner, started_by
+from cnn_course.kernels.kernel_sockets import UnixSocketProvisioner, started_by
 
 SWITCH_VARIABLE = "CNN_COURSE_WARM_KERNELS"
 SERVER_FILE = Path(__file__).with_name("forkserver.py")

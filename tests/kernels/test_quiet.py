@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cnn_course.authoring.quiet import is_noise, quiet_kernel_logs
+from cnn_course.kernels.quiet import is_noise, quiet_kernel_logs
 
 NOISE_LINES = [
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
@@ -53,7 +53,7 @@ POOL_INSIDE_THE_BLOCK = """
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from cnn_course.authoring.quiet import quiet_kernel_logs
+from cnn_course.kernels.quiet import quiet_kernel_logs
 
 if __name__ == "__main__":
     with quiet_kernel_logs():

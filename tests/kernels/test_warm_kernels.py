@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from cnn_course.authoring import warm_kernels as warm
+from cnn_course.kernels import warm_kernels as warm
 from tests.helpers import release_notebook
 
 pytestmark = pytest.mark.skipif(not warm.available(), reason="warm kernels need Linux")
@@ -62,7 +62,7 @@ def test_kernels_come_from_one_server_each_with_its_own_folder_settings_and_rand
 ORPHANED = """
 import ctypes, os, signal, sys, time
 from jupyter_client import KernelManager
-from cnn_course.authoring import warm_kernels as warm
+from cnn_course.kernels import warm_kernels as warm
 
 # Orphans come to this process instead of pid 1, as under a container's init or systemd.
 assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from cnn_course.authoring.warm_kernels import libraries_for, warm_kernels
 from cnn_course.cells import grade_id
+from cnn_course.kernels.warm_kernels import libraries_for, warm_kernels
 from cnn_course.smoke import SMOKE_VARIABLE
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from cnn_course.authoring.course import Course
 from cnn_course.cells import grade_id, is_answer_cell, nbgrader_meta
 from cnn_course.checks.progress import EXERCISE_HELPER
+from cnn_course.course.course import Course
 from cnn_course.errors import CourseError
 
 

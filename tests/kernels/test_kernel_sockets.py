@@ -18,7 +18,7 @@ from jupyter_client.localinterfaces import localhost
 from jupyter_client.provisioning.local_provisioner import LocalPortCache
 from nbclient import NotebookClient
 
-from cnn_course.authoring import kernel_sockets, warm_kernels
+from cnn_course.kernels import kernel_sockets, warm_kernels
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="Windows kernels keep TCP")
 
@@ -100,7 +100,7 @@ def test_the_folder_is_the_process_s_own_and_goes_when_it_ends(monkeypatch):
     assert mine.stat().st_mode & 0o077 == 0, "no other user can put a socket there"
     kernel_sockets._remove_folder(os.getpid() + 1, mine)  # as a forked child's exit would call it
     assert mine.is_dir(), "a forked child leaves its parent's folder alone"
-    code = "from cnn_course.authoring import kernel_sockets; print(kernel_sockets.socket_folder())"
+    code = "from cnn_course.kernels import kernel_sockets; print(kernel_sockets.socket_folder())"
     printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     other = Path(printed.strip())
     assert other != mine and not other.exists(), "another process's folder, removed when it ended"

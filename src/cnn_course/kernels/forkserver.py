@@ -1,5 +1,5 @@
 """A fork server for notebook kernels: import the heavy libraries once, then fork a kernel
-per request (see :mod:`cnn_course.authoring.warm_kernels`, which starts and talks to it).
+per request (see :mod:`cnn_course.kernels.warm_kernels`, which starts and talks to it).
 
 Run as a script, never imported: ``python -P forkserver.py CONTROL_FD MODULE...`` (``-P``:
 this folder's modules must not shadow a library while it is imported). It imports
