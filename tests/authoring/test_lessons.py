@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cnn_course.authoring.course import chapters
+from cnn_course.course.settings import chapters
 from tests.helpers import ROOT
 
 # Words about the development machine's CPU, and dates: they belong in docs/benchmarks.md.
@@ -45,3 +45,18 @@ def test_the_readme_is_a_front_page_that_links_the_measurements():
     assert "docs/benchmarks.md" in readme and "{" not in readme.replace("{badges}", "")
     assert (ROOT / "docs" / "benchmarks.md").is_file()
     assert not DIARY.search(readme), "dates and CPU details live in docs/benchmarks.md"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_no_table_a_learner_reads_shows_nan(chapter):
+    """Chapter 2's results table showed `nan%` where a model was not measured: a cell says so
+    instead. Checked on the output of the chapter's full run, which its website page shows."""
+    run = json.loads((ROOT / "site" / "runs" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    outputs = [
+        "".join(output.get("data", {}).get(kind, ""))
+        for cell in run["cells"]
+        for output in cell.get("outputs", [])
+        for kind in ("text/html", "text/plain")
+    ]
+    shown = [text for text in outputs if re.search(r"\bnan%|>nan<|\bNaN\b", text)]
+    assert not shown, f"{chapter.name} shows NaN in an output: {shown[0][:300]}"
