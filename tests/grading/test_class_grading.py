@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import zipfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
-from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
+from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
 
 HIDDEN_LINES = ["assert double(-3) == -6", "assert square(-4) == 16"]
 
@@ -267,9 +268,19 @@ def test_a_re_grade_over_the_filled_export_changes_only_the_re_graded_student(du
     (folder / "regrade").mkdir()
     (folder / "regrade" / "jonesbob_22222_34444_01_doubling.ipynb").write_text(json.dumps(answered(course)))
     capsys.readouterr()
-    main(["--root", str(course), "grade", str(folder / "regrade"), "--out", str(folder / "regrade-out" / "grades.csv"),
-          "--id-pattern", "canvas", "--roster", str(folder / "canvas" / "import.csv"),
-          "--gradebook", str(folder / "regrade-out" / "import.csv"), "--gradebook-column", "Chapter 1"])  # fmt: skip
+    # The guide's own command, its paths put here: the export that holds the grades, a new file to import.
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    command = next(
+        line for line in guide.splitlines() if line.startswith(".venv/bin/cnn-course grade") and "regrade" in line
+    )
+    places = {
+        "~/grading/ch01/regrade/grades.csv": folder / "regrade-out" / "grades.csv",
+        "~/grading/ch01/regrade/import.csv": folder / "regrade-out" / "import.csv",
+        "~/grading/ch01/regrade/": folder / "regrade",
+        "~/grading/ch01/export-now.csv": folder / "canvas" / "import.csv",
+    }
+    arguments = [str(places.get(word, word)) for word in shlex.split(command)[1:]]
+    assert main(["--root", str(course), *arguments]) == 0
     printed = capsys.readouterr().out
     with open(folder / "regrade-out" / "import.csv", newline="") as handle:
         table = {row[0].strip(): row[5] for row in csv.reader(handle)}
