@@ -17,7 +17,6 @@ position and grade ids, never from a random generator, so a second build changes
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,44 +25,19 @@ import jupytext
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER, answers_file_text, answers_of
 from cnn_course.authoring.effort import table
+from cnn_course.authoring.readme import badges_block, stamp_block, stamp_readme
 from cnn_course.authoring.release import release_chapter
 from cnn_course.course.course import Course
-from cnn_course.course.settings import Chapter, CourseConfig
 from cnn_course.course.source import BuildError
 
-BADGES_BEGIN, BADGES_END = "<!-- colab-badges:begin -->", "<!-- colab-badges:end -->"
 TIMES_BEGIN, TIMES_END = "<!-- exercise-times:begin -->", "<!-- exercise-times:end -->"
 INSTRUCTOR_GUIDE = "docs/instructor-guide.md"
-COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
 @dataclass
 class BuildResult:
     written: list[Path]
     changed: list[Path]
-
-
-def badges_block(rows: list[tuple[Chapter, str]], config: CourseConfig) -> str:
-    """The README's table of chapters with their Colab badges (what goes between the markers)."""
-    lines = ["| chapter | notebook | open |", "| --- | --- | --- |"]
-    for chapter, title in rows:
-        path = f"notebooks/{chapter.name}.ipynb"
-        badge = f"[![Open In Colab]({COLAB_BADGE})]({config.colab_url(path)})"
-        lines.append(f"| {title} | [`{path}`]({path}) | {badge} |")
-    return "\n".join(lines)
-
-
-def stamp_block(text: str, begin: str, end: str, body: str, where: str) -> str:
-    """``text`` with what lies between the ``begin`` and ``end`` lines replaced by ``body``."""
-    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise BuildError(f"{where} has no {begin} ... {end} block for the build to fill in")
-    return pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
-
-
-def stamp_readme(text: str, badges: str) -> str:
-    """The README with the table of Colab badges (:func:`badges_block`) between its markers."""
-    return stamp_block(text, BADGES_BEGIN, BADGES_END, badges, "README.md")
 
 
 class _Writer:

@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cnn_course.authoring.answers import ANSWERS_FOLDER
-from cnn_course.authoring.build import badges_block, stamp_readme
+from cnn_course.authoring.readme import badges_block, stamp_readme
 from cnn_course.authoring.release import release_chapter
 from cnn_course.course.course import Course
 from cnn_course.course.settings import CourseConfig

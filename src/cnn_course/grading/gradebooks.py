@@ -28,7 +28,7 @@ from pathlib import Path
 
 from cnn_course.errors import CourseError
 from cnn_course.grading.intake import clean_id
-from cnn_course.grading.report import MANUAL, MISSING, GradeRow, _number
+from cnn_course.grading.report import MANUAL, MISSING, GradeRow, number_text
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_COLUMNS = ("Identifier", "Full name", "Grade")
@@ -102,7 +102,7 @@ def _totals(rows: list[GradeRow]) -> dict[str, object]:
         if row.status == MISSING:
             totals.setdefault(row.student_id, NOT_HANDED_IN)
         elif row.counts and row.status != MANUAL and row.score is not None:
-            totals[row.student_id] = _number(row.score)
+            totals[row.student_id] = number_text(row.score)
         else:
             totals.setdefault(row.student_id, "")
     return totals
@@ -130,7 +130,7 @@ def _fill(row: list[str], target: int, total: object, label: str, filled: Filled
         return
     if total == "":  # a person decides: the cell keeps what it holds
         return
-    new = str(_number(round(float(total) * filled.scale, 2)))
+    new = str(number_text(round(float(total) * filled.scale, 2)))
     if _is_empty(old):
         filled.filled += 1
     elif not _same(old, new):
@@ -207,7 +207,7 @@ def _fill_canvas(table: list[list[str]], totals: dict, target: int, max_score: f
     if points_row is not None:
         points_row.extend([""] * (len(header) - len(points_row)))
         if not points_row[target].strip() and max_score is not None:
-            points_row[target] = str(_number(max_score))
+            points_row[target] = str(number_text(max_score))
         _scale(filled, _points(points_row[target]), max_score)
     for row in table[1:]:
         row.extend([""] * (len(header) - len(row)))

@@ -60,7 +60,7 @@ class GradeRow:
         """Apply a late penalty: the score loses ``percent`` of itself; the row says so."""
         self.score_before_penalty = self.score
         self.score = round(self.score * (1 - percent / 100), 3)
-        self.note(f"late: {percent:g}% deducted ({_number(self.score_before_penalty)} before)")
+        self.note(f"late: {percent:g}% deducted ({number_text(self.score_before_penalty)} before)")
 
     def note(self, text: str) -> None:
         self.reason = "; ".join(part for part in (self.reason, text) if part)
@@ -73,15 +73,15 @@ class GradeRow:
         return {
             "student_id": self.student_id,
             "chapter": self.chapter,
-            "score": _number(self.score),
-            "max_score": _number(self.max_score),
-            "percent": _number(self.percent),
+            "score": number_text(self.score),
+            "max_score": number_text(self.max_score),
+            "percent": number_text(self.percent),
             "late": "yes" if self.late else "",
             "status": self.status,
             "reason": self.reason,
             "feedback": feedback,
             "file": self.file,
-            "score_before_penalty": _number(self.score_before_penalty),
+            "score_before_penalty": number_text(self.score_before_penalty),
         }
 
 
@@ -132,7 +132,7 @@ def choose_counted(rows: list[GradeRow], submissions: dict[str, object]) -> None
                 )
 
 
-def _number(value: float | None) -> object:
+def number_text(value: float | None) -> object:
     return "" if value is None else (int(value) if float(value).is_integer() else round(value, 3))
 
 
@@ -166,9 +166,9 @@ def _wide_line(line: dict[str, object], row: GradeRow, column, cells: dict[str, 
     if row.status != GRADED and line["status"] == GRADED:
         line["status"] = row.status
     for name, (score, _) in row.exercises.items():
-        line[column(row.chapter, name)] = _number(score)
+        line[column(row.chapter, name)] = number_text(score)
     if row.chapter in cells and row.score is not None:
-        line[column(row.chapter, "total")] = _number(row.score)
+        line[column(row.chapter, "total")] = number_text(row.score)
 
 
 def write_wide_csv(rows: list[GradeRow], path: Path) -> None:
