@@ -283,11 +283,12 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
         written.append(target)
 
     titles = []
-    public = Course.at(root).with_repository(config)  # stamps the public address into the setup cells
+    course = Course.at(root)
+    public = course.with_repository(config)  # stamps the public address into the setup cells
     for chapter in public.chapters:
         log(f"releasing {chapter.name} for {config.repository}")
         released = release_chapter(public, chapter)
-        for_the_class_notebook(released.release, Course.at(root).config, config)
+        for_the_class_notebook(released.release, course.config, config)
         for path, text in released.student_files().items():
             write(path, text)
         titles.append((chapter, released.title))
@@ -298,7 +299,7 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
         if (root / name).is_file():
             write(name, (root / name).read_text(encoding="utf-8"))
     readme = student_readme((root / "README.md").read_text(encoding="utf-8"), badges_block(titles, config))
-    write("README.md", for_the_class(readme, Course.at(root).config, config))
+    write("README.md", for_the_class(readme, course.config, config))
     write("Makefile", STUDENT_MAKEFILE)
     write(".gitignore", STUDENT_GITIGNORE)
     write("pyproject.toml", _public_pyproject((root / "pyproject.toml").read_text(encoding="utf-8"), config))
