@@ -76,6 +76,20 @@ def test_a_compiled_model_loads_without_a_warning_about_its_optimizer(published,
     assert not [str(warning.message) for warning in recwarn if "optimizer" in str(warning.message)]
 
 
+def test_a_loaded_model_saved_as_keras_reloads_without_a_warning_about_its_optimizer(
+    published, tmp_path, monkeypatch, recwarn
+):
+    # Chapter 2's saving lesson: the loaded model is saved whole and loaded back.
+    files, _ = published
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="mse")
+    load(files, tmp_path, monkeypatch, model)
+    model.save(tmp_path / "whole.keras")
+    recwarn.clear()
+    keras.models.load_model(tmp_path / "whole.keras")
+    assert not [str(warning.message) for warning in recwarn if "optimizer" in str(warning.message)]
+
+
 def test_a_missing_file_says_to_train_instead(published, tmp_path, monkeypatch):
     files, _ = published
     del files["/models/tiny.weights.h5"]

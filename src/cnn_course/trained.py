@@ -139,6 +139,17 @@ def load_weights_quietly(model, path: Path) -> None:
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
 
 
+def build_optimizer(model) -> None:
+    """Give a compiled model's optimizer its (fresh) state, as a trained model's has.
+
+    Why: the course ships weights only, so a loaded model's optimizer has never run. Saved as
+    a ``.keras`` file, it would hold 2 optimizer variables where the reloaded model's has one
+    per weight and moment, and ``keras.models.load_model`` would warn that it skipped them."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+
+
 def history_from_record(record: dict, where: str) -> TrainedHistory:
     """A kept run's ``{"history": {metric: values}, "seconds": s}`` as a :class:`TrainedHistory`."""
     history = {key: [float(v) for v in values] for key, values in record["history"].items()}
@@ -195,6 +206,7 @@ def load(
             f"the trained weights in {weights} do not fit the model {model.name!r} ({error}). They belong to the "
             "chapter's own code: if you changed the model, set TRAIN_MODELS = True and train it."
         ) from None
+    build_optimizer(model)
     history = history_from_record(json.loads(history_file.read_text(encoding="utf-8")), COURSE_RUN)
     log(f"loaded the course's trained weights for {model.name}: {entry.description}")
     return history
