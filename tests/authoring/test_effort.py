@@ -18,7 +18,7 @@ CHAPTERS = chapters(ROOT)
 ANSWERS = ROOT / "src" / "cnn_course" / "checks" / "answers"
 
 
-def test_the_estimate_counts_written_and_scaffolded_lines_and_hints():
+def test_the_estimate_weighs_ideas_and_counts_written_and_scaffolded_lines():
     cell = (
         "def f(x):\n"
         "    ### BEGIN SOLUTION\n"
@@ -31,9 +31,28 @@ def test_the_estimate_counts_written_and_scaffolded_lines_and_hints():
         "    return z\n"
         "    ### END SOLUTION\n"
     )
-    effort = effort_of("f", cell, hints=2)
-    assert effort == ExerciseEffort("f", lines=3, scaffolded=2, hints=2)
-    assert effort.minutes == 4 + 1 * 1 + 0.5 * 2 + 0.5 * 2
+    effort = effort_of("f", cell, ideas=("double it", "add one"))
+    assert effort == ExerciseEffort("f", ideas=("double it", "add one"), lines=3, scaffolded=2)
+    assert effort.minutes == 2 + 3 * 2 + 0.25 * 1 + 0.125 * 2
+
+
+def test_every_exercise_says_what_its_learner_decides():
+    for chapter in CHAPTERS:
+        for effort in chapter_effort(chapter):
+            assert effort.ideas, f"chapter {chapter.number}: {effort.name} declares no ideas (Exercise(ideas=...))"
+
+
+def _minutes(name: str) -> float:
+    return {effort.name: effort.minutes for chapter in CHAPTERS for effort in chapter_effort(chapter)}[name]
+
+
+def test_exercises_that_ask_for_more_thinking_are_rated_longer_whatever_their_lines():
+    # A teacher's reading (issue 34): Grad-CAM about 15 minutes, occlusion 15 to 20, a step
+    # the scaffold dictates a few. Lines alone rated Grad-CAM 7 and occlusion 10.5.
+    assert 12 <= _minutes("grad_cam_heatmap") <= 18
+    assert 15 <= _minutes("occlusion_drops") <= 20
+    assert _minutes("relu") < 6 and _minutes("scale_images") < 6
+    assert _minutes("start_fine_tuning") < _minutes("grad_cam_heatmap")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
@@ -43,6 +62,7 @@ def test_each_chapter_s_exercises_fit_the_time_its_opening_states(chapter):
     assert stated, f"chapter {chapter.number}: the opening says how long the exercises take"
     total = sum(effort.minutes for effort in efforts)
     assert total <= stated, f"chapter {chapter.number}: {total:g} minutes of exercises in a budget of {stated}"
+    assert stated <= total + 15, f"chapter {chapter.number}: states {stated} minutes for {total:g} of exercises"
 
 
 def test_the_instructor_guide_shows_the_current_estimates_and_plans_every_exercise():

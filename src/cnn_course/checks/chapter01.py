@@ -203,6 +203,9 @@ output_size = Exercise(
         "Without stride there are `padded - kernel_size + 1` positions; with a stride you keep every "
         "stride-th one. Integer division `//` rounds down the way the layers do.",
     ],
+    ideas=[
+        "how padding, kernel size and stride set the number of window positions",
+    ],
     chapter=__name__,
 )
 convolve2d = Exercise(
@@ -215,6 +218,11 @@ convolve2d = Exercise(
         "each output value is one window of the padded image times the kernel, added up.",
         "The window of output (i, j) starts stride times further along than output (0, 0) does, in rows and in "
         "columns. Deep-learning 'convolution' does not flip the kernel.",
+    ],
+    ideas=[
+        "pad with zeros before sliding",
+        "where the window of output (i, j) starts, with a stride",
+        "one output value: a window times the kernel, added up",
     ],
     chapter=__name__,
 )
@@ -229,6 +237,10 @@ conv_layer = Exercise(
         "Loop over output rows, output columns and filters (or let NumPy's tensordot do the window-times-filter sum),"
         " then add that filter's bias.",
     ],
+    ideas=[
+        "a filter spans every input channel and gives one output channel",
+        "one bias per filter",
+    ],
     chapter=__name__,
 )
 relu = Exercise(
@@ -242,6 +254,9 @@ relu = Exercise(
         "NumPy has a function that compares two arrays (or an array and a number) element by element and keeps the "
         "larger value.",
     ],
+    ideas=[
+        "keep positives, zero the rest, element by element",
+    ],
     chapter=__name__,
 )
 max_pool = Exercise(
@@ -254,6 +269,10 @@ max_pool = Exercise(
         "size x size block. Channels (a third axis) are pooled separately.",
         "Reshape (H, W, ...) to (H // size, size, W // size, size, ...) and take `.max` over axes 1 and 3.",
     ],
+    ideas=[
+        "drop the rows and columns that fill no block",
+        "the maximum of each block, channel by channel",
+    ],
     chapter=__name__,
 )
 dense_params = Exercise(
@@ -263,6 +282,9 @@ dense_params = Exercise(
         "Draw a layer of 3 inputs and 2 units and count the arrows; then count what each unit adds on its own.",
         "Every input connects to every unit: one weight per (input, unit) pair.",
         "Add one bias per unit when `use_bias` is true.",
+    ],
+    ideas=[
+        "one weight per (input, unit) pair, one bias per unit",
     ],
     chapter=__name__,
 )
@@ -274,6 +296,9 @@ conv_params = Exercise(
         "One filter has kernel_size x kernel_size x in_channels weights, whatever the size of the image.",
         "Every filter has its own weights and, when use_bias is true, its own single bias.",
     ],
+    ideas=[
+        "a filter's weights do not depend on the image size",
+    ],
     chapter=__name__,
 )
 memory_gb = Exercise(
@@ -284,6 +309,9 @@ memory_gb = Exercise(
         "Bytes in all are the count of numbers times the bytes per number; NumPy's dtype objects know their itemsize.",
         "Use decimal gigabytes, as disk and memory makers do: one GB is a thousand million bytes.",
     ],
+    ideas=[
+        "bytes per number depend on the dtype",
+    ],
     chapter=__name__,
 )
 lenet5 = Exercise(
@@ -293,6 +321,10 @@ lenet5 = Exercise(
         "Which of LeNet-5's layers learn weights at all? Pooling only picks and averages.",
         "Use your conv_params for C1, C3 and C5 and your dense_params for F6 and the output, then add them up.",
         "C1 sees 1 channel, C3 sees C1's 6 maps, C5 sees C3's 16 maps; F6 has 120 inputs and the output 84.",
+    ],
+    ideas=[
+        "which layers learn weights",
+        "how many channels each layer sees",
     ],
     chapter=__name__,
 )

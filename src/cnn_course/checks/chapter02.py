@@ -293,6 +293,9 @@ scale_images = Exercise(
         "largest possible value.",
         "Not by the largest pixel of this batch: a photo would then look different depending on the photos next to it.",
     ],
+    ideas=[
+        "one fixed scale (255) in float32, the same for every photo",
+    ],
     chapter=__name__,
 )
 first_cnn = Exercise(
@@ -305,6 +308,11 @@ first_cnn = Exercise(
         "Check yourself with model.summary(): the flatten layer should give 1,600 features, as the shapes exercise "
         "below works out.",
     ],
+    ideas=[
+        "convolution and pooling blocks that shrink the maps",
+        "flatten, then dense layers",
+        "a softmax of one unit per class",
+    ],
     chapter=__name__,
 )
 hand_shapes = Exercise(
@@ -316,6 +324,11 @@ hand_shapes = Exercise(
         "A 3x3 convolution without padding takes 2 pixels off each side length; 2x2 pooling halves it (rounding down).",
         "Follow the side length layer by layer; the depth is the layer's number of filters (pooling keeps it); "
         "flatten multiplies height, width and depth, and its shape is a tuple of one number.",
+    ],
+    ideas=[
+        "what a valid 3x3 convolution does to a side",
+        "what 2x2 pooling does (rounding down)",
+        "depth, and what flatten multiplies",
     ],
     chapter=__name__,
 )
@@ -330,6 +343,10 @@ activation_model = Exercise(
         "Keep the layers whose output has four axes (batch, height, width, channels), in the model's order; the new "
         "model starts from the given model's own inputs.",
     ],
+    ideas=[
+        "which layers give feature maps (four axes)",
+        "a model from the given model's inputs",
+    ],
     chapter=__name__,
 )
 grad_cam = Exercise(
@@ -343,6 +360,12 @@ grad_cam = Exercise(
         "over the channels; cut negatives to 0.",
         "Scale so the peak is 1, but only when the peak is above 0: a map that is 0 everywhere must stay 0, not "
         "become NaN.",
+    ],
+    ideas=[
+        "the gradient of the class score with respect to the feature maps",
+        "one weight per map: the gradients averaged over height and width",
+        "the weighted sum over channels, negatives cut",
+        "scale to a peak of 1 without dividing by 0",
     ],
     chapter=__name__,
 )

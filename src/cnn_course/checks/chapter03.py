@@ -419,6 +419,11 @@ photo_dataset = Exercise(
         "Read from disk and decode, keep the decoded photos in memory, mix single photos (only when asked), group "
         "them, and let the next batch be prepared while the model trains on this one.",
     ],
+    ideas=[
+        "what each step works on: files, single photos or batches",
+        "where the cache goes",
+        "where the shuffle goes, and how big its buffer",
+    ],
     chapter=__name__,
 )
 augmentation = Exercise(
@@ -429,6 +434,10 @@ augmentation = Exercise(
         "Four Keras layers in a keras.Sequential: RandomRotation, RandomTranslation, RandomZoom and RandomFlip.",
         "RandomRotation's factor is a fraction of a full turn, not degrees; shifts and zoom are fractions of the "
         "size. Only left-right flips keep a cat the right way up. fill_mode='nearest' avoids black corners.",
+    ],
+    ideas=[
+        "which changes leave a cat a cat",
+        "the layers' units: fractions of a turn and a size",
     ],
     chapter=__name__,
 )
@@ -442,6 +451,11 @@ first_cnn = Exercise(
         "The dropout rate is the function's argument, not a number you pick.",
         "Most of the 4,791,809 parameters are in Dense 256: 17*17*64 = 18,496 inputs times 256, plus 256 biases.",
     ],
+    ideas=[
+        "three convolution and pooling blocks after rescaling",
+        "dropout before the dense layers",
+        "one sigmoid unit for 'dog'",
+    ],
     chapter=__name__,
 )
 compile_classifier = Exercise(
@@ -454,6 +468,10 @@ compile_classifier = Exercise(
         "units: categorical_crossentropy. Several units and class numbers: sparse_categorical_crossentropy.",
         "Build the optimizer with keras.optimizers.Adam(learning_rate=...) and pass metrics as a list of names.",
     ],
+    ideas=[
+        "the loss from the output's width and the labels' form",
+        "a fresh optimizer at the given rate",
+    ],
     chapter=__name__,
 )
 photo_to_batch = Exercise(
@@ -465,6 +483,10 @@ photo_to_batch = Exercise(
         "Resize to (height, width), convert to float32, and add a batch axis in front: the model takes batches.",
         "Keras's image ops resize bilinearly to (height, width), as the dataset loader does; a batch of one has a new"
         " axis in front of the height.",
+    ],
+    ideas=[
+        "the model's input shape against one photo's",
+        "resize, float32 and a batch axis",
     ],
     chapter=__name__,
 )
@@ -480,6 +502,13 @@ occlusion = Exercise(
         "patch); the same for the left edges. For each place, cover a fresh copy, never the photo itself.",
         "A drop is the score of the photo as it is minus the score of the covered copy, both from class_scores for "
         "the class label, so hiding evidence gives a positive number.",
+    ],
+    ideas=[
+        "the uncovered photo's score as the baseline",
+        "every top and left edge where the patch fits",
+        "cover a fresh copy, never the photo itself",
+        "a drop: the baseline minus the covered score",
+        "where each drop goes in the rows-by-columns array",
     ],
     chapter=__name__,
 )

@@ -277,6 +277,10 @@ vgg_preprocess = Exercise(
         "colour. It changes float arrays in place, so give it a copy.",
         "np.array (unlike np.asarray) always makes a new array: prepare that one and the caller's stays as it was.",
     ],
+    ideas=[
+        "the preparation VGG16 was trained with",
+        "a copy, so the caller's array stays as it was",
+    ],
     chapter=__name__,
 )
 frozen_model = Exercise(
@@ -289,6 +293,10 @@ frozen_model = Exercise(
         "ReLU units, dropout of 0.4, one sigmoid unit.",
         "With the functional API you call each layer on the tensor the previous one returned, starting from the "
         "base's output tensor; the model then runs from the base's input to the last tensor.",
+    ],
+    ideas=[
+        "freeze the base",
+        "a head on the base's output, in the functional API",
     ],
     chapter=__name__,
 )
@@ -303,6 +311,11 @@ fine_tuning = Exercise(
         "Compile again after changing trainable, with a fresh Adam at a tenth of head_learning_rate; the loss and "
         "the metric stay those of one sigmoid output. Return the model.",
     ],
+    ideas=[
+        "which layers to unfreeze, by their names",
+        "compile again after changing trainable",
+        "a fresh optimizer with a smaller step",
+    ],
     chapter=__name__,
 )
 write_submission = Exercise(
@@ -315,6 +328,10 @@ write_submission = Exercise(
         "[0.005, 0.995].",
         "np.clip bounds every probability; use the low and high arguments, not fixed numbers. csv.writer writes "
         "one row per call; keep the ids in the order given.",
+    ],
+    ideas=[
+        "clip the probabilities (log loss punishes a confident mistake)",
+        "a header and one id,label row per photo, in order",
     ],
     chapter=__name__,
 )

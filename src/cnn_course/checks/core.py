@@ -42,6 +42,9 @@ class Exercise:
     refused as a shortcut, like one that uses the checking code.
     ``chapter``: the checks module the exercise belongs to (pass ``__name__``); its answers
     file, ``answers/chapterNN.json``, holds what :meth:`solution` shows.
+    ``ideas``: what the learner has to decide, one short phrase each; the course's estimate of
+    an exercise's time weighs them (``cnn_course.authoring.effort``) and the instructor guide
+    lists them.
     """
 
     def __init__(
@@ -51,9 +54,11 @@ class Exercise:
         hints: Sequence[str],
         helpers: Sequence[Callable[..., Any]] = (),
         chapter: str | None = None,
+        ideas: Sequence[str] = (),
     ):
         if not hints:
             raise ValueError(f"exercise {name!r} needs at least one hint")
+        self.ideas = tuple(ideas)
         self.name = name
         self._checker = checker
         self._hints = list(hints)
