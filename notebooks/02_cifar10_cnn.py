@@ -60,9 +60,9 @@ from keras import layers
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from cnn_course import data, interpret, locations, plotting, seeding, smoke, trained, training
+from cnn_course import data, interpret, locations, plotting, seeding, trained, training
 from cnn_course.checks import chapter02 as ex
-from cnn_course.environment import fast_precision
+from cnn_course.environment import fast_precision, full_or_quick
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -82,7 +82,7 @@ print(f"work folder (checkpoints, finished models): {locations.work_folder().res
 
 # %% [markdown]
 # **Train, or load the course's trained models?** With a GPU the chapter trains its two
-# models; without one it loads the weights that the course's own benchmark run produced
+# models; without one it loads the weights that the course's own training run produced
 # (downloaded once, checked against their SHA-256), because training them on a CPU takes
 # hours. The cell says which it chose; change `TRAIN_MODELS` to choose yourself. A model
 # you trained is kept in the work folder, and running its cell again loads it: set
@@ -91,6 +91,19 @@ print(f"work folder (checkpoints, finished models): {locations.work_folder().res
 # %%
 TRAIN_MODELS = training.train_by_default()
 RETRAIN = False
+
+# %% [markdown]
+# **Sizes.** The chapter's long steps take their sizes from this cell.
+# `full_or_quick(full, quick)` gives the full size, or the quick one while nbgrader grades
+# the notebook, so that grading takes seconds rather than hours. Change the full sizes here
+# if you want a shorter or a longer run.
+
+# %%
+FIRST_EPOCHS = full_or_quick(30, 1)      # the first CNN: at most 30 epochs (early stopping ends it sooner)
+BETTER_EPOCHS = full_or_quick(18, 1)     # the better CNN's whole schedule
+VALIDATE_EVERY = full_or_quick(6, 1)     # the better CNN's epochs between validation passes
+ASCENT_STEPS = full_or_quick(60, 3)      # gradient-ascent steps per filter picture (section 6)
+AGREEMENT_IMAGES = full_or_quick(50, 3)  # test images on which section 7 compares occlusion and Grad-CAM
 
 # %% [markdown]
 # ## 1. The data
@@ -327,11 +340,11 @@ plt.show()
 # takes arrays, generators and `tf.data` datasets alike, and models are saved as
 # `.keras` files.)
 #
-# The settings and the compile step first, in one cell, so that the course's benchmark
-# trains this model exactly as you do:
+# The settings and the compile step first, in one cell (the course trained its copy of
+# this model from the same cell, with the sizes cell's `FIRST_EPOCHS`):
 
 # %%
-FIRST_EPOCHS, FIRST_BATCH_SIZE, FIRST_PATIENCE = 30, 64, 5  # at most 30 epochs; stop after 5 without progress
+FIRST_BATCH_SIZE, FIRST_PATIENCE = 64, 5  # stop after 5 epochs without progress (FIRST_EPOCHS: the sizes cell)
 
 
 def compile_first_cnn(model):
@@ -358,7 +371,7 @@ first_cnn = compile_first_cnn(first_cnn)
 if TRAIN_MODELS:
     first_history = training.fit_once(first_cnn, "cifar10_first_cnn", lambda: first_cnn.fit(
         x_train_scaled, y_train_onehot, validation_data=(x_val_scaled, y_val_onehot),
-        epochs=smoke.epochs(FIRST_EPOCHS), batch_size=FIRST_BATCH_SIZE, callbacks=first_callbacks,
+        epochs=FIRST_EPOCHS, batch_size=FIRST_BATCH_SIZE, callbacks=first_callbacks,
     ), retrain=RETRAIN)
 else:
     first_history = trained.load(first_cnn, "cifar10_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
@@ -433,8 +446,9 @@ pd.DataFrame({"class": class_names, "test images": confusion.sum(axis=1),
 # %% [markdown]
 # ## 6. Saving and loading
 #
-# A `.keras` file holds the architecture, the weights and the optimizer state. Loading it
-# gives a model that predicts exactly the same. `locations.work_folder()` is where the course
+# A `.keras` file holds the architecture, the weights and the optimizer's state (a fresh
+# one when the weights came from the course's files). Loading it gives a model that
+# predicts exactly the same. `locations.work_folder()` is where the course
 # keeps what the chapters make: your Google Drive when it is mounted, else the notebook's
 # folder (and a temporary folder while the notebook is graded).
 
@@ -534,7 +548,7 @@ for position in (1, len(conv_layers)):
     shown = 0
     for filter_index in range(conv_layers[position - 1].filters):
         pattern, before, after = interpret.visualize_filter(first_cnn, conv_layers[position - 1].name, filter_index,
-                                                            steps=smoke.pick(60, 3))
+                                                            steps=ASCENT_STEPS)
         if after > before + 1e-3:  # gradient ascent moved it
             patterns.append(pattern)
             captions.append(f"conv {position}, filter {filter_index}\nresponse {before:.2f} → {after:.2f}")
@@ -546,7 +560,7 @@ if patterns:
                        columns=4)
     plt.show()
 else:
-    print("gradient ascent moved no filter (a one-epoch smoke run barely trains)")
+    print("gradient ascent moved no filter (a network trained this briefly has no strong patterns yet)")
 
 # %% [markdown]
 # ### Which photos to explain
@@ -713,7 +727,7 @@ def rank_agreement(first_map, second_map, size=(32, 32)):
 
 
 agreement = []
-for index in range(smoke.pick(50, 3)):
+for index in range(AGREEMENT_IMAGES):
     drops, explained = interpret.occlusion_map(first_cnn, x_test_scaled[index], patch=8, stride=2)
     heatmap, _ = interpret.grad_cam(first_cnn, x_test_scaled[index], class_index=explained)
     agreement.append(rank_agreement(np.maximum(drops, 0), heatmap))
@@ -782,7 +796,7 @@ print("for the two images above:", ", ".join(f"{rank_agreement(np.maximum(occlus
 # - **Test-time augmentation**: predict each test image and its mirror image, each also
 #   moved one pixel diagonally up-left and down-right, and average the six predictions.
 #
-# `cnn-course benchmark ablation` trains the recipe once as it is and once without each
+# The course trained the recipe once as it is and once without each
 # ingredient, side by side, on 10,000 training images for 6 epochs per row (a reduced
 # budget: it shows each ingredient's direction and rough size, not its worth in a full
 # run; [measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)):
@@ -910,16 +924,13 @@ def predict_with_flips_and_shifts(model, images, batch_size=1024):
     return sum(predict_with_flips(model, shifted(images, dy, dx), batch_size) for dy, dx in views) / len(views)
 
 
-BETTER_EPOCHS = 18
-BETTER_BATCH_SIZE = 512
-VALIDATE_EVERY = 6  # epochs between validation passes: each costs about a tenth of a training epoch on a CPU
+BETTER_BATCH_SIZE = 512  # BETTER_EPOCHS and VALIDATE_EVERY: the sizes cell at the top
 
 # %% [markdown]
 # The schedule, drawn before training: a straight climb, then the cosine.
 
 # %%
-better_epochs = smoke.epochs(BETTER_EPOCHS)
-better_steps = better_epochs * -(-len(x_train) // BETTER_BATCH_SIZE)
+better_steps = BETTER_EPOCHS * -(-len(x_train) // BETTER_BATCH_SIZE)
 precision = fast_precision()
 better_cnn = compile_better_cnn(build_better_cnn(precision=precision), total_steps=better_steps)
 print(f"better CNN: {better_cnn.count_params():,} parameters, computing in {precision}")
@@ -939,7 +950,7 @@ plt.show()
 if TRAIN_MODELS:
     better_history = training.fit_once(better_cnn, "cifar10_better_cnn", lambda: better_cnn.fit(
         x_train_scaled, y_train_onehot, validation_data=(x_val_scaled, y_val_onehot),
-        epochs=better_epochs, batch_size=BETTER_BATCH_SIZE, validation_freq=smoke.pick(VALIDATE_EVERY, 1),
+        epochs=BETTER_EPOCHS, batch_size=BETTER_BATCH_SIZE, validation_freq=VALIDATE_EVERY,
         callbacks=training.resumable_callbacks("cifar10_better_cnn", monitor="loss"),
     ), retrain=RETRAIN)
 else:

@@ -22,7 +22,7 @@
 # **How long it takes.** A CPU is enough and nothing is downloaded: the whole notebook
 # runs in under half a minute on a 2-core CPU
 # ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)).
-# The nine exercises take about 90 minutes (an estimate).
+# The nine exercises take about 70 minutes (an estimate).
 #
 # **Exercises.** Each exercise has a cell marked `YOUR CODE HERE`: replace
 # `raise NotImplementedError()` (or fill in each `____`) with your code and run the cell.

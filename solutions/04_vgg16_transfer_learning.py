@@ -78,10 +78,11 @@ import pandas as pd
 from keras import layers
 from keras.applications.vgg16 import preprocess_input
 
-from cnn_course import (data, interpret, kaggle_submission, locations, pipelines, plotting, seeding, smoke, training,
+from cnn_course import (data, interpret, kaggle_submission, locations, pipelines, plotting, seeding, training,
                         transfer)
 from cnn_course.checks import chapter04 as ex
 from cnn_course.data.photo_folders import photos_in
+from cnn_course.environment import full_or_quick
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -108,15 +109,24 @@ print(f"work folder (checkpoints, finished models, features): {locations.work_fo
 # photos. The cell says which it chose; change `TRAIN_MODELS` to choose yourself. A
 # finished run is kept in the work folder and loaded when its cell runs again: set
 # `RETRAIN = True` to train it again.
+#
+# All the chapter's sizes are in this cell. `full_or_quick(full, quick)` gives the full
+# size, or the quick one while nbgrader grades the notebook, so that grading takes seconds:
+# then the photos are read at 32×32 and VGG16 starts from random weights (nothing to
+# download).
 
 # %%
 TRAIN_MODELS = training.train_by_default(on_cpu="take its CPU path: the end-to-end runs cut short")
 RETRAIN = False
 
-FROZEN_EPOCHS, FINE_TUNING_EPOCHS = (20, 15) if TRAIN_MODELS else (2, 2)
-STEPS_PER_EPOCH = None if TRAIN_MODELS else smoke.pick(20, 1)  # None: every training photo in every epoch
-VALIDATION_STEPS = None if TRAIN_MODELS else smoke.pick(4, 1)  # None: every validation photo
-COMPARISON_PHOTOS = None if TRAIN_MODELS else smoke.pick(384, 16)  # section 5's comparison; None: all photos
+FROZEN_EPOCHS, FINE_TUNING_EPOCHS = full_or_quick((20, 15), (1, 1)) if TRAIN_MODELS else (2, 2)
+STEPS_PER_EPOCH = None if TRAIN_MODELS else full_or_quick(20, 1)  # None: every training photo in every epoch
+VALIDATION_STEPS = None if TRAIN_MODELS else full_or_quick(4, 1)  # None: every validation photo
+COMPARISON_PHOTOS = None if TRAIN_MODELS else full_or_quick(384, 16)  # section 5's comparison; None: all photos
+BOTTLENECK_EPOCHS = full_or_quick(30, 1)  # section 5's classifier on stored features (early stopping may end it sooner)
+HEAD_EPOCHS = full_or_quick(20, 1)        # each row of section 5's comparison
+IMAGE_SIZE = full_or_quick((150, 150), (32, 32))
+VGG16_WEIGHTS = full_or_quick("imagenet", None)  # None: random weights
 RUN_SUFFIX = "" if TRAIN_MODELS else "_cpu_path"  # a cut-short run is never mistaken for a full one
 if not TRAIN_MODELS:
     print(f"CPU path: the end-to-end runs train {FROZEN_EPOCHS} epochs of {STEPS_PER_EPOCH} batches of 32 photos, "
@@ -126,8 +136,7 @@ if not TRAIN_MODELS:
 # ## 1. The photos and the base
 #
 # The same photos as Chapter 3 (see there for `DATA_SOURCE` and `FULL_SET`), read at
-# 150×150. In smoke mode (the course's tests) the photos are generated, tiny (32×32) and
-# VGG16 gets random weights, so the notebook runs on a CPU in seconds.
+# `IMAGE_SIZE` (150×150).
 #
 # One call gives the pretrained network: `keras.applications.VGG16` with
 # `include_top=False` leaves out its 1,000-class classifier and keeps the convolutional
@@ -142,7 +151,6 @@ DATA_SOURCE = None   # e.g. "/content/drive/MyDrive/cats_vs_dogs"
 FULL_SET = False
 WEIGHTS_FILE = None  # e.g. "/content/drive/MyDrive/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
-IMAGE_SIZE = smoke.pick((150, 150), (32, 32))
 photo_set = data.load_cats_vs_dogs(DATA_SOURCE, full=FULL_SET)
 class_names = list(photo_set.class_names)
 # The pipeline caches decoded float32 photos in memory, as in Chapter 3.
@@ -155,7 +163,7 @@ photo_set.counts
 # %%
 base = keras.applications.VGG16(
     include_top=False,                                   # no classifier: the convolutional base
-    weights=WEIGHTS_FILE or smoke.pick("imagenet", None),  # smoke runs: random weights, nothing to download
+    weights=WEIGHTS_FILE or VGG16_WEIGHTS,               # "imagenet", or a copy of its file
     input_shape=(*IMAGE_SIZE, 3),
 )
 print(f"VGG16 base: {len(base.layers)} layers, {base.count_params():,} parameters, "
@@ -324,7 +332,7 @@ print(f"{frozen_model.count_params():,} parameters, {training.trainable_count(fr
 
 # %%
 frozen_history = training.fit_once(frozen_model, "vgg16_frozen" + RUN_SUFFIX, lambda: frozen_model.fit(
-    vgg_inputs["train"], validation_data=vgg_inputs["validation"], epochs=smoke.epochs(FROZEN_EPOCHS),
+    vgg_inputs["train"], validation_data=vgg_inputs["validation"], epochs=FROZEN_EPOCHS,
     steps_per_epoch=STEPS_PER_EPOCH, validation_steps=VALIDATION_STEPS,
     callbacks=training.resumable_callbacks("vgg16_frozen" + RUN_SUFFIX, patience=4),
 ), retrain=RETRAIN)
@@ -373,7 +381,7 @@ def extract(split, keep_photos=0):
     return np.concatenate(features), np.concatenate(labels).astype(int), kept
 
 
-feature_folder = locations.work_folder() / smoke.pick("features", "features-smoke")  # on Drive when it is mounted
+feature_folder = locations.work_folder() / f"features-{IMAGE_SIZE[0]}px"  # on Drive when it is mounted
 feature_folder.mkdir(exist_ok=True)
 comparison_size = {"train": COMPARISON_PHOTOS or int(photo_set.counts.loc["train", "total"]),
                    "validation": int(photo_set.counts.loc["validation", "total"]), "test": 0}
@@ -414,7 +422,7 @@ def build_bottleneck_classifier(feature_shape):
 classifier = build_bottleneck_classifier(train_features.shape[1:])
 started = time.perf_counter()
 classifier_history = classifier.fit(train_features, train_labels, validation_data=(val_features, val_labels),
-                                    epochs=smoke.epochs(30), batch_size=32,
+                                    epochs=BOTTLENECK_EPOCHS, batch_size=32,
                                     callbacks=training.resumable_callbacks("vgg16_bottleneck", patience=5))
 classifier_seconds = time.perf_counter() - started
 _, classifier_accuracy = classifier.evaluate(test_features, test_labels, verbose=0)
@@ -454,7 +462,7 @@ pd.DataFrame({
 def fit_head(features, labels):
     """The bottleneck classifier above, trained for a fixed number of epochs (the same for every row)."""
     head = build_bottleneck_classifier(features.shape[1:])
-    head.fit(features, labels, epochs=smoke.epochs(20), batch_size=32, verbose=0)
+    head.fit(features, labels, epochs=HEAD_EPOCHS, batch_size=32, verbose=0)
     return head
 
 
@@ -561,7 +569,7 @@ pd.DataFrame({"trainable parameters": [trainable_before, trainable_after]},
 
 # %%
 fine_history = training.fit_once(fine_tuned_model, "vgg16_fine_tuned" + RUN_SUFFIX, lambda: fine_tuned_model.fit(
-    vgg_inputs["train"], validation_data=vgg_inputs["validation"], epochs=smoke.epochs(FINE_TUNING_EPOCHS),
+    vgg_inputs["train"], validation_data=vgg_inputs["validation"], epochs=FINE_TUNING_EPOCHS,
     steps_per_epoch=STEPS_PER_EPOCH, validation_steps=VALIDATION_STEPS,
     callbacks=training.resumable_callbacks("vgg16_fine_tuned" + RUN_SUFFIX, patience=4),
 ), retrain=RETRAIN)

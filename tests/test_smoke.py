@@ -20,8 +20,7 @@ def test_smoke_switch_reads_the_environment_variable(monkeypatch, value, expecte
     monkeypatch.setenv("CNN_COURSE_SMOKE", value)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     assert smoke.is_smoke() is expected
-    assert smoke.pick("full", "small") == ("small" if expected else "full")
-    assert smoke.epochs(30) == (1 if expected else 30)
+    assert smoke.full_or_quick("full", "small") == ("small" if expected else "full")
 
 
 def test_grading_counts_as_a_quick_run_but_not_as_smoke(monkeypatch):
@@ -29,7 +28,7 @@ def test_grading_counts_as_a_quick_run_but_not_as_smoke(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert not smoke.is_smoke()
     assert smoke.is_grading() and smoke.is_quick()
-    assert smoke.epochs(30, quick=2) == 2
+    assert smoke.full_or_quick(30, 2) == 2
     assert "nbgrader" in smoke.describe()
 
 

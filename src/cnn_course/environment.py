@@ -19,6 +19,7 @@ import warnings
 
 from cnn_course import smoke
 from cnn_course.errors import CourseError
+from cnn_course.smoke import full_or_quick  # noqa: F401  (the chapters' sizes cell imports it from here)
 
 # CPU instructions that make bfloat16 fast (recent AMD and Intel server chips).
 BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}

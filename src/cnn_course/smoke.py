@@ -33,14 +33,11 @@ def is_quick() -> bool:
     return is_smoke() or is_grading()
 
 
-def pick(full: T, quick: T) -> T:
-    """Return ``quick`` in smoke or grading mode, ``full`` otherwise."""
+def full_or_quick(full: T, quick: T) -> T:
+    """``full`` normally; ``quick`` in a smoke run or while nbgrader grades.
+
+    The chapters call it in one "sizes" cell, so that the lessons show plain numbers."""
     return quick if is_quick() else full
-
-
-def epochs(full: int, quick: int = 1) -> int:
-    """Number of epochs to train: ``full`` normally, ``quick`` (default 1) in small runs."""
-    return pick(full, quick)
 
 
 def describe() -> str:

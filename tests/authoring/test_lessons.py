@@ -60,3 +60,32 @@ def test_no_table_a_learner_reads_shows_nan(chapter):
     ]
     shown = [text for text in outputs if re.search(r"\bnan%|>nan<|\bNaN\b", text)]
     assert not shown, f"{chapter.name} shows NaN in an output: {shown[0][:300]}"
+
+
+# The course's own machinery: smoke runs, its tests, its benchmark command. A learner reads
+# none of it; a link to docs/benchmarks.md (the measurements) is fine.
+MACHINERY = re.compile(r"smoke|\bbenchmarks?\b(?!\.md)|the course's tests|test suite", re.IGNORECASE)
+SIZES_HELPER = "full_or_quick("
+
+
+def code_of(chapter) -> list[str]:
+    notebook = json.loads((ROOT / "notebooks" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    return ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_lessons_never_speak_of_the_course_s_own_machinery(chapter):
+    found = [match.group(0) for text in markdown_of(chapter) + code_of(chapter) for match in MACHINERY.finditer(text)]
+    assert not found, f"{chapter.name} speaks of {sorted(set(found))} to learners"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
+def test_quick_run_sizes_are_resolved_in_one_settings_cell(chapter):
+    cells = [text for text in code_of(chapter) if SIZES_HELPER in text]
+    assert len(cells) <= 1, f"{chapter.name}: {len(cells)} cells pick quick-run sizes; keep them in one settings cell"
+
+
+def test_the_machinery_pattern_finds_what_it_must():
+    assert MACHINERY.search("In smoke mode (the course's tests) the photos are generated")
+    assert MACHINERY.search("the course's benchmark run trained it")
+    assert not MACHINERY.search("[measurements](https://example.org/docs/benchmarks.md)")

@@ -158,7 +158,7 @@ def test_finished_training_and_features_are_kept_on_the_drive(smoke_run):
         pytest.skip(f"Chapter {RESUME_CHAPTER} shows it")
     kept = sorted(path.parent.name for path in drive.glob("checkpoints/*/finished-smoke.weights.h5"))
     assert kept == RESUME_RUNS
-    assert (drive / "features-smoke" / "train_features.npy").is_file(), "the bottleneck features are kept too"
+    assert (drive / "features-32px" / "train_features.npy").is_file(), "the bottleneck features are kept too"
     assert executed.count("on this runtime") >= len(RESUME_RUNS), "each training cell says it trained here"
 
 

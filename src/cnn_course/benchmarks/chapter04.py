@@ -54,7 +54,7 @@ def vgg16_inputs(source: str | None, batches: int | None, seed: int, log=print):
     from cnn_course.data import load_cats_vs_dogs
 
     photo_set = load_cats_vs_dogs(source, log=log)
-    image_size = smoke.pick((150, 150), (32, 32))  # the chapter's sizes: smoke mode (tests) is tiny
+    image_size = smoke.full_or_quick((150, 150), (32, 32))  # the chapter's sizes: smoke mode (tests) is tiny
     datasets, _ = pipelines.folder_datasets(photo_set.root, image_size=image_size, seed=seed)
     if batches:
         datasets = {split: dataset.take(batches) for split, dataset in datasets.items()}
