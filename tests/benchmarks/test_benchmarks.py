@@ -47,6 +47,14 @@ def test_a_short_run_reports_both_models_and_the_hardware(tmp_path, capsys, monk
     assert better["test_accuracy_with_flips_and_shifts"] > 0 and len(better["train_accuracy_per_epoch"]) == 1
 
 
+def test_the_views_benchmark_times_the_earlier_cell_and_the_chapter_s_own(capsys, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data; the course's trained weights
+    assert main(["--root", str(ROOT), "benchmark", "views"]) == 0
+    printed = capsys.readouterr().out
+    assert "earlier cell:" in printed and "chapter's cell (CPU path" in printed and "hardware:" in printed
+    assert "x the earlier cell's time" in printed and "gain over flips alone" in printed
+
+
 def test_the_ablation_trains_the_recipe_and_each_variant_side_by_side(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CNN_COURSE_SMOKE", "1")  # the small stand-in data: no download
     out = tmp_path / "ablation.json"

@@ -13,7 +13,16 @@ import importlib
 from types import ModuleType
 
 # Every benchmark, by module name; a new one is added here (docs/adding-a-chapter.md, section 3).
-REGISTERED = ("chapter02", "chapter03", "chapter04", "ablation", "float16", "grading_speed", "pipeline_speed")
+REGISTERED = (
+    "chapter02",
+    "chapter03",
+    "chapter04",
+    "ablation",
+    "float16",
+    "grading_speed",
+    "pipeline_speed",
+    "test_time_views",
+)
 
 
 def modules() -> list[ModuleType]:

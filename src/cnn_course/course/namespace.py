@@ -53,3 +53,17 @@ def chapter_namespace(
     if missing:
         raise CourseError(f"{chapter.source}: no code cell with grade_id {sorted(missing)}")
     return namespace
+
+
+def run_tagged_cells(root: Path, number: str, tag: str, namespace: dict, log=print) -> None:
+    """Execute the chapter's code cells tagged ``tag``, in order, in ``namespace`` (which holds
+    what they use): a benchmark times the chapter's own cell this way."""
+    course = Course.at(root)
+    chapter = course.chapter(number)
+    _, notebook = course.source(chapter)
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code" and tag in cell.metadata.get("tags", [])]
+    if not cells:
+        raise CourseError(f"{chapter.source}: no code cell tagged {tag!r}")
+    namespace.setdefault("print", log)
+    for cell in cells:
+        exec(compile(cell.source, f"<{chapter.name} cell tagged {tag}>", "exec"), namespace)
