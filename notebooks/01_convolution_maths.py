@@ -131,15 +131,15 @@ def conv_output_size(size, kernel_size, padding=0, stride=1):
 
 
 # %%
-ex.output_size.grade(conv_output_size)
+ex.conv_output_size.grade(conv_output_size)
 assert conv_output_size(32, 3) == 30, "a 3-pixel kernel fits 30 times along a 32-pixel side"
 assert conv_output_size(5, 3, padding=1) == 5, "padding 1 with a 3-pixel kernel keeps the size"
 assert conv_output_size(7, 3, stride=2) == 3
 
 # %%
-ex.output_size.check(conv_output_size)
-# ex.output_size.hint()
-# ex.output_size.solution()
+ex.conv_output_size.check(conv_output_size)
+# ex.conv_output_size.hint()
+# ex.conv_output_size.solution()
 
 # %% [markdown]
 # ## 3. Convolution from scratch
@@ -516,15 +516,15 @@ def lenet5_params():
 
 
 # %%
-ex.lenet5.grade(lenet5_params)
+ex.lenet5_params.grade(lenet5_params)
 lenet5_counts = lenet5_params()
 assert list(lenet5_counts) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
 assert lenet5_counts["C1"] == 156
 
 # %%
-ex.lenet5.check(lenet5_params)
-# ex.lenet5.hint()
-# ex.lenet5.solution()
+ex.lenet5_params.check(lenet5_params)
+# ex.lenet5_params.hint()
+# ex.lenet5_params.solution()
 
 # %% [markdown]
 # Keras agrees. Here is the same network built with layers; `summary()` lists each layer's

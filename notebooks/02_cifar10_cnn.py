@@ -253,15 +253,15 @@ def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
 
 
 # %%
-ex.first_cnn.grade(build_first_cnn)
+ex.build_first_cnn.grade(build_first_cnn)
 first_try = build_first_cnn()
 assert first_try.output_shape == (None, 10), "ten class probabilities per image"
 assert first_try.count_params() == 477_994, f"expected 477,994 parameters, got {first_try.count_params():,}"
 
 # %%
-ex.first_cnn.check(build_first_cnn)
-# ex.first_cnn.hint()
-# ex.first_cnn.solution()
+ex.build_first_cnn.check(build_first_cnn)
+# ex.build_first_cnn.hint()
+# ex.build_first_cnn.solution()
 
 # %% [markdown]
 # ### Exercise 3: the shapes by hand
@@ -280,15 +280,15 @@ def layer_shapes_by_hand():
 
 
 # %%
-ex.hand_shapes.grade(layer_shapes_by_hand)
+ex.layer_shapes_by_hand.grade(layer_shapes_by_hand)
 by_hand = layer_shapes_by_hand()
 assert tuple(by_hand["conv1"]) == (30, 30, 32)
 assert list(by_hand) == ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "flatten"]
 
 # %%
-ex.hand_shapes.check(layer_shapes_by_hand)
-# ex.hand_shapes.hint()
-# ex.hand_shapes.solution()
+ex.layer_shapes_by_hand.check(layer_shapes_by_hand)
+# ex.layer_shapes_by_hand.hint()
+# ex.layer_shapes_by_hand.solution()
 
 # %% [markdown]
 # Keras's summary lists the same shapes, and the parameters of every layer. Almost all of
@@ -487,15 +487,15 @@ def build_activation_model(model):
 
 
 # %%
-ex.activation_model.grade(build_activation_model)
+ex.build_activation_model.grade(build_activation_model)
 untrained_cnn = build_first_cnn()
 sample_maps = build_activation_model(untrained_cnn).predict(np.zeros((2, 32, 32, 3), dtype="float32"), verbose=0)
 assert len(sample_maps) == 8, "conv, conv, pool, dropout, conv, conv, pool, dropout"
 
 # %%
-ex.activation_model.check(build_activation_model)
-# ex.activation_model.hint()
-# ex.activation_model.solution()
+ex.build_activation_model.check(build_activation_model)
+# ex.build_activation_model.hint()
+# ex.build_activation_model.solution()
 
 # %% [markdown]
 # The activation model of the trained first CNN on a test image: one stack of maps per
@@ -673,14 +673,14 @@ def grad_cam_heatmap(maps, gradients):
 
 
 # %%
-ex.grad_cam.grade(grad_cam_heatmap)
+ex.grad_cam_heatmap.grade(grad_cam_heatmap)
 sample_heat = grad_cam_heatmap(np.ones((3, 4, 2)), np.ones((3, 4, 2)))
 assert np.shape(sample_heat) == (3, 4) and np.isclose(np.max(sample_heat), 1.0)
 
 # %%
-ex.grad_cam.check(grad_cam_heatmap)
-# ex.grad_cam.hint()
-# ex.grad_cam.solution()
+ex.grad_cam_heatmap.check(grad_cam_heatmap)
+# ex.grad_cam_heatmap.hint()
+# ex.grad_cam_heatmap.solution()
 
 # %%
 cam = grad_cam_heatmap(maps, gradients)

@@ -248,15 +248,15 @@ def build_frozen_model(base):
 
 
 # %%
-ex.frozen_model.grade(build_frozen_model)
+ex.build_frozen_model.grade(build_frozen_model)
 full_size = build_frozen_model(transfer.vgg16_base((150, 150, 3), weights=None))
 assert full_size.count_params() == 16_812_353, f"got {full_size.count_params():,} parameters"
 assert training.trainable_count(full_size) == 2_097_665
 
 # %%
-ex.frozen_model.check(build_frozen_model)
-# ex.frozen_model.hint()
-# ex.frozen_model.solution()
+ex.build_frozen_model.check(build_frozen_model)
+# ex.build_frozen_model.hint()
+# ex.build_frozen_model.solution()
 
 # %% [markdown]
 # The structure, checked at full size (150×150, without downloading anything):
@@ -490,15 +490,15 @@ def start_fine_tuning(model, head_learning_rate):
 
 
 # %%
-ex.fine_tuning.grade(start_fine_tuning)
+ex.start_fine_tuning.grade(start_fine_tuning)
 full_size.compile(optimizer=keras.optimizers.Adam(1e-4), loss="binary_crossentropy", metrics=["accuracy"])
 assert start_fine_tuning(full_size, 1e-4) is full_size, "return the model you got ready"
 assert training.trainable_count(full_size) == 9_177_089, f"got {training.trainable_count(full_size):,}"
 
 # %%
-ex.fine_tuning.check(start_fine_tuning)
-# ex.fine_tuning.hint()
-# ex.fine_tuning.solution()
+ex.start_fine_tuning.check(start_fine_tuning)
+# ex.start_fine_tuning.hint()
+# ex.start_fine_tuning.solution()
 
 # %% [markdown]
 # Fine-tuning continues the training of the same model, so from here on it is called for

@@ -145,7 +145,7 @@ def conv_output_size(size, kernel_size, padding=0, stride=1):
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv_output_size_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-ex.output_size.grade(conv_output_size)
+ex.conv_output_size.grade(conv_output_size)
 assert conv_output_size(32, 3) == 30, "a 3-pixel kernel fits 30 times along a 32-pixel side"
 assert conv_output_size(5, 3, padding=1) == 5, "padding 1 with a 3-pixel kernel keeps the size"
 assert conv_output_size(7, 3, stride=2) == 3
@@ -158,9 +158,9 @@ assert conv_output_size(28, 5, padding=2) == 28
 ### END HIDDEN TESTS
 
 # %%
-ex.output_size.check(conv_output_size)
-# ex.output_size.hint()
-# ex.output_size.solution()
+ex.conv_output_size.check(conv_output_size)
+# ex.conv_output_size.hint()
+# ex.conv_output_size.solution()
 
 # %% [markdown]
 # ## 3. Convolution from scratch
@@ -641,7 +641,7 @@ def lenet5_params():
 
 
 # %% nbgrader={"grade": true, "grade_id": "lenet5_params_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.lenet5.grade(lenet5_params)
+ex.lenet5_params.grade(lenet5_params)
 lenet5_counts = lenet5_params()
 assert list(lenet5_counts) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
 assert lenet5_counts["C1"] == 156
@@ -654,9 +654,9 @@ assert sum(lenet5_counts.values()) == 61706
 ### END HIDDEN TESTS
 
 # %%
-ex.lenet5.check(lenet5_params)
-# ex.lenet5.hint()
-# ex.lenet5.solution()
+ex.lenet5_params.check(lenet5_params)
+# ex.lenet5_params.hint()
+# ex.lenet5_params.solution()
 
 # %% [markdown]
 # Keras agrees. Here is the same network built with layers; `summary()` lists each layer's

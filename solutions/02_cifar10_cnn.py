@@ -294,7 +294,7 @@ def build_first_cnn(input_shape=(32, 32, 3), num_classes=10):
 
 
 # %% nbgrader={"grade": true, "grade_id": "build_first_cnn_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.first_cnn.grade(build_first_cnn)
+ex.build_first_cnn.grade(build_first_cnn)
 first_try = build_first_cnn()
 assert first_try.output_shape == (None, 10), "ten class probabilities per image"
 assert first_try.count_params() == 477_994, f"expected 477,994 parameters, got {first_try.count_params():,}"
@@ -309,9 +309,9 @@ assert [layer.get_config()["rate"] for layer in first_try.layers if "Dropout" in
 ### END HIDDEN TESTS
 
 # %%
-ex.first_cnn.check(build_first_cnn)
-# ex.first_cnn.hint()
-# ex.first_cnn.solution()
+ex.build_first_cnn.check(build_first_cnn)
+# ex.build_first_cnn.hint()
+# ex.build_first_cnn.solution()
 
 # %% [markdown]
 # ### Exercise 3: the shapes by hand
@@ -349,7 +349,7 @@ def layer_shapes_by_hand():
 
 
 # %% nbgrader={"grade": true, "grade_id": "layer_shapes_by_hand_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-ex.hand_shapes.grade(layer_shapes_by_hand)
+ex.layer_shapes_by_hand.grade(layer_shapes_by_hand)
 by_hand = layer_shapes_by_hand()
 assert tuple(by_hand["conv1"]) == (30, 30, 32)
 assert list(by_hand) == ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "flatten"]
@@ -360,9 +360,9 @@ assert tuple(by_hand["pool1"]) == (14, 14, 32) and tuple(by_hand["pool2"]) == (5
 ### END HIDDEN TESTS
 
 # %%
-ex.hand_shapes.check(layer_shapes_by_hand)
-# ex.hand_shapes.hint()
-# ex.hand_shapes.solution()
+ex.layer_shapes_by_hand.check(layer_shapes_by_hand)
+# ex.layer_shapes_by_hand.hint()
+# ex.layer_shapes_by_hand.solution()
 
 # %% [markdown]
 # Keras's summary lists the same shapes, and the parameters of every layer. Almost all of
@@ -569,7 +569,7 @@ def build_activation_model(model):
 
 
 # %% nbgrader={"grade": true, "grade_id": "build_activation_model_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.activation_model.grade(build_activation_model)
+ex.build_activation_model.grade(build_activation_model)
 untrained_cnn = build_first_cnn()
 sample_maps = build_activation_model(untrained_cnn).predict(np.zeros((2, 32, 32, 3), dtype="float32"), verbose=0)
 assert len(sample_maps) == 8, "conv, conv, pool, dropout, conv, conv, pool, dropout"
@@ -583,9 +583,9 @@ np.testing.assert_allclose(hidden_maps[0], hidden_first, atol=1e-5)
 ### END HIDDEN TESTS
 
 # %%
-ex.activation_model.check(build_activation_model)
-# ex.activation_model.hint()
-# ex.activation_model.solution()
+ex.build_activation_model.check(build_activation_model)
+# ex.build_activation_model.hint()
+# ex.build_activation_model.solution()
 
 # %% [markdown]
 # The activation model of the trained first CNN on a test image: one stack of maps per
@@ -770,7 +770,7 @@ def grad_cam_heatmap(maps, gradients):
 
 
 # %% nbgrader={"grade": true, "grade_id": "grad_cam_heatmap_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.grad_cam.grade(grad_cam_heatmap)
+ex.grad_cam_heatmap.grade(grad_cam_heatmap)
 sample_heat = grad_cam_heatmap(np.ones((3, 4, 2)), np.ones((3, 4, 2)))
 assert np.shape(sample_heat) == (3, 4) and np.isclose(np.max(sample_heat), 1.0)
 ### BEGIN HIDDEN TESTS
@@ -782,9 +782,9 @@ assert hidden_heat.min() >= 0 and np.isclose(hidden_heat.max(), 1.0)
 ### END HIDDEN TESTS
 
 # %%
-ex.grad_cam.check(grad_cam_heatmap)
-# ex.grad_cam.hint()
-# ex.grad_cam.solution()
+ex.grad_cam_heatmap.check(grad_cam_heatmap)
+# ex.grad_cam_heatmap.hint()
+# ex.grad_cam_heatmap.solution()
 
 # %%
 cam = grad_cam_heatmap(maps, gradients)

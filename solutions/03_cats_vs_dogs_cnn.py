@@ -293,7 +293,7 @@ def build_augmentation():
 
 
 # %% nbgrader={"grade": true, "grade_id": "build_augmentation_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-ex.augmentation.grade(build_augmentation)
+ex.build_augmentation.grade(build_augmentation)
 augmentation = build_augmentation()
 assert len(augmentation.layers) == 4
 assert {type(layer).__name__ for layer in augmentation.layers} == {"RandomRotation", "RandomTranslation",
@@ -310,9 +310,9 @@ np.testing.assert_allclose(augmentation(hidden_batch, training=False), hidden_ba
 ### END HIDDEN TESTS
 
 # %%
-ex.augmentation.check(build_augmentation)
-# ex.augmentation.hint()
-# ex.augmentation.solution()
+ex.build_augmentation.check(build_augmentation)
+# ex.build_augmentation.hint()
+# ex.build_augmentation.solution()
 
 # %% [markdown]
 # One training photo, augmented nine ways:
@@ -396,7 +396,7 @@ def build_first_cnn(input_shape=(150, 150, 3), dropout_rate=0.0):
 
 
 # %% nbgrader={"grade": true, "grade_id": "build_first_cnn_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.first_cnn.grade(build_first_cnn)
+ex.build_first_cnn.grade(build_first_cnn)
 first_try = build_first_cnn()
 assert first_try.output_shape == (None, 1), "one probability (of dog) per photo"
 assert first_try.count_params() == 4_791_809, f"expected 4,791,809 parameters, got {first_try.count_params():,}"
@@ -412,9 +412,9 @@ assert np.isclose(first_try.layers[0].get_config()["scale"], 1 / 255)
 ### END HIDDEN TESTS
 
 # %%
-ex.first_cnn.check(build_first_cnn)
-# ex.first_cnn.hint()
-# ex.first_cnn.solution()
+ex.build_first_cnn.check(build_first_cnn)
+# ex.build_first_cnn.hint()
+# ex.build_first_cnn.solution()
 
 # %%
 build_first_cnn().summary()
@@ -789,7 +789,7 @@ def occlusion_drops(model, photo, label, patch=30, stride=15):
 
 
 # %% nbgrader={"grade": true, "grade_id": "occlusion_drops_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-ex.occlusion.grade(occlusion_drops)
+ex.occlusion_drops.grade(occlusion_drops)
 untrained_cnn = build_first_cnn()
 sample_drops = occlusion_drops(untrained_cnn, np.full((150, 150, 3), 100.0), 1, patch=50, stride=50)
 assert np.shape(sample_drops) == (3, 3)
@@ -799,9 +799,9 @@ assert np.allclose(occlusion_drops(untrained_cnn, np.full((150, 150, 3), GREY), 
 ### END HIDDEN TESTS
 
 # %%
-ex.occlusion.check(occlusion_drops)
-# ex.occlusion.hint()
-# ex.occlusion.solution()
+ex.occlusion_drops.check(occlusion_drops)
+# ex.occlusion_drops.hint()
+# ex.occlusion_drops.solution()
 
 # %% [markdown]
 # The first CNN on four test photos: for each class, one it got right with a middling

@@ -49,8 +49,12 @@ def _lenet5_original_c3():
 
 
 WRONG_ANSWERS = [
-    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: size - kernel_size, "should be 30, got 29"),
-    (ex.output_size, lambda size, kernel_size, padding=0, stride=1: (size - kernel_size) // stride + 1, "padding=1"),
+    (ex.conv_output_size, lambda size, kernel_size, padding=0, stride=1: size - kernel_size, "should be 30, got 29"),
+    (
+        ex.conv_output_size,
+        lambda size, kernel_size, padding=0, stride=1: (size - kernel_size) // stride + 1,
+        "padding=1",
+    ),
     (ex.convolve2d, _flipped_convolution, "differs at index"),
     (ex.convolve2d, _same_size_convolution, "should have shape (3, 3), got shape (4, 4)"),
     (ex.conv_layer, _conv_layer_without_bias, "differs at index"),
@@ -65,9 +69,9 @@ WRONG_ANSWERS = [
         "should be 896, got 320",
     ),
     (ex.memory_gb, lambda n, dtype: n * np.dtype(dtype).itemsize / 1024**3, "should be 0.786432"),
-    (ex.lenet5, _lenet5_forgetting_pooling, "in that order"),
-    (ex.lenet5, _lenet5_original_c3, "layer C3 is not right: got 1,516"),
-    (ex.lenet5, lambda: [156, 0], "should return a dict"),
+    (ex.lenet5_params, _lenet5_forgetting_pooling, "in that order"),
+    (ex.lenet5_params, _lenet5_original_c3, "layer C3 is not right: got 1,516"),
+    (ex.lenet5_params, lambda: [156, 0], "should return a dict"),
 ]
 
 

@@ -152,20 +152,20 @@ def test_an_answer_that_uses_the_checking_code_is_refused(source):
 
     namespace = {"__name__": "__main__"}  # as in a notebook
     exec(source, namespace)
-    result = chapter01.output_size.evaluate(namespace["answer"])
+    result = chapter01.conv_output_size.evaluate(namespace["answer"])
     assert result.status is Status.INCORRECT and "needs manual grading" in result.message and result.shortcut
     # The grader flags it by the exception's type, not by its sentence.
     with pytest.raises(ShortcutFlagged, match="course's own checking code"):
-        chapter01.output_size.grade(namespace["answer"])
+        chapter01.conv_output_size.grade(namespace["answer"])
 
 
 def test_a_plain_mistake_is_no_shortcut():
     from cnn_course.checks import chapter01
 
-    result = chapter01.output_size.evaluate(lambda size, kernel, padding=0, stride=1: size)
+    result = chapter01.conv_output_size.evaluate(lambda size, kernel, padding=0, stride=1: size)
     assert result.status is Status.INCORRECT and not result.shortcut
     with pytest.raises(AssertionError) as raised:
-        chapter01.output_size.grade(lambda size, kernel, padding=0, stride=1: size)
+        chapter01.conv_output_size.grade(lambda size, kernel, padding=0, stride=1: size)
     assert type(raised.value) is AssertionError
 
 
@@ -181,7 +181,7 @@ def test_an_honest_answer_using_libraries_and_helpers_is_not_taken_for_a_shortcu
         "    return int(np.floor((span(size, padding) - kernel_size) / stride)) + 1\n",
         namespace,
     )
-    assert chapter01.output_size.evaluate(namespace["answer"]).passed
+    assert chapter01.conv_output_size.evaluate(namespace["answer"]).passed
 
 
 # --- What a learner met (issue 23): each of these failed before and passes now. ----------
@@ -234,7 +234,7 @@ def test_the_course_s_own_helper_for_the_exercise_is_a_flagged_shortcut():
         "from cnn_course.interpret import heatmap_from_gradients as h\ndef answer(maps, gradients):\n"
         "    return h(maps, gradients)\n",
     ):
-        result = chapter02.grad_cam.evaluate(_from_source(source))
+        result = chapter02.grad_cam_heatmap.evaluate(_from_source(source))
         assert result.status is Status.INCORRECT
         assert "interpret.heatmap_from_gradients" in result.message and "needs manual grading" in result.message
 
@@ -256,3 +256,16 @@ def test_an_error_that_prints_an_array_is_cut_to_a_readable_message():
     message = str(raised.value)
     assert "<array>" in message and "incompatible shape (12, 14, 3)" in message
     assert len(message) < MESSAGE_LIMIT + 100 and "\n" not in message
+
+
+def test_every_chapter_s_check_is_named_as_the_function_it_checks():
+    # ex.grad_cam_heatmap.check(grad_cam_heatmap): the learner never has to guess a second name.
+    import importlib
+
+    from cnn_course.course.settings import chapters
+    from tests.helpers import ROOT
+
+    for chapter in chapters(ROOT):
+        module = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+        named = {name: value for name, value in vars(module).items() if isinstance(value, Exercise)}
+        assert {name for name, exercise in named.items() if name != exercise.name} == set(), chapter.number

@@ -76,7 +76,7 @@ def test_answers_the_kernel_holds_come_first_and_a_missing_cell_says_run_it():
     wrong = ex.progress.report(namespace={exercise.name: lambda *args, **kwargs: -1})
     assert wrong.rows[0].status is Status.INCORRECT
     assert wrong.rows[1].status is Status.NOT_ATTEMPTED and "has not run" in wrong.rows[1].result.message
-    assert "ex.output_size.check(conv_output_size)" in wrong.next_step()
+    assert "ex.conv_output_size.check(conv_output_size)" in wrong.next_step()
 
 
 def test_jupyter_s_session_name_finds_the_saved_notebook(tmp_path, monkeypatch):

@@ -192,7 +192,7 @@ def _check_lenet5(answer: Any) -> None:
             raise Mismatch(f"the parameter count of layer {layer} is not right: got {count:,}.")
 
 
-output_size = Exercise(
+conv_output_size = Exercise(
     "conv_output_size",
     _check_output_size,
     [
@@ -314,7 +314,7 @@ memory_gb = Exercise(
     ],
     chapter=__name__,
 )
-lenet5 = Exercise(
+lenet5_params = Exercise(
     "lenet5_params",
     _check_lenet5,
     [
@@ -329,5 +329,15 @@ lenet5 = Exercise(
     chapter=__name__,
 )
 
-EXERCISES = (output_size, convolve2d, conv_layer, relu, max_pool, dense_params, conv_params, memory_gb, lenet5)
+EXERCISES = (
+    conv_output_size,
+    convolve2d,
+    conv_layer,
+    relu,
+    max_pool,
+    dense_params,
+    conv_params,
+    memory_gb,
+    lenet5_params,
+)
 progress = ProgressView(EXERCISES, globals())

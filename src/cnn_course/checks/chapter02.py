@@ -298,7 +298,7 @@ scale_images = Exercise(
     ],
     chapter=__name__,
 )
-first_cnn = Exercise(
+build_first_cnn = Exercise(
     "build_first_cnn",
     _check_first_cnn,
     [
@@ -315,7 +315,7 @@ first_cnn = Exercise(
     ],
     chapter=__name__,
 )
-hand_shapes = Exercise(
+layer_shapes_by_hand = Exercise(
     "layer_shapes_by_hand",
     _check_hand_shapes,
     [
@@ -332,7 +332,7 @@ hand_shapes = Exercise(
     ],
     chapter=__name__,
 )
-activation_model = Exercise(
+build_activation_model = Exercise(
     "build_activation_model",
     _check_activation_model,
     [
@@ -349,7 +349,7 @@ activation_model = Exercise(
     ],
     chapter=__name__,
 )
-grad_cam = Exercise(
+grad_cam_heatmap = Exercise(
     name="grad_cam_heatmap",
     checker=_check_grad_cam,
     helpers=(interpret.grad_cam, interpret.heatmap_from_gradients),
@@ -370,5 +370,5 @@ grad_cam = Exercise(
     chapter=__name__,
 )
 
-EXERCISES = (scale_images, first_cnn, hand_shapes, activation_model, grad_cam)
+EXERCISES = (scale_images, build_first_cnn, layer_shapes_by_hand, build_activation_model, grad_cam_heatmap)
 progress = ProgressView(EXERCISES, globals())

@@ -426,7 +426,7 @@ photo_dataset = Exercise(
     ],
     chapter=__name__,
 )
-augmentation = Exercise(
+build_augmentation = Exercise(
     "build_augmentation",
     _check_augmentation,
     [
@@ -441,7 +441,7 @@ augmentation = Exercise(
     ],
     chapter=__name__,
 )
-first_cnn = Exercise(
+build_first_cnn = Exercise(
     "build_first_cnn",
     _check_first_cnn,
     [
@@ -491,7 +491,7 @@ photo_to_batch = Exercise(
     chapter=__name__,
 )
 
-occlusion = Exercise(
+occlusion_drops = Exercise(
     name="occlusion_drops",
     checker=_check_occlusion,
     helpers=(interpret.occlusion_map,),
@@ -513,5 +513,5 @@ occlusion = Exercise(
     chapter=__name__,
 )
 
-EXERCISES = (photo_dataset, augmentation, first_cnn, compile_classifier, photo_to_batch, occlusion)
+EXERCISES = (photo_dataset, build_augmentation, build_first_cnn, compile_classifier, photo_to_batch, occlusion_drops)
 progress = ProgressView(EXERCISES, globals())

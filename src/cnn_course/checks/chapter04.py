@@ -283,7 +283,7 @@ vgg_preprocess = Exercise(
     ],
     chapter=__name__,
 )
-frozen_model = Exercise(
+build_frozen_model = Exercise(
     "build_frozen_model",
     _check_frozen,
     [
@@ -300,7 +300,7 @@ frozen_model = Exercise(
     ],
     chapter=__name__,
 )
-fine_tuning = Exercise(
+start_fine_tuning = Exercise(
     "start_fine_tuning",
     _check_fine_tuning,
     [
@@ -336,5 +336,5 @@ write_submission = Exercise(
     chapter=__name__,
 )
 
-EXERCISES = (vgg_preprocess, frozen_model, fine_tuning, write_submission)
+EXERCISES = (vgg_preprocess, build_frozen_model, start_fine_tuning, write_submission)
 progress = ProgressView(EXERCISES, globals())
