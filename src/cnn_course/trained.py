@@ -25,7 +25,7 @@ from cnn_course.errors import CourseError
 
 MODELS_URL_VARIABLE = "CNN_COURSE_MODELS_URL"
 # How a chapter labels the training time of loaded weights: never as the learner's own.
-COURSE_RUN = "the course's benchmark run on a CPU"
+COURSE_RUN = "the course's own training run on a CPU"
 
 
 @dataclass(frozen=True)

@@ -47,18 +47,22 @@ def test_the_readme_is_a_front_page_that_links_the_measurements():
     assert not DIARY.search(readme), "dates and CPU details live in docs/benchmarks.md"
 
 
+def outputs_of_site_run(chapter) -> list[str]:
+    """What the chapter's full run printed and displayed, as its website page shows it."""
+    run = json.loads((ROOT / "site" / "runs" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    return [
+        "".join(output.get(kind, "") if kind == "text" else output.get("data", {}).get(kind, ""))
+        for cell in run["cells"]
+        for output in cell.get("outputs", [])
+        for kind in ("text/html", "text/plain", "text")
+    ]
+
+
 @pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
 def test_no_table_a_learner_reads_shows_nan(chapter):
     """Chapter 2's results table showed `nan%` where a model was not measured: a cell says so
     instead. Checked on the output of the chapter's full run, which its website page shows."""
-    run = json.loads((ROOT / "site" / "runs" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
-    outputs = [
-        "".join(output.get("data", {}).get(kind, ""))
-        for cell in run["cells"]
-        for output in cell.get("outputs", [])
-        for kind in ("text/html", "text/plain")
-    ]
-    shown = [text for text in outputs if re.search(r"\bnan%|>nan<|\bNaN\b", text)]
+    shown = [text for text in outputs_of_site_run(chapter) if re.search(r"\bnan%|>nan<|\bNaN\b", text)]
     assert not shown, f"{chapter.name} shows NaN in an output: {shown[0][:300]}"
 
 
@@ -75,7 +79,8 @@ def code_of(chapter) -> list[str]:
 
 @pytest.mark.parametrize("chapter", chapters(ROOT), ids=lambda c: c.name)
 def test_lessons_never_speak_of_the_course_s_own_machinery(chapter):
-    found = [match.group(0) for text in markdown_of(chapter) + code_of(chapter) for match in MACHINERY.finditer(text)]
+    texts = markdown_of(chapter) + code_of(chapter) + outputs_of_site_run(chapter)
+    found = [match.group(0) for text in texts for match in MACHINERY.finditer(text)]
     assert not found, f"{chapter.name} speaks of {sorted(set(found))} to learners"
 
 
