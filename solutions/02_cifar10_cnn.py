@@ -33,7 +33,7 @@
 # from there.
 #
 # **How long it takes.** Without a GPU the chapter loads the course's trained models and
-# runs in about 3½ minutes on a 2-core CPU. Training the two models yourself adds
+# runs in under 4 minutes on a 2-core CPU. Training the two models yourself adds
 # about 1 to 3 hours on such a CPU, depending on the CPU; on a GPU (the default there)
 # training is much quicker but has not been timed yet ([measurements](https://github.com/cnn-course/cnn-course/blob/main/docs/benchmarks.md)). The five
 # exercises take about an hour (an estimate). The setup cell prints what your runtime has.
