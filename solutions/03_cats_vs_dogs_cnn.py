@@ -769,11 +769,11 @@ def occlusion_drops(model, photo, label, patch=30, stride=15):
     #: tops = ____                    # every top edge where the patch still fits, stride apart
     #: lefts = ____
     #: drops = ____                   # one value per place: rows of tops, columns of lefts
-    #: for ____:
-    #:     for ____:
+    #: for row, top in ____:          # row: the index of the place, top: its top edge
+    #:     for column, left in ____:
     #:         covered = ____            # a copy: the photo itself stays as it is
     #:         covered[____, ____] = GREY
-    #:         drops[____, ____] = ____
+    #:         drops[row, column] = ____
     #: return ____
     baseline = class_scores(model, photo[np.newaxis], label)[0]
     tops = range(0, photo.shape[0] - patch + 1, stride)
