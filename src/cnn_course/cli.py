@@ -48,7 +48,9 @@ def command_run(args: argparse.Namespace) -> int:
     settings = dict(setting.split("=", 1) for setting in args.set)
     if args.site and args.smoke:
         raise CourseError("--site keeps a full run for the website's page; leave out --smoke")
-    with quiet_kernel_logs():  # the kernel's TensorFlow start-up log ("failed call to cuInit") is noise here
+    # The kernel's TensorFlow start-up log ("failed call to cuInit") is noise here, and so is
+    # this process's own when keeping the run imports TensorFlow.
+    with quiet_kernel_logs():
         report = run_chapter(
             args.course.root,
             args.chapter,
@@ -57,12 +59,12 @@ def command_run(args: argparse.Namespace) -> int:
             cell_timeout=args.timeout,
             settings=settings,
         )
-    if args.site:
-        from cnn_course.authoring.site.runs import keep_run
+        if args.site:
+            from cnn_course.authoring.site.runs import keep_run
 
-        chapter = args.course.chapter(args.chapter)
-        kept = keep_run(args.course.root, chapter, report.notebook, report.seconds, settings, note=args.note)
-        print(f"kept for the website: {kept} (rebuild the site with `cnn-course site DIR`)")
+            chapter = args.course.chapter(args.chapter)
+            kept = keep_run(args.course.root, chapter, report.notebook, report.seconds, settings, note=args.note)
+            print(f"kept for the website: {kept} (rebuild the site with `cnn-course site DIR`)")
     return 1 if report.errors and not args.site else 0
 
 
