@@ -94,3 +94,24 @@ def test_the_machinery_pattern_finds_what_it_must():
     assert MACHINERY.search("In smoke mode (the course's tests) the photos are generated")
     assert MACHINERY.search("the course's benchmark run trained it")
     assert not MACHINERY.search("[measurements](https://example.org/docs/benchmarks.md)")
+
+
+def test_the_front_pages_say_which_chapter_s_run_stops_early():
+    # A page that stops at an error is no "full run": the README and the site's home say so.
+    stopped = [
+        chapter
+        for chapter in chapters(ROOT)
+        if any(output.get("output_type") == "error" for output in _run_outputs(chapter))
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## The chapters")[0]
+    home = (ROOT / "site" / "index.md").read_text(encoding="utf-8").split("<!-- chapters -->")[0]
+    for chapter in stopped:
+        said = f"Chapter {int(chapter.number)}'s run stops"
+        assert said in readme.replace("\n", " ") and said in home.replace("\n", " "), said
+    if not stopped:
+        assert "run stops" not in readme + home, "the front pages speak of a run that stops; none does"
+
+
+def _run_outputs(chapter) -> list[dict]:
+    run = json.loads((ROOT / "site" / "runs" / f"{chapter.name}.ipynb").read_text(encoding="utf-8"))
+    return [output for cell in run["cells"] for output in cell.get("outputs", [])]

@@ -24,17 +24,23 @@ def exercise_time(chapter: Chapter) -> str:
     return "about an hour" if minutes == 60 else f"about {minutes} min"
 
 
+def run_time(record: RunRecord) -> str:
+    return (
+        f"{duration(record.seconds)}, then stopped: its page says where and why"
+        if record.stopped
+        else duration(record.seconds)
+    )
+
+
 def chapters_table(config: CourseConfig, rows: list[tuple[Chapter, str, RunRecord]]) -> str:
     lines = [
-        "| chapter | exercises | its full run took | open |",
+        "| chapter | exercises | its run took | open |",
         "| --- | --- | --- | --- |",
     ]
     for chapter, title, record in rows:
         colab = html.escape(config.colab_url(f"notebooks/{chapter.name}.ipynb"))
         badge = f'<a href="{colab}"><img src="{COLAB_BADGE}" alt="Open in Colab" width="117" height="20"></a>'
-        lines.append(
-            f"| [{title}]({chapter.name}.ipynb) | {exercise_time(chapter)} | {duration(record.seconds)} | {badge} |"
-        )
+        lines.append(f"| [{title}]({chapter.name}.ipynb) | {exercise_time(chapter)} | {run_time(record)} | {badge} |")
     return "\n".join(lines)
 
 

@@ -67,10 +67,11 @@ def header(chapter: Chapter, config: CourseConfig, record: RunRecord) -> nbforma
         f'<img src="{COLAB_BADGE}" alt="Open in Colab" width="117" height="20"></a> '
         f'<a href="{html.escape(config.repository)}/blob/{config.branch}/{notebook}">the notebook on GitHub</a>'
     )
+    run = "one run of its solution on the default path, which stopped early (the note where it stopped says why)"
     about = (
-        "This page is the chapter as learners get it, with the printed results and figures of one "
-        "full run of its solution on the default path; exercise cells show what you fill in, not "
-        f"the answers. The run: {record.date}, commit {record.commit}, on {record.machine}, "
+        "This page is the chapter as learners get it, with the printed results and figures of "
+        f"{run if record.stopped else 'one full run of its solution on the default path'}; exercise cells show "
+        f"what you fill in, not the answers. The run: {record.date}, commit {record.commit}, on {record.machine}, "
         f"{duration(record.seconds)} in all."
     )
     if record.note:

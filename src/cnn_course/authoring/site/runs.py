@@ -37,6 +37,7 @@ class RunRecord:
     seconds: float
     settings: dict[str, str]
     note: str
+    stopped: bool = False  # the run ended at an error: its page shows the cells before it
 
     @classmethod
     def from_notebook(cls, notebook: nbformat.NotebookNode, where: Path) -> RunRecord:
@@ -50,6 +51,9 @@ class RunRecord:
             seconds=float(record["seconds"]),
             settings=dict(record.get("settings", {})),
             note=record.get("note", ""),
+            stopped=any(
+                output.get("output_type") == "error" for cell in notebook.cells for output in cell.get("outputs", [])
+            ),
         )
 
 
