@@ -47,7 +47,7 @@ def test_a_failed_weights_download_says_how_to_bring_the_file(monkeypatch):
         raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3] name resolution")
 
     monkeypatch.setattr(keras.applications, "VGG16", offline)
-    with pytest.raises(transfer.WeightsError) as error:
+    with pytest.raises(transfer.VGG16WeightsError) as error:
         transfer.vgg16_base()
     message = str(error.value)
     assert "could not download VGG16's ImageNet weights" in message
@@ -55,7 +55,7 @@ def test_a_failed_weights_download_says_how_to_bring_the_file(monkeypatch):
 
 
 def test_a_missing_local_weights_file_is_named(tmp_path):
-    with pytest.raises(transfer.WeightsError, match="there is no weights file at"):
+    with pytest.raises(transfer.VGG16WeightsError, match="there is no weights file at"):
         transfer.vgg16_base(weights=tmp_path / "nope.h5")
 
 

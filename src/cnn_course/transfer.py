@@ -16,7 +16,7 @@ VGG16_NO_TOP_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 VGG16_NO_TOP_URL = f"https://storage.googleapis.com/tensorflow/keras-applications/vgg16/{VGG16_NO_TOP_FILE}"
 
 
-class WeightsError(CourseError):
+class VGG16WeightsError(CourseError):
     """The pretrained weights could not be had; the message says how to provide them."""
 
 
@@ -31,14 +31,16 @@ def vgg16_base(input_shape: tuple[int, int, int] = (150, 150, 3), weights: str |
     if weights not in ("imagenet", None):
         path = Path(weights).expanduser()
         if not path.is_file():
-            raise WeightsError(f"there is no weights file at {path}. Download {VGG16_NO_TOP_URL} and pass its path.")
+            raise VGG16WeightsError(
+                f"there is no weights file at {path}. Download {VGG16_NO_TOP_URL} and pass its path."
+            )
         weights = str(path)
     try:
         return keras.applications.VGG16(include_top=False, weights=weights, input_shape=input_shape)
     except Exception as error:  # get_file wraps every network failure in its own Exception
         if weights != "imagenet":
-            raise WeightsError(f"could not load the VGG16 weights from {weights}: {error}") from None
-        raise WeightsError(
+            raise VGG16WeightsError(f"could not load the VGG16 weights from {weights}: {error}") from None
+        raise VGG16WeightsError(
             f"could not download VGG16's ImageNet weights ({type(error).__name__}: {error}). "
             f"Download {VGG16_NO_TOP_URL} (58 MB) where you have internet, then either put it in "
             f"~/.keras/models/{VGG16_NO_TOP_FILE} or pass its path: "

@@ -46,3 +46,12 @@ def test_the_class_summary_ranks_the_check_sentences_students_met_most():
     (count, scored, sentence), (count_2, _, sentence_2) = found[("01_x", "relu_tests")]
     assert (count, scored) == (2, 4) and sentence.startswith("relu([-2.0]) should be") and "Stuck" not in sentence
     assert count_2 == 1 and sentence_2.startswith("relu changed the array")
+
+
+def test_one_cutter_keeps_the_first_characters_and_says_how_many_were_cut():
+    from cnn_course.kernels.nbgrader_course import MAX_OUTPUT_CHARS, cut_text
+
+    text = "x" * (MAX_OUTPUT_CHARS + 1234)
+    cut = cut_text(text)
+    assert cut.startswith("x" * MAX_OUTPUT_CHARS) and "[1,234 more characters cut by the grader]" in cut
+    assert cut_text("short") == "short"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from cnn_course.cells import cell_source, grade_id, is_test_cell, visible_source
 from cnn_course.grading.report import NOT_COUNTED, GradeRow
+from cnn_course.kernels.nbgrader_course import cut_text
 from cnn_course.kernels.quiet import is_noise
 
-MAX_TEXT_CHARS = 5_000
 MAX_IMAGE_BYTES = 200_000  # of base64 text, per image
 IMAGE_BUDGET_BYTES = 1_000_000  # of base64 text, per page
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -102,10 +102,7 @@ def summary_block(row: GradeRow) -> str:
 
 
 def _text(value: str | list) -> str:
-    text = "".join(value) if isinstance(value, list) else str(value)
-    if len(text) > MAX_TEXT_CHARS:
-        text = text[:MAX_TEXT_CHARS] + f"\n... [{len(text) - MAX_TEXT_CHARS:,} more characters cut by the grader]"
-    return text
+    return cut_text("".join(value) if isinstance(value, list) else str(value))
 
 
 class _Images:

@@ -66,7 +66,15 @@ def _nbgrader_process_settings() -> Iterator[None]:
         nbgrader.api.get_alembic_version = asked
 
 
-MAX_OUTPUT_CHARS = 20_000
+#: Characters kept of one text output, in the graded notebook and on the feedback page alike.
+MAX_OUTPUT_CHARS = 5_000
+
+
+def cut_text(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and a line saying how many were cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [{len(text) - limit:,} more characters cut by the grader]\n"
 
 
 class TrimOutput(Preprocessor):
@@ -81,11 +89,8 @@ class TrimOutput(Preprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and len(output.get("text", "")) > self.max_chars:
-                cut = len(output["text"]) - self.max_chars
-                output["text"] = (
-                    output["text"][: self.max_chars] + f"\n... [{cut:,} more characters cut by the grader]\n"
-                )
+            if output.get("output_type") == "stream":
+                output["text"] = cut_text(output.get("text", ""), self.max_chars)
         return cell, resources
 
 
