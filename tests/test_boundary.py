@@ -164,3 +164,17 @@ def test_the_package_has_no_import_cycle():
         if module not in state:
             visit(module, [module])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+LONGEST_FUNCTION = 60  # lines: a function a reader takes in at once (issue 36)
+
+
+def test_no_function_in_the_package_is_longer_than_a_screen():
+    long = []
+    for path in sorted((ROOT / "src" / "cnn_course").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > LONGEST_FUNCTION:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "split these functions:\n" + "\n".join(long)

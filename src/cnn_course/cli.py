@@ -142,16 +142,7 @@ def _add_benchmarks(commands) -> None:
         parser.set_defaults(handler=command_benchmark, benchmark=module)
 
 
-def make_parser() -> argparse.ArgumentParser:
-    from cnn_course.grading import DEFAULT_CELL_TIMEOUT
-    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
-    from cnn_course.grading.roster import roster_columns_text
-
-    # The docstring's first line, without reStructuredText's double backticks (``--help`` is plain text).
-    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0].replace("``", ""))
-    parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _add_build(commands) -> None:
     build = commands.add_parser("build", help="regenerate solutions/*.ipynb, notebooks/ and the README badges")
     build.add_argument("--out", type=Path, help="write into this folder instead of the course folder")
     build.add_argument(
@@ -159,6 +150,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(handler=command_build)
 
+
+def _add_run(commands) -> None:
     run = commands.add_parser("run", help="execute a chapter's solution notebook top to bottom")
     run.add_argument("chapter", help="chapter number, e.g. 01")
     run.add_argument("--smoke", action="store_true", help="small data and few epochs (CNN_COURSE_SMOKE=1)")
@@ -180,6 +173,8 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument("--note", default="", help="with --site: a sentence the page shows about this run, e.g. its data")
     run.set_defaults(handler=command_run)
 
+
+def _add_publish_and_site(commands) -> None:
     publish = commands.add_parser(
         "publish",
         help="write the student tree of a graded class (no answers, no hidden tests) for a public repository",
@@ -199,6 +194,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     site.add_argument("--branch", help="its branch (default: public_branch, else main)")
     site.set_defaults(handler=command_site)
+
+
+def _add_grade(commands) -> None:
+    from cnn_course.grading import DEFAULT_CELL_TIMEOUT
+    from cnn_course.grading.intake import DEFAULT_ID_PATTERN
+    from cnn_course.grading.roster import roster_columns_text
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions with nbgrader")
     grade.add_argument(
@@ -238,6 +239,12 @@ def make_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--wide", type=Path, metavar="CSV", help="also write one row per student, one column per graded cell"
     )
+    _add_grade_outputs(grade)
+    grade.set_defaults(handler=command_grade)
+
+
+def _add_grade_outputs(grade) -> None:
+    """What ``grade`` writes besides the CSV and what it does with late work."""
     grade.add_argument(
         "--show-hidden-tests",
         action="store_true",
@@ -282,9 +289,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="write grades and feedback inside a git repository even where .gitignore does not cover them "
         "(default: refuse, so a commit cannot publish students' grades)",
     )
-    grade.set_defaults(handler=command_grade)
 
-    _add_benchmarks(commands)
+
+def make_parser() -> argparse.ArgumentParser:
+    # The docstring's first line, without reStructuredText's double backticks (``--help`` is plain text).
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__.splitlines()[0].replace("``", ""))
+    parser.add_argument("--root", type=Path, help="the course folder (default: found from the working folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_build, _add_run, _add_publish_and_site, _add_grade, _add_benchmarks):
+        add(commands)
     return parser
 
 
