@@ -106,7 +106,7 @@ print(f"work folder (checkpoints, finished models, features): {locations.work_fo
 TRAIN_MODELS = training.train_by_default(on_cpu="take its CPU path: the end-to-end runs cut short")
 RETRAIN = False
 
-FROZEN_EPOCHS, FINE_TUNING_EPOCHS = full_or_quick((20, 15), (1, 1)) if TRAIN_MODELS else (2, 2)
+FROZEN_EPOCHS, FINE_TUNING_EPOCHS = full_or_quick((20, 15) if TRAIN_MODELS else (2, 2), (1, 1))
 STEPS_PER_EPOCH = None if TRAIN_MODELS else full_or_quick(20, 1)  # None: every training photo in every epoch
 VALIDATION_STEPS = None if TRAIN_MODELS else full_or_quick(4, 1)  # None: every validation photo
 COMPARISON_PHOTOS = None if TRAIN_MODELS else full_or_quick(384, 16)  # section 5's comparison; None: all photos
