@@ -479,8 +479,8 @@ print(f"first CNN: test accuracy {test_accuracy:.1%}, test loss {test_loss:.3f}"
 # %%
 shown = np.arange(18)
 captions = [f"{class_names[true_labels[i]]} → {class_names[first_predictions[i]]}" for i in shown]
-colours = ["green" if true_labels[i] == first_predictions[i] else "red" for i in shown]
-plotting.show_grid(x_test[shown], captions, "Predictions on test images (true → predicted)", title_colours=colours)
+plotting.show_grid(x_test[shown], captions, "Predictions on test images (true → predicted)",
+                   right=true_labels[shown] == first_predictions[shown])
 plt.show()
 
 # %% [markdown]

@@ -152,3 +152,18 @@ def test_feature_maps_share_one_colour_scale_and_count_the_silent_channels():
     assert {ax.images[0].get_clim() for ax in panels} == {(0.0, 5.0)}
     assert "8 of 10 are 0 everywhere" in figure._suptitle.get_text()
     plt.close(figure)
+
+
+def test_right_and_wrong_captions_carry_a_symbol_and_no_red_against_green():
+    import matplotlib.colors as mcolors
+
+    from cnn_course.plotting import RIGHT_MARK, WRONG_MARK
+
+    images = [np.zeros((4, 4, 3), dtype="uint8")] * 2
+    figure = plotting.show_grid(images, ["cat → cat", "cat → dog"], "two predictions", right=[True, False])
+    titles = [ax.title for ax in figure.axes[:2]]
+    assert titles[0].get_text().startswith("✓") and titles[1].get_text().startswith("✗")
+    hues = [mcolors.rgb_to_hsv(mcolors.to_rgb(colour))[0] * 360 for _, colour in (RIGHT_MARK, WRONG_MARK)]
+    reddish, greenish = (lambda h: h < 20 or h > 340), (lambda h: 90 < h < 150)
+    assert not (any(map(reddish, hues)) and any(map(greenish, hues))), f"hues {hues}: red against green"
+    plt.close(figure)

@@ -217,14 +217,22 @@ def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: in
     return fig
 
 
+# Right and wrong in pictures: a symbol and a colour pair that colour-blind readers tell apart.
+RIGHT_MARK = ("✓", "#0969da")  # blue
+WRONG_MARK = ("✗", "#bc4c00")  # orange
+
+
 def show_grid(
     images: Sequence[np.ndarray],
     titles: Sequence[str],
     suptitle: str,
     columns: int = 6,
-    title_colours: Sequence[str] | None = None,
+    right: Sequence[bool] | None = None,
 ) -> plt.Figure:
-    """Small images in a grid, each with a caption (e.g. true and predicted class)."""
+    """Small images in a grid, each with a caption (e.g. true and predicted class). With
+    ``right``, each caption is marked ✓ (blue) or ✗ (orange): a symbol, so that no reader
+    depends on telling two colours apart, and two colours that every kind of colour vision
+    separates (not red against green)."""
     count = len(images)
     if count == 0:
         raise ValueError("show_grid needs at least one image")
@@ -239,8 +247,11 @@ def show_grid(
             ax.axis("off")
             continue
         ax.imshow(np.asarray(images[index]))
-        colour = title_colours[index] if title_colours else "black"
-        ax.set_title(titles[index], fontsize=8, color=colour)
+        if right is None:
+            ax.set_title(titles[index], fontsize=8)
+        else:
+            mark, colour = RIGHT_MARK if right[index] else WRONG_MARK
+            ax.set_title(f"{mark} {titles[index]}", fontsize=8, color=colour)
     fig.suptitle(suptitle)  # photos: no pixel axes, the captions say what matters
     return fig
 
