@@ -22,6 +22,13 @@ def _is_import_cell(cell) -> bool:
     )
 
 
+def _chapter_source(root: Path, number: str):
+    """The chapter and its source notebook, as both ways of running its cells read them."""
+    course = Course.at(root)
+    chapter = course.chapter(number)
+    return chapter, course.source(chapter)[1]
+
+
 def chapter_namespace(
     root: Path, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (), solutions: bool = False
 ) -> dict:
@@ -29,9 +36,7 @@ def chapter_namespace(
     grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
     that is a solution cell or a cell tagged ``exercise-helper`` (one that defines what an
     answer calls, such as Chapter 3's ``read_photos``). Returns the namespace they filled."""
-    course = Course.at(root)
-    chapter = course.chapter(number)
-    _, notebook = course.source(chapter)
+    chapter, notebook = _chapter_source(root, number)
     wanted_ids, wanted_tags = set(grade_ids), set(tags)
     import_cell = next((cell for cell in notebook.cells if _is_import_cell(cell)), None)
     if import_cell is None:
@@ -58,9 +63,7 @@ def chapter_namespace(
 def run_tagged_cells(root: Path, number: str, tag: str, namespace: dict, log=print) -> None:
     """Execute the chapter's code cells tagged ``tag``, in order, in ``namespace`` (which holds
     what they use): a benchmark times the chapter's own cell this way."""
-    course = Course.at(root)
-    chapter = course.chapter(number)
-    _, notebook = course.source(chapter)
+    chapter, notebook = _chapter_source(root, number)
     cells = [cell for cell in notebook.cells if cell.cell_type == "code" and tag in cell.metadata.get("tags", [])]
     if not cells:
         raise CourseError(f"{chapter.source}: no code cell tagged {tag!r}")
