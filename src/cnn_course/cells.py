@@ -9,7 +9,7 @@ install, where nbgrader is absent."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ SOLUTION_REGION = re.compile(rf"{SOLUTION_BEGIN}\n(.*?){SOLUTION_END}", re.S)
 HIDDEN_REGION = re.compile(rf"{HIDDEN_BEGIN}.*?{HIDDEN_END}\n?", re.S)
 # One marker line on its own, as a scaffold's author writes it (indented inside a function).
 SOLUTION_MARKER_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+# The tag of a cell that defines what answers call (a constant, a loader): it runs with them.
+EXERCISE_HELPER = "exercise-helper"
 
 
 def nbgrader_meta(cell: Mapping[str, Any]) -> dict:
@@ -60,6 +62,32 @@ def cell_source(cell: Mapping[str, Any]) -> str:
     """The cell's source as one string (a saved notebook may keep it as a list of lines)."""
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
+
+
+def tags(cell: Mapping[str, Any]) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def is_import_cell(cell: Mapping[str, Any]) -> bool:
+    """The chapter's import cell: code, no exercise, starting with ``import`` or ``from``."""
+    return (
+        cell.get("cell_type") == "code"
+        and not is_exercise_cell(cell)
+        and cell_source(cell).lstrip().startswith(("import ", "from "))
+    )
+
+
+def cells_answers_need(cells: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """What defines a chapter's answers without training or downloading anything: its first
+    import cell, then in order every ``exercise-helper`` cell and every answer cell nbgrader
+    does not score. The tests, the benchmarks and ``ex.progress()`` all run these cells."""
+    code = [cell for cell in cells if cell.get("cell_type") == "code"]
+    imports = next((cell for cell in code if is_import_cell(cell)), None)
+    if imports is not None:
+        yield imports
+    for cell in code:
+        if EXERCISE_HELPER in tags(cell) or (is_answer_cell(cell) and not is_graded(cell)):
+            yield cell
 
 
 def visible_source(cell: Mapping[str, Any]) -> str:

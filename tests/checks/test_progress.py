@@ -7,8 +7,18 @@ import json
 
 import pytest
 
-from cnn_course.cells import grade_id, is_answer_cell
+from cnn_course.cells import (
+    EXERCISE_HELPER,
+    cell_source,
+    cells_answers_need,
+    grade_id,
+    is_answer_cell,
+    is_exercise_cell,
+    tags,
+)
+from cnn_course.checks.progress import answers_from
 from cnn_course.checks.verdict import Status
+from cnn_course.course.namespace import chapter_namespace
 from cnn_course.course.settings import chapters
 from tests.helpers import ROOT, checks_of
 
@@ -90,3 +100,20 @@ def test_the_last_cell_of_every_chapter_shows_the_progress():
     for chapter in CHAPTERS:
         last = "".join(_notebook("notebooks", chapter)["cells"][-1]["source"])
         assert last.strip() == "ex.progress()", chapter
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_tests_and_progress_run_the_same_cells_of_a_chapter(chapter):
+    """One rule for the cells that define a chapter's answers (cells.cells_answers_need): the
+    import cell first, then the exercise helpers and the answer cells nbgrader does not score."""
+    solutions = _notebook("solutions", chapter)
+    chosen = list(cells_answers_need(solutions["cells"]))
+    assert cell_source(chosen[0]).lstrip().startswith(("import ", "from "))
+    assert not is_exercise_cell(chosen[0])
+    answers = [grade_id(cell) for cell in solutions["cells"] if is_answer_cell(cell)]
+    assert [grade_id(cell) for cell in chosen if is_answer_cell(cell)] == answers
+    assert all(is_answer_cell(cell) or EXERCISE_HELPER in tags(cell) for cell in chosen[1:])
+    defined = chapter_namespace(ROOT, chapter[:2], solutions=True)
+    progress_defined = answers_from(solutions)
+    names = [exercise.name for exercise in checks_of(chapter).EXERCISES]
+    assert all(name in defined and name in progress_defined for name in names)

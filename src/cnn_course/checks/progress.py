@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnn_course.cells import cell_source, is_answer_cell, is_graded
+from cnn_course.cells import cell_source, cells_answers_need
 from cnn_course.checks.core import Exercise
 from cnn_course.checks.verdict import VERDICT_COLOURS, Result, Status, show
 
-EXERCISE_HELPER = "exercise-helper"  # the tag of cells that define what answers call
 _SYMBOLS = {Status.CORRECT: "✓ correct", Status.INCORRECT: "✗ not quite", Status.NOT_ATTEMPTED: "· not attempted"}
 
 
@@ -116,16 +115,9 @@ def answers_from(notebook: Mapping[str, Any]) -> dict[str, Any]:
     """The namespace the notebook's answer cells make, run after its import cell and its
     ``exercise-helper`` cells. A cell that fails (a blank at the top level, say) is skipped:
     its exercise reads as not attempted or not quite, like in the notebook."""
-    cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
-    imports = next((cell for cell in cells if cell_source(cell).lstrip().startswith(("import ", "from "))), None)
-    chosen = [imports] if imports else []
-    for cell in cells:
-        helper = EXERCISE_HELPER in cell.get("metadata", {}).get("tags", [])
-        if helper or (is_answer_cell(cell) and not is_graded(cell)):
-            chosen.append(cell)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):  # the import cell's messages were shown when it ran
-        for cell in chosen:
+        for cell in cells_answers_need(notebook.get("cells", [])):
             try:
                 exec(compile(cell_source(cell), "<notebook cell>", "exec"), namespace)
             except Exception:  # a broken cell is the learner's to fix; its check will say so

@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from cnn_course.cells import grade_id, is_answer_cell, nbgrader_meta
-from cnn_course.checks.progress import EXERCISE_HELPER
+from cnn_course.cells import cells_answers_need, grade_id, is_import_cell
+from cnn_course.cells import tags as tags_of
 from cnn_course.course.course import Course
 from cnn_course.errors import CourseError
-
-
-def _is_import_cell(cell) -> bool:
-    return (
-        cell.cell_type == "code" and not nbgrader_meta(cell) and cell.source.lstrip().startswith(("import ", "from "))
-    )
 
 
 def _chapter_source(root: Path, number: str):
@@ -38,20 +32,17 @@ def chapter_namespace(
     answer calls, such as Chapter 3's ``read_photos``). Returns the namespace they filled."""
     chapter, notebook = _chapter_source(root, number)
     wanted_ids, wanted_tags = set(grade_ids), set(tags)
-    import_cell = next((cell for cell in notebook.cells if _is_import_cell(cell)), None)
+    import_cell = next((cell for cell in notebook.cells if is_import_cell(cell)), None)
     if import_cell is None:
         raise CourseError(f"{chapter.source}: no import cell (a code cell starting with 'import' or 'from')")
+    answers_need = {id(cell) for cell in cells_answers_need(notebook.cells)} if solutions else set()
     namespace: dict = {"__name__": f"chapter_{chapter.number}"}
     exec(compile(import_cell.source, f"<{chapter.name} imports>", "exec"), namespace)
     found = set()
     for cell in notebook.cells:
         name = grade_id(cell)
-        chosen = (
-            name in wanted_ids
-            or wanted_tags & set(cell.metadata.get("tags", []))
-            or (solutions and (is_answer_cell(cell) or EXERCISE_HELPER in cell.metadata.get("tags", [])))
-        )
-        if cell.cell_type == "code" and chosen:
+        chosen = name in wanted_ids or wanted_tags & set(tags_of(cell)) or (id(cell) in answers_need)
+        if cell.cell_type == "code" and chosen and cell is not import_cell:
             found.add(name)
             exec(compile(cell.source, f"<{chapter.name} cell {name or 'tagged'}>", "exec"), namespace)
     missing = wanted_ids - found
@@ -64,7 +55,7 @@ def run_tagged_cells(root: Path, number: str, tag: str, namespace: dict, log=pri
     """Execute the chapter's code cells tagged ``tag``, in order, in ``namespace`` (which holds
     what they use): a benchmark times the chapter's own cell this way."""
     chapter, notebook = _chapter_source(root, number)
-    cells = [cell for cell in notebook.cells if cell.cell_type == "code" and tag in cell.metadata.get("tags", [])]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code" and tag in tags_of(cell)]
     if not cells:
         raise CourseError(f"{chapter.source}: no code cell tagged {tag!r}")
     namespace.setdefault("print", log)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import html
-import re
 
 import nbformat
 
@@ -19,15 +18,9 @@ from cnn_course.authoring.site.runs import RunRecord
 from cnn_course.cells import is_exercise_cell
 from cnn_course.course.settings import Chapter, CourseConfig
 from cnn_course.errors import CourseError
+from cnn_course.kernels.quiet import is_noise
 
 COLAB_BADGE = "_static/colab-badge.svg"
-# TensorFlow's native start-up log (abseil's format, "I0000 00:00:1796270081.232570 5436
-# port.cc:153] ...", and the lines around it): the machine's noise, not the chapter's output.
-NATIVE_LOG_LINE = re.compile(
-    r"^([IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ \S+:\d+\].*"
-    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)$"
-)
 
 
 def failed(cell: nbformat.NotebookNode) -> bool:
@@ -45,13 +38,12 @@ def duration(seconds: float) -> str:
 
 
 def without_native_log(outputs: list) -> list:
-    """The outputs less TensorFlow's native log lines; a stream left empty is dropped."""
+    """The outputs less TensorFlow's native start-up log (the machine's noise, not the chapter's
+    output: :func:`cnn_course.kernels.quiet.is_noise`); a stream left empty is dropped."""
     kept = []
     for output in outputs:
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            lines = [
-                line for line in output.text.splitlines(keepends=True) if not NATIVE_LOG_LINE.match(line.rstrip("\n"))
-            ]
+            lines = [line for line in output.text.splitlines(keepends=True) if not is_noise(line.rstrip("\n"))]
             if not "".join(lines).strip():
                 continue
             output = copy.deepcopy(output)
