@@ -21,9 +21,11 @@ from cnn_course.cells import (
     is_test_cell,
     nbgrader_meta,
 )
+from cnn_course.course.course import Course
 from cnn_course.course.settings import find_root
 
 ROOT = find_root(Path(__file__).parent)
+COURSE = Course.at(ROOT)  # what the instructor's commands take
 
 
 def solution_cells(name: str) -> dict[str, str]:
@@ -195,6 +197,4 @@ def answered(course: Path, chapter: str = "01_doubling", **answers: str) -> dict
 
 def checks_of(chapter: str):
     """The checks module of a chapter, by number (``"02"``) or name (``"02_cifar10_cnn"``)."""
-    import importlib
-
-    return importlib.import_module(f"cnn_course.checks.chapter{chapter[:2]}")
+    return COURSE.chapter(chapter[:2]).checks()

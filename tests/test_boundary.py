@@ -178,3 +178,18 @@ def test_no_function_in_the_package_is_longer_than_a_screen():
                 if lines > LONGEST_FUNCTION:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, "split these functions:\n" + "\n".join(long)
+
+
+def test_the_course_is_found_once_and_handed_to_every_command():
+    """`cnn-course` builds one Course; the commands take it, never find it again themselves.
+    And "the checks module of chapter N" is spelled in one place, Chapter.checks_module."""
+    found_again, spelled = [], []
+    for path in sorted((ROOT / "src" / "cnn_course").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(ROOT).as_posix()
+        if "Course.at(" in text.replace("``Course.at()``", "") and relative != "src/cnn_course/cli.py":
+            found_again.append(relative)
+        if "checks.chapter{" in text and relative != "src/cnn_course/course/settings.py":
+            spelled.append(relative)
+    assert not found_again, f"these find the course again instead of taking the CLI's Course: {found_again}"
+    assert not spelled, f"these spell the checks module's name instead of Chapter.checks_module: {spelled}"

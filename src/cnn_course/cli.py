@@ -34,7 +34,7 @@ def command_build(args: argparse.Namespace) -> int:
     from cnn_course.kernels.quiet import quiet_kernel_logs
 
     with quiet_kernel_logs():  # the kernels' TensorFlow start-up log ("failed call to cuInit") is noise here
-        result = build(args.course.root, out=args.out, execute=not args.no_execute)
+        result = build(args.course, out=args.out, execute=not args.no_execute)
     print(f"{len(result.written)} files written, {len(result.changed)} changed")
     for path in result.changed:
         print(f"  changed: {path}")
@@ -52,7 +52,7 @@ def command_run(args: argparse.Namespace) -> int:
     # this process's own when keeping the run imports TensorFlow.
     with quiet_kernel_logs():
         report = run_chapter(
-            args.course.root,
+            args.course,
             args.chapter,
             smoke=args.smoke,
             out_dir=args.out,
@@ -71,7 +71,7 @@ def command_run(args: argparse.Namespace) -> int:
 def command_publish(args: argparse.Namespace) -> int:
     from cnn_course.authoring.publish import publish
 
-    publish(args.course.root, args.out, repository=args.repository, branch=args.branch)
+    publish(args.course, args.out, repository=args.repository, branch=args.branch)
     return 0
 
 
@@ -83,39 +83,38 @@ def command_site(args: argparse.Namespace) -> int:
     if args.repository or course.config.public_repository:
         from cnn_course.authoring.publish import public_config
 
-        links = public_config(course.root, args.repository, args.branch)
+        links = public_config(course, args.repository, args.branch)
     build_site(args.out, course, links)
     return 0
 
 
 def command_grade(args: argparse.Namespace) -> int:
-    from cnn_course.grading import default_jobs
     from cnn_course.grading.batch import grade_path
 
     grade_path(
         args.submissions,
         out_csv=args.out,
-        root=args.course.root,
+        course=args.course,
         feedback_dir=args.feedback,
         cell_timeout=args.timeout,
         chapter=args.chapter,
         id_pattern=args.id_pattern,
-        jobs=args.jobs or default_jobs(),
+        jobs=args.jobs,
         roster=args.roster,
         wide_csv=args.wide,
         show_hidden=args.show_hidden_tests,
         allow_in_repository=args.allow_in_repository,
-        late_penalty=args.late_penalty,
         gradebook=args.gradebook,
         gradebook_column=args.gradebook_column,
         missing_zero=args.missing_zero,
         due=args.due,
+        **({"late_penalty": args.late_penalty} if "late_penalty" in args else {}),
     )
     return 0
 
 
 def command_benchmark(args: argparse.Namespace) -> int:
-    return args.benchmark.run(args.course.root, args)
+    return args.benchmark.run(args.course, args)
 
 
 def _setting(text: str) -> str:
@@ -152,11 +151,20 @@ def _add_build(commands) -> None:
 
 
 def _add_run(commands) -> None:
+    from cnn_course.authoring import RUN_CELL_TIMEOUT, RUNS_FOLDER
+
     run = commands.add_parser("run", help="execute a chapter's solution notebook top to bottom")
     run.add_argument("chapter", help="chapter number, e.g. 01")
     run.add_argument("--smoke", action="store_true", help="small data and few epochs (CNN_COURSE_SMOKE=1)")
-    run.add_argument("--out", type=Path, default=Path("runs"), help="where the executed copy goes (default: runs/)")
-    run.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run before it is stopped")
+    run.add_argument(
+        "--out", type=Path, default=RUNS_FOLDER, help=f"where the executed copy goes (default: {RUNS_FOLDER}/)"
+    )
+    run.add_argument(
+        "--timeout",
+        type=int,
+        default=RUN_CELL_TIMEOUT,
+        help=f"seconds one cell may run before it is stopped (default: {RUN_CELL_TIMEOUT})",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -226,7 +234,6 @@ def _add_grade(commands) -> None:
     grade.add_argument(
         "--jobs",
         type=int,
-        default=0,
         help="notebooks graded side by side, each with its own guard and time limits (default: one per core)",
     )
     grade.add_argument(
@@ -273,7 +280,7 @@ def _add_grade_outputs(grade) -> None:
     grade.add_argument(
         "--late-penalty",
         type=float,
-        default=0.0,
+        default=argparse.SUPPRESS,  # grade_path's own default (none) applies
         metavar="PERCENT",
         help="a late notebook loses this percent of its score (default: 0); the feedback page says so",
     )

@@ -7,12 +7,13 @@ import json
 import pytest
 
 from cnn_course.authoring.build import build
+from cnn_course.course.course import Course
 from cnn_course.course.source import BuildError
 from tests.helpers import SETUP, SOLUTION, TESTS, mini_course
 
 
 def test_committed_files_match_a_fresh_build(root, tmp_path):
-    result = build(root, out=tmp_path, execute=False, log=lambda *_: None)
+    result = build(Course.at(root), out=tmp_path, execute=False, log=lambda *_: None)
     for produced in result.written:
         relative = produced.relative_to(tmp_path)
         committed = root / relative
@@ -27,17 +28,17 @@ def test_committed_files_match_a_fresh_build(root, tmp_path):
 
 def test_a_second_build_changes_no_byte(tmp_path):
     course = mini_course(tmp_path)
-    first = build(course, execute=False, log=lambda *_: None)
+    first = build(Course.at(course), execute=False, log=lambda *_: None)
     assert first.changed
     snapshot = {p: p.read_bytes() for p in first.written}
-    second = build(course, execute=False, log=lambda *_: None)
+    second = build(Course.at(course), execute=False, log=lambda *_: None)
     assert second.changed == []
     assert {p: p.read_bytes() for p in second.written} == snapshot
 
 
 def test_build_stamps_the_repository_and_makes_a_release_without_answers(tmp_path):
     course = mini_course(tmp_path)
-    build(course, execute=True, log=lambda *_: None)
+    build(Course.at(course), execute=True, log=lambda *_: None)
     source = (course / "solutions" / "01_doubling.py").read_text()
     assert 'COURSE_REPOSITORY = "https://github.com/example/mini-course"' in source
     assert 'COURSE_BRANCH = "trunk"' in source
@@ -60,7 +61,7 @@ def test_stale_release_files_are_removed(tmp_path):
     (course / "notebooks").mkdir()
     stale = course / "notebooks" / "09_renamed.ipynb"
     stale.write_text("{}")
-    build(course, execute=False, log=lambda *_: None)
+    build(Course.at(course), execute=False, log=lambda *_: None)
     assert not stale.exists()
 
 
@@ -94,7 +95,7 @@ def test_stale_release_files_are_removed(tmp_path):
 def test_broken_sources_are_refused_naming_file_and_cell(tmp_path, cells, fragment):
     course = mini_course(tmp_path, *cells)
     with pytest.raises(BuildError) as refused:
-        build(course, execute=False, log=lambda *_: None)
+        build(Course.at(course), execute=False, log=lambda *_: None)
     assert "01_doubling.py" in str(refused.value)
     assert fragment in str(refused.value)
     assert not (course / "notebooks").exists(), "nothing is written when the build refuses"
@@ -103,7 +104,7 @@ def test_broken_sources_are_refused_naming_file_and_cell(tmp_path, cells, fragme
 def test_a_solution_that_fails_its_own_tests_is_refused(tmp_path):
     course = mini_course(tmp_path, SETUP, SOLUTION.replace("return 2 * x", "return 2 + x"), TESTS)
     with pytest.raises(BuildError) as refused:
-        build(course, execute=True, log=lambda *_: None)
+        build(Course.at(course), execute=True, log=lambda *_: None)
     message = str(refused.value)
     assert "01_doubling.py" in message and "fails its own tests" in message
     assert "grade_id 'double_tests'" in message and "AssertionError" in message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 
@@ -115,7 +114,7 @@ def _task_and_answer(cells, name: str) -> str:
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
 def test_every_first_hint_is_a_nudge_the_task_text_does_not_already_give(chapter):
     cells = jupytext.read(chapter.source).cells
-    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    checks = chapter.checks()
     for exercise in checks.EXERCISES:
         assert isinstance(exercise, Exercise)
         share = restated_share(exercise.hints[0], _task_and_answer(cells, exercise.name))
@@ -152,7 +151,7 @@ def test_the_code_measure_catches_a_hint_that_spells_out_the_answer():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
 def test_every_hint_ladder_nudges_in_three_rungs_and_never_gives_the_code(chapter):
     """A question, the method, a near-answer: the code itself is solution()'s job."""
-    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    checks = chapter.checks()
     answers = json.loads((ANSWERS / f"chapter{chapter.number}.json").read_text(encoding="utf-8"))
     problems = []
     for exercise in checks.EXERCISES:

@@ -16,7 +16,7 @@ from cnn_course.checks import chapter01
 from cnn_course.checks.solutions import SOLUTIONS_OFF, Solution
 from cnn_course.cli import main
 from cnn_course.errors import CourseError
-from tests.helpers import ROOT, hidden_test_lines, solution_lines
+from tests.helpers import COURSE, ROOT, hidden_test_lines, solution_lines
 
 PUBLIC = "https://github.com/a-school/cnn-students"
 
@@ -112,7 +112,7 @@ def test_solution_shows_the_reference_answer_in_the_open_course():
 
 def test_publishing_again_replaces_the_files(tree):
     (tree / "notebooks" / "stale.ipynb").write_text("{}")
-    publish(ROOT, tree, repository=PUBLIC, branch="spring", log=lambda *_: None)
+    publish(COURSE, tree, repository=PUBLIC, branch="spring", log=lambda *_: None)
     assert not (tree / "notebooks" / "stale.ipynb").exists() and (tree / ".git" / "HEAD").is_file()
 
 
@@ -120,10 +120,10 @@ def test_publish_refuses_a_folder_it_did_not_write_and_the_course_itself(tmp_pat
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
     with pytest.raises(CourseError, match="did not write"):
-        publish(ROOT, tmp_path / "mine", repository=PUBLIC, log=lambda *_: None)
+        publish(COURSE, tmp_path / "mine", repository=PUBLIC, log=lambda *_: None)
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
     with pytest.raises(CourseError, match="inside the course folder"):
-        publish(ROOT, ROOT / "public", repository=PUBLIC, log=lambda *_: None)
+        publish(COURSE, ROOT / "public", repository=PUBLIC, log=lambda *_: None)
 
 
 def test_publish_without_a_public_address_says_where_to_set_it(tmp_path, capsys):
@@ -201,7 +201,7 @@ def test_a_clone_on_another_branch_than_the_badges_name_is_refused(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "init", "--quiet", "--initial-branch=master", str(clone)], check=True)
     with pytest.raises(CourseError, match=r"on branch 'master'.*checkout -B main"):
-        publish(ROOT, clone, repository=PUBLIC, branch="main", log=lambda *_: None)
+        publish(COURSE, clone, repository=PUBLIC, branch="main", log=lambda *_: None)
     assert [p.name for p in clone.iterdir()] == [".git"], "nothing was written"
 
 
@@ -225,7 +225,7 @@ def test_no_link_of_the_student_tree_or_its_site_leads_to_the_open_course(tree, 
     own = [course.config.repository.removeprefix("https://"), pages_address(course.config).removeprefix("https://")]
     site = tmp_path / "site"
     site.mkdir()
-    write_sources(course, public_config(ROOT, PUBLIC, "spring"), site)
+    write_sources(course, public_config(COURSE, PUBLIC, "spring"), site)
     texts = [(path, text) for folder in (tree, site) for path, text in text_files(folder)]
     leading_home = [f"{path.name}: {address}" for path, text in texts for address in own if address in text]
     assert not leading_home, f"links to the open course: {leading_home}"

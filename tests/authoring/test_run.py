@@ -18,7 +18,7 @@ from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
 from cnn_course.course.settings import chapters
 from cnn_course.errors import CourseError
-from tests.helpers import ROOT, serve
+from tests.helpers import COURSE, ROOT, serve
 
 CELL_BUDGET_SECONDS = 60
 CHAPTER_BUDGET_SECONDS = 240
@@ -55,7 +55,7 @@ def run_smoke(chapter, out, drive, log):
         patch.setenv("CNN_COURSE_CACHE", str(out / "cache"))
         patch.setenv("CNN_COURSE_WORK", str(drive))
         return run_chapter(
-            ROOT,
+            COURSE,
             chapter.number,
             smoke=True,
             out_dir=out,

@@ -6,11 +6,11 @@ import json
 
 from cnn_course.cli import main
 from cnn_course.course.namespace import chapter_namespace
-from tests.helpers import ROOT
+from tests.helpers import COURSE, ROOT
 
 
 def test_the_benchmark_uses_the_chapter_s_own_models():
-    namespace = chapter_namespace(ROOT, "02", ("build_first_cnn",), tags=("benchmark",))
+    namespace = chapter_namespace(COURSE, "02", ("build_first_cnn",), tags=("benchmark",))
     assert namespace["build_first_cnn"]().count_params() == 477_994
     better = namespace["build_better_cnn"]()
     assert better.count_params() > 477_994 and better.name == "better_cnn"
@@ -72,7 +72,7 @@ def test_the_ablation_trains_the_recipe_and_each_variant_side_by_side(tmp_path, 
 def test_every_ablation_variant_builds_and_compiles():
     from cnn_course.benchmarks.ablation import VARIANTS
 
-    chapter = chapter_namespace(ROOT, "02", (), tags=("benchmark",))
+    chapter = chapter_namespace(COURSE, "02", (), tags=("benchmark",))
     for name, variant in VARIANTS.items():
         model = chapter["build_better_cnn"](**variant.get("build", {}))
         chapter["compile_better_cnn"](model, total_steps=10, **variant.get("compile", {}))
@@ -197,7 +197,7 @@ def test_the_chapters_settings_are_the_benchmarks():
 
     from cnn_course.benchmarks import chapter04
 
-    chapter = chapter_namespace(ROOT, "02", ("build_first_cnn",), tags=("benchmark",))
+    chapter = chapter_namespace(COURSE, "02", ("build_first_cnn",), tags=("benchmark",))
     model = chapter["compile_first_cnn"](chapter["build_first_cnn"]())
     assert type(model.optimizer).__name__ == "Adam" and chapter["FIRST_BATCH_SIZE"] == 64
     source = (ROOT / "solutions" / "04_vgg16_transfer_learning.py").read_text(encoding="utf-8")

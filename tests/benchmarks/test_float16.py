@@ -10,7 +10,7 @@ import pytest
 
 from cnn_course.benchmarks.float16 import PrecisionRun, compare_precisions, verdict
 from cnn_course.course.namespace import chapter_namespace
-from tests.helpers import ROOT
+from tests.helpers import COURSE
 
 STEPS = 8
 
@@ -29,7 +29,7 @@ def learnable_images(count: int, size: int, classes: int, seed: int = 0):
     ids=["chapter02", "chapter03"],
 )
 def test_the_better_recipe_trains_in_float16_with_loss_scaling_as_in_float32(number, options, size, batch_size):
-    code = chapter_namespace(ROOT, number, (), tags=("benchmark",))
+    code = chapter_namespace(COURSE, number, (), tags=("benchmark",))
     classes = 10 if number == "02" else 2
     images, labels = learnable_images(batch_size * 4, size, classes)
     targets = np.eye(classes, dtype="float32")[labels] if number == "02" else labels.astype("float32")[:, None]

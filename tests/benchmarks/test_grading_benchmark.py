@@ -6,12 +6,13 @@ import json
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
+from cnn_course.course.course import Course
 from tests.helpers import mini_course
 
 
 def test_the_grading_benchmark_reports_both_runs_and_their_ratio(tmp_path, capsys):
     course = mini_course(tmp_path / "course")
-    build(course, execute=False, log=lambda *_: None)
+    build(Course.at(course), execute=False, log=lambda *_: None)
     out = tmp_path / "figures.json"
     arguments = ["--root", str(course), "benchmark", "grading", "--students", "2", "--jobs", "2", "--json", str(out)]
     assert main(arguments) == 0

@@ -20,7 +20,7 @@ from cnn_course.cells import grade_id, is_graded
 from cnn_course.course.namespace import chapter_namespace
 from cnn_course.course.settings import chapters
 from tests.checks import catalogue
-from tests.helpers import ROOT, checks_of
+from tests.helpers import COURSE, ROOT, checks_of
 
 CHAPTERS = {c.name[:2]: c.name for c in chapters(ROOT)}
 
@@ -64,7 +64,7 @@ class Grader:
     answers, so each answer starts from the same state (e.g. Chapter 4's ``full_size``)."""
 
     def __init__(self, number: str):
-        self.namespace = chapter_namespace(ROOT, number, solutions=True)
+        self.namespace = chapter_namespace(COURSE, number, solutions=True)
         self.namespace.update(NOTEBOOK_STATE.get(number, dict)())
         self.cells = graded_test_cells(number)
 

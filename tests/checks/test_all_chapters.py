@@ -10,14 +10,14 @@ from cnn_course.cells import grade_id, is_answer_cell
 from cnn_course.checks.verdict import Status
 from cnn_course.course.namespace import chapter_namespace
 from cnn_course.course.settings import chapters
-from tests.helpers import ROOT, checks_of, release_notebook, solution_cells
+from tests.helpers import COURSE, ROOT, checks_of, release_notebook, solution_cells
 
 CHAPTERS = [c.name for c in chapters(ROOT)]
 
 
 def solutions_of(chapter: str) -> dict:
     """The chapter's import cell and its solution cells, run as the benchmarks run them."""
-    return chapter_namespace(ROOT, chapter[:2], solutions=True)
+    return chapter_namespace(COURSE, chapter[:2], solutions=True)
 
 
 CASES = [(chapter, exercise) for chapter in CHAPTERS for exercise in checks_of(chapter).EXERCISES]

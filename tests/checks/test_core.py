@@ -260,12 +260,11 @@ def test_an_error_that_prints_an_array_is_cut_to_a_readable_message():
 
 def test_every_chapter_s_check_is_named_as_the_function_it_checks():
     # ex.grad_cam_heatmap.check(grad_cam_heatmap): the learner never has to guess a second name.
-    import importlib
 
     from cnn_course.course.settings import chapters
     from tests.helpers import ROOT
 
     for chapter in chapters(ROOT):
-        module = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+        module = chapter.checks()
         named = {name: value for name, value in vars(module).items() if isinstance(value, Exercise)}
         assert {name for name, exercise in named.items() if name != exercise.name} == set(), chapter.number

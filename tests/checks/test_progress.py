@@ -20,7 +20,7 @@ from cnn_course.checks.progress import answers_from
 from cnn_course.checks.verdict import Status
 from cnn_course.course.namespace import chapter_namespace
 from cnn_course.course.settings import chapters
-from tests.helpers import ROOT, checks_of
+from tests.helpers import COURSE, ROOT, checks_of
 
 CHAPTERS = [chapter.name for chapter in chapters(ROOT)]
 
@@ -113,7 +113,7 @@ def test_the_tests_and_progress_run_the_same_cells_of_a_chapter(chapter):
     answers = [grade_id(cell) for cell in solutions["cells"] if is_answer_cell(cell)]
     assert [grade_id(cell) for cell in chosen if is_answer_cell(cell)] == answers
     assert all(is_answer_cell(cell) or EXERCISE_HELPER in tags(cell) for cell in chosen[1:])
-    defined = chapter_namespace(ROOT, chapter[:2], solutions=True)
+    defined = chapter_namespace(COURSE, chapter[:2], solutions=True)
     progress_defined = answers_from(solutions)
     names = [exercise.name for exercise in checks_of(chapter).EXERCISES]
     assert all(name in defined and name in progress_defined for name in names)

@@ -14,6 +14,7 @@ import pytest
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
+from cnn_course.course.course import Course
 from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
 
 HIDDEN_LINES = ["assert double(-3) == -6", "assert square(-4) == 16"]
@@ -22,7 +23,7 @@ HIDDEN_LINES = ["assert double(-3) == -6", "assert square(-4) == 16"]
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     folder = mini_course(tmp_path_factory.mktemp("course"), SETUP, SOLUTION, TESTS, SQUARE)
-    build(folder, execute=False, log=lambda *_: None)
+    build(Course.at(folder), execute=False, log=lambda *_: None)
     return folder
 
 

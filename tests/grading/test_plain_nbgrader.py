@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
+from cnn_course.course.course import Course
 from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
 
 
@@ -26,7 +27,7 @@ def guide_steps() -> str:
 
 def test_the_guide_s_plain_nbgrader_steps_grade_as_cnn_course_grade_does(tmp_path):
     course = mini_course(tmp_path / "course", SETUP, SOLUTION, TESTS, SQUARE)
-    build(course, execute=False, log=lambda *_: None)
+    build(Course.at(course), execute=False, log=lambda *_: None)
     (course / "docs").mkdir()
     shutil.copyfile(ROOT / "docs" / "nbgrader_config.py", course / "docs" / "nbgrader_config.py")
     home = tmp_path / "home"

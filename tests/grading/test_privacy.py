@@ -10,6 +10,7 @@ import pytest
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
+from cnn_course.course.course import Course
 from cnn_course.grading.privacy import committable
 from tests.helpers import ROOT, answered, mini_course
 
@@ -32,7 +33,7 @@ def test_the_course_s_own_files_are_still_committed():
 @pytest.fixture
 def course_in_git(tmp_path):
     folder = mini_course(tmp_path / "course")
-    build(folder, execute=False, log=lambda *_: None)
+    build(Course.at(folder), execute=False, log=lambda *_: None)
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "alice.ipynb").write_text(json.dumps(answered(folder)))

@@ -19,6 +19,7 @@ import pytest
 
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
+from cnn_course.course.course import Course
 from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, TRIPLE, answered, mini_course
 
 TIMEOUT = 8
@@ -38,7 +39,7 @@ def course(tmp_path_factory):
     (folder / "solutions" / "02_tripling.py").write_text(
         "# %% [markdown]\n# # Chapter 2: Tripling\n\n" + SETUP + "\n" + TRIPLE
     )
-    build(folder, execute=False, log=lambda *_: None)
+    build(Course.at(folder), execute=False, log=lambda *_: None)
     return folder
 
 

@@ -57,9 +57,8 @@ class _Writer:
         self.result.written.append(target)
 
 
-def build(root: Path, out: Path | None = None, execute: bool = True, log=print) -> BuildResult:
-    """Build every chapter. With ``out``, write there instead of into ``root`` (for tests)."""
-    course = Course.at(Path(root))
+def build(course: Course, out: Path | None = None, execute: bool = True, log=print) -> BuildResult:
+    """Build every chapter. With ``out``, write there instead of into the course folder (for tests)."""
     root = course.root
     out = Path(out) if out else root
     if not course.chapters:

@@ -12,7 +12,6 @@ yet: it is stated everywhere as an estimate.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ def effort_of(name: str, answer_cell: str, ideas: tuple[str, ...]) -> ExerciseEf
 
 def chapter_effort(chapter: Chapter) -> list[ExerciseEffort]:
     """Every exercise of the chapter, in notebook order."""
-    checks = importlib.import_module(f"cnn_course.checks.chapter{chapter.number}")
+    checks = chapter.checks()
     ideas = {exercise.name: exercise.ideas for exercise in checks.EXERCISES}
     notebook = jupytext.read(chapter.source)
     return [

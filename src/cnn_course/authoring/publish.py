@@ -106,9 +106,9 @@ instructor.
 _SKIPPED_NAMES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 
-def public_config(root: Path, repository: str | None = None, branch: str | None = None) -> CourseConfig:
+def public_config(course: Course, repository: str | None = None, branch: str | None = None) -> CourseConfig:
     """The course's settings with the public repository and branch in place of the private ones."""
-    config = Course.at(root).config
+    config = course.config
     repository = repository or config.public_repository
     if not repository:
         raise CourseError(
@@ -267,10 +267,12 @@ def _copy_package_and_models(root: Path, out: Path) -> list[Path]:
     return copied
 
 
-def publish(root: Path, out: Path, repository: str | None = None, branch: str | None = None, log=print) -> list[Path]:
+def publish(
+    course: Course, out: Path, repository: str | None = None, branch: str | None = None, log=print
+) -> list[Path]:
     """Write the student tree into ``out``; returns the files written."""
-    root, out = Path(root), Path(out)
-    config = public_config(root, repository, branch)
+    root, out = course.root, Path(out)
+    config = public_config(course, repository, branch)
     _check_branch(out, config.branch)
     _prepare(out, root)
     _init_repository(out, config.branch)
@@ -283,7 +285,6 @@ def publish(root: Path, out: Path, repository: str | None = None, branch: str | 
         written.append(target)
 
     titles = []
-    course = Course.at(root)
     public = course.with_repository(config)  # stamps the public address into the setup cells
     for chapter in public.chapters:
         log(f"releasing {chapter.name} for {config.repository}")

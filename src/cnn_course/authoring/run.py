@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from cnn_course.authoring import RUN_CELL_TIMEOUT, RUNS_FOLDER
 from cnn_course.course.course import Course
 from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
@@ -59,16 +60,15 @@ def apply_settings(notebook: nbformat.NotebookNode, settings: Mapping[str, str],
 
 
 def run_chapter(
-    root: Path,
+    course: Course,
     number: str,
     smoke: bool = False,
-    out_dir: Path = Path("runs"),
-    cell_timeout: int = 3600,
+    out_dir: Path = RUNS_FOLDER,
+    cell_timeout: int = RUN_CELL_TIMEOUT,
     slowest: int = 5,
     settings: Mapping[str, str] | None = None,
     log=print,
 ) -> ExecutionReport:
-    course = Course.at(root)
     chapter = course.chapter(number)
     _, notebook = course.source(chapter)
     apply_settings(notebook, settings or {}, str(chapter.source))

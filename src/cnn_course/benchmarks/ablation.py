@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
+from cnn_course.course.course import Course
 
 CHAPTER = None
 ALIASES = ("ablation",)
@@ -65,7 +66,7 @@ def format_rows(rows: list[AblationRow]) -> str:
 
 
 def ablation(
-    root: Path,
+    course: Course,
     source: str | None = None,
     limit: int | None = 12_500,
     epochs: int = 6,
@@ -81,7 +82,7 @@ def ablation(
 
     chosen = ["full recipe", *[name for name in variants if name != "full recipe"]]  # the baseline comes first
     train, test = held_out_arrays(source, limit, seed)
-    chapter = chapter_namespace(root, CIFAR_CHAPTER, (), tags=("benchmark",))
+    chapter = chapter_namespace(course, CIFAR_CHAPTER, (), tags=("benchmark",))
     log(f"ablation of Chapter 2's better CNN: {len(train[0]):,} training images, {epochs} epochs per row")
     figures = start_run(log, train_images=len(train[0]), epochs=epochs)
     rows = []

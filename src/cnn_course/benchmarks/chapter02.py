@@ -30,6 +30,7 @@ from cnn_course.benchmarks.common import (
     timed_fit,
     write_json,
 )
+from cnn_course.course.course import Course
 
 CHAPTER = "02"
 ALIASES = ("cifar10",)
@@ -169,7 +170,7 @@ def train_first(
 
 
 def cifar10(
-    root: Path,
+    course: Course,
     source: str | None = None,
     epochs_better: int | None = None,
     epochs_first: int | None = None,
@@ -185,7 +186,7 @@ def cifar10(
     from cnn_course.course.namespace import chapter_namespace
 
     train, test = held_out_arrays(source, limit, seed)
-    chapter = chapter_namespace(root, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
+    chapter = chapter_namespace(course, CHAPTER, ("build_first_cnn",), tags=("benchmark",))
     log(f"CIFAR-10 from {source or 'the default source'}: {len(train[0]):,} training and {len(test[0]):,} test images")
     figures = start_run(log, train_images=len(train[0]), test_images=len(test[0]))
     results: list[ModelResult] = []

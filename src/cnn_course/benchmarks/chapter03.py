@@ -26,6 +26,7 @@ from cnn_course.benchmarks.common import (
     write_json,
 )
 from cnn_course.benchmarks.pipeline_speed import compare_pipelines
+from cnn_course.course.course import Course
 
 CHAPTER = "03"
 ALIASES = ("catsdogs",)
@@ -158,7 +159,7 @@ def train_first(
 
 
 def cats_vs_dogs(
-    root: Path,
+    course: Course,
     source: str | None = None,
     epochs_better: int | None = None,
     epochs_first: int | None = None,
@@ -177,7 +178,7 @@ def cats_vs_dogs(
     photo_set = load_cats_vs_dogs(source, log=log)
     datasets, _ = pipelines.folder_datasets(photo_set.root, seed=seed)
     chapter = chapter_namespace(
-        root, CHAPTER, ("build_first_cnn", "build_augmentation", "compile_classifier"), tags=("benchmark",)
+        course, CHAPTER, ("build_first_cnn", "build_augmentation", "compile_classifier"), tags=("benchmark",)
     )
     datasets["augmented"] = pipelines.augmented(datasets["train"], chapter["build_augmentation"]())
     held_out = HeldOut.of(datasets)

@@ -15,6 +15,7 @@ from cnn_course.benchmarks.common import (
     timed_fit,
     write_json,
 )
+from cnn_course.course.course import Course
 
 CHAPTER = "04"
 ALIASES = ("vgg16",)
@@ -101,7 +102,7 @@ def extraction_rate(base, datasets: dict, log=print) -> dict:
 
 
 def vgg16(
-    root: Path,
+    course: Course,
     source: str | None = None,
     weights: str | None = "imagenet",
     batches: int | None = None,
@@ -129,7 +130,7 @@ def vgg16(
     full = {split: int(photo_set.counts.loc[split, "total"]) for split in ("train", "validation")}
     figures = start_run(log, weights=weights or "none", train_photos_per_epoch=photos["train"])
     log(f"VGG16 weights: {weights or 'random (the speed is the same)'}; {photos['train']} training photos per epoch")
-    chapter = chapter_namespace(root, CHAPTER, ("build_frozen_model", "start_fine_tuning"), tags=("benchmark",))
+    chapter = chapter_namespace(course, CHAPTER, ("build_frozen_model", "start_fine_tuning"), tags=("benchmark",))
     base = vgg16_base((*image_size, 3), weights=weights)
     model = chapter["build_frozen_model"](base)
     model.compile(optimizer=keras.optimizers.Adam(HEAD_LEARNING_RATE), loss="binary_crossentropy", metrics=["accuracy"])

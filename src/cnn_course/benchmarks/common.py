@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cnn_course.course.course import Course
+
 
 @dataclass
 class ModelResult:
@@ -45,16 +47,16 @@ def add_option(parser, function: Callable, name: str, help: str, flag: str | Non
 
 def options(args, function: Callable) -> dict:
     """The parsed options that are parameters of ``function``, to call it with."""
-    wanted = set(inspect.signature(function).parameters) - {"root", "log"}
+    wanted = set(inspect.signature(function).parameters) - {"course", "log"}
     return {name: value for name, value in vars(args).items() if name in wanted}
 
 
 def command(measure: Callable) -> Callable:
-    """A benchmark's ``run(root, args)``: ``measure`` called with the parsed options (and the
-    course folder, when it takes one); exit status 0."""
+    """A benchmark's ``run(course, args)``: ``measure`` called with the parsed options (and the
+    course, when it takes one); exit status 0."""
 
-    def run(root: Path, args) -> int:
-        where = {"root": root} if "root" in inspect.signature(measure).parameters else {}
+    def run(course: Course, args) -> int:
+        where = {"course": course} if "course" in inspect.signature(measure).parameters else {}
         measure(**where, **options(args, measure))
         return 0
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
+from cnn_course.course.course import Course
 
 CHAPTER = None
 ALIASES = ("float16",)
@@ -163,8 +164,8 @@ def add_arguments(parser) -> None:
     add_json_option(parser, float16_check)
 
 
-def run(root: Path, args) -> int:
-    problems = float16_check(root, **options(args, float16_check))
+def run(course: Course, args) -> int:
+    problems = float16_check(course, **options(args, float16_check))
     return 1 if problems else 0
 
 
@@ -184,7 +185,7 @@ def _training_images(chapter: str, source: str | None, seed: int, log) -> tuple[
 
 
 def float16_check(
-    root: Path,
+    course: Course,
     chapters: tuple[str, ...] | list[str] = tuple(PRESETS),
     steps: int | None = None,
     cifar_source: str | None = None,
@@ -203,7 +204,7 @@ def float16_check(
     for number in chapters:
         preset = PRESETS[number]
         chapter_steps = steps or preset["steps"]
-        code = chapter_namespace(root, number, (), tags=("benchmark",))
+        code = chapter_namespace(course, number, (), tags=("benchmark",))
         images, labels = _training_images(number, sources.get(number), seed, log)
         log(
             f"--- Chapter {number}: {chapter_steps} steps of batch {preset['batch_size']}, "

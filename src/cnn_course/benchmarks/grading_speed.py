@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
+from cnn_course.course.course import Course
 
 CHAPTER = None
 ALIASES = ("grading",)
@@ -28,14 +29,13 @@ def add_arguments(parser) -> None:
 
 
 def grading_speed(
-    root: Path, chapter: str = "01", students: int = 40, jobs: int = 2, json_out: Path | None = None, log=print
+    course: Course, chapter: str = "01", students: int = 40, jobs: int = 2, json_out: Path | None = None, log=print
 ) -> dict:
-    from cnn_course.course.course import Course
     from cnn_course.errors import CourseError
     from cnn_course.grading.batch import grade_path
 
-    found = Course.at(root).chapter(chapter)
-    solution = root / "solutions" / f"{found.name}.ipynb"
+    found = course.chapter(chapter)
+    solution = course.root / "solutions" / f"{found.name}.ipynb"
     figures = start_run(log, chapter=found.name, students=students)
     log(f"a class of {students} copies of {solution.name}, graded with 1 worker and with {jobs}")
     with tempfile.TemporaryDirectory(prefix="cnn-course-grading-bench-") as folder:
@@ -49,7 +49,7 @@ def grading_speed(
             rows = grade_path(
                 submissions,
                 Path(folder) / f"jobs{workers}" / "grades.csv",
-                root,
+                course,
                 chapter=chapter,
                 jobs=workers,
                 log=lambda *_: None,

@@ -11,9 +11,9 @@ on the course's trained weights (``models/``) and the same test images.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from cnn_course.benchmarks.common import add_option, command, start_run
+from cnn_course.course.course import Course
 
 CHAPTER = None
 ALIASES = ("views",)
@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def test_time_views(root: Path, source: str | None = None, log=print) -> dict:
+def test_time_views(course: Course, source: str | None = None, log=print) -> dict:
     """Time both ways on the loader's test split; print the accuracies, the times and the ratio."""
     import numpy as np
 
@@ -35,9 +35,9 @@ def test_time_views(root: Path, source: str | None = None, log=print) -> dict:
     from cnn_course.trained import load_weights_quietly
 
     _, (x_test, y_test) = held_out_arrays(source, None, 0)
-    chapter = chapter_namespace(root, "02", tags=("benchmark",))
+    chapter = chapter_namespace(course, "02", tags=("benchmark",))
     model = chapter["compile_better_cnn"](chapter["build_better_cnn"](), total_steps=1)
-    load_weights_quietly(model, root / "models" / "cifar10_better_cnn.weights.h5")
+    load_weights_quietly(model, course.root / "models" / "cifar10_better_cnn.weights.h5")
     labels = y_test.argmax(axis=1)
     figures = start_run(log, test_images=len(labels))
 
@@ -50,7 +50,7 @@ def test_time_views(root: Path, source: str | None = None, log=print) -> dict:
 
     chapter.update(better_cnn=model, x_test_scaled=x_test, true_labels=labels, TRAIN_MODELS=False, SEED=0)
     started = time.perf_counter()
-    run_tagged_cells(root, "02", "test-time-views", chapter, log=log)
+    run_tagged_cells(course, "02", "test-time-views", chapter, log=log)
     after = time.perf_counter() - started
     log(
         f"chapter's cell (CPU path, shifts on {len(chapter['sample']):,} images): {after:.0f} s; plain "

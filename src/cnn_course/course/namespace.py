@@ -8,7 +8,6 @@ nbgrader ``grade_id`` or by tag, executed in one fresh namespace. This is the on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from cnn_course.cells import cells_answers_need, grade_id, is_import_cell
 from cnn_course.cells import tags as tags_of
@@ -16,21 +15,20 @@ from cnn_course.course.course import Course
 from cnn_course.errors import CourseError
 
 
-def _chapter_source(root: Path, number: str):
+def _chapter_source(course: Course, number: str):
     """The chapter and its source notebook, as both ways of running its cells read them."""
-    course = Course.at(root)
     chapter = course.chapter(number)
     return chapter, course.source(chapter)[1]
 
 
 def chapter_namespace(
-    root: Path, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (), solutions: bool = False
+    course: Course, number: str, grade_ids: Iterable[str] = (), tags: Iterable[str] = (), solutions: bool = False
 ) -> dict:
     """Execute the chapter's import cell, then (in notebook order) every code cell whose
     grade_id is in ``grade_ids``, that carries one of ``tags``, or, with ``solutions``,
     that is a solution cell or a cell tagged ``exercise-helper`` (one that defines what an
     answer calls, such as Chapter 3's ``read_photos``). Returns the namespace they filled."""
-    chapter, notebook = _chapter_source(root, number)
+    chapter, notebook = _chapter_source(course, number)
     wanted_ids, wanted_tags = set(grade_ids), set(tags)
     import_cell = next((cell for cell in notebook.cells if is_import_cell(cell)), None)
     if import_cell is None:
@@ -51,10 +49,10 @@ def chapter_namespace(
     return namespace
 
 
-def run_tagged_cells(root: Path, number: str, tag: str, namespace: dict, log=print) -> None:
+def run_tagged_cells(course: Course, number: str, tag: str, namespace: dict, log=print) -> None:
     """Execute the chapter's code cells tagged ``tag``, in order, in ``namespace`` (which holds
     what they use): a benchmark times the chapter's own cell this way."""
-    chapter, notebook = _chapter_source(root, number)
+    chapter, notebook = _chapter_source(course, number)
     cells = [cell for cell in notebook.cells if cell.cell_type == "code" and tag in tags_of(cell)]
     if not cells:
         raise CourseError(f"{chapter.source}: no code cell tagged {tag!r}")

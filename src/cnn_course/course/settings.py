@@ -6,16 +6,13 @@ read it, the same way."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cnn_course.errors import CourseError
-
-if TYPE_CHECKING:
-    pass
 
 CHAPTER_FILE = re.compile(r"^(?P<number>\d{2})_(?P<slug>[a-z0-9_]+)\.py$")
 
@@ -45,6 +42,14 @@ class Chapter:
     number: str
     name: str  # also the nbgrader assignment id and the notebook's name, e.g. 01_convolution_maths
     source: Path
+
+    @property
+    def checks_module(self) -> str:
+        """The module of the chapter's self-checks, the notebook's ``ex``."""
+        return f"cnn_course.checks.chapter{self.number}"
+
+    def checks(self):
+        return importlib.import_module(self.checks_module)
 
 
 def is_course_root(path: Path) -> bool:

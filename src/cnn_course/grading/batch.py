@@ -32,6 +32,7 @@ from cnn_course.errors import CourseError
 from cnn_course.grading import DEFAULT_CELL_TIMEOUT, default_jobs
 from cnn_course.grading.dead_kernel import cell_outcomes, kernel_died, score_before_death
 from cnn_course.grading.feedback import feedback_page, finish_pages, handed_out_tests
+from cnn_course.grading.gradebooks import write_gradebook
 from cnn_course.grading.inspection import Inspection, identify, inspect, load
 from cnn_course.grading.intake import (
     DEFAULT_ID_PATTERN,
@@ -40,6 +41,7 @@ from cnn_course.grading.intake import (
     mark_late,
     submissions_folder,
 )
+from cnn_course.grading.privacy import refuse_student_data_in_git
 from cnn_course.grading.report import (
     MANUAL,
     GradeRow,
@@ -142,8 +144,7 @@ class KnownChapters:
     wanted: str | None  # the chapter named with --chapter
 
     @classmethod
-    def of(cls, root: Path, chapter: str | None) -> KnownChapters:
-        checkout = Course.at(root)
+    def of(cls, checkout: Course, chapter: str | None) -> KnownChapters:
         sources = {c.name: checkout.source(c)[1] for c in checkout.chapters}
         return cls(
             {c.name: c for c in checkout.chapters},
@@ -266,7 +267,7 @@ def worker_threads(kernel_threads: int | None) -> Iterator[None]:
 
 def grade_submissions(
     submissions: list[Submission],
-    root: Path,
+    course: Course,
     feedback_dir: Path,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     chapter: str | None = None,
@@ -278,15 +279,15 @@ def grade_submissions(
 
     ``kernel_threads`` caps the threads each notebook's TensorFlow and OpenMP may use, so that
     workers side by side do not each start a thread per core and fight over the cores."""
-    known = KnownChapters.of(root, chapter)
+    known = KnownChapters.of(course, chapter)
     rows: list[GradeRow] = []
     with (
         worker_threads(kernel_threads),
         guarded_kernels() as blocked_log,
         warm_kernels(libraries_for(known.sources.values())),
-        temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (course, api),
+        temporary_course(cell_timeout=cell_timeout, prefix="cnn-course-grade-") as (nbgrader_folder, api),
     ):
-        worker = Worker(api, course, known, feedback_dir, cell_timeout, show_hidden, late_penalty, blocked_log)
+        worker = Worker(api, nbgrader_folder, known, feedback_dir, cell_timeout, show_hidden, late_penalty, blocked_log)
         for submission in submissions:
             started = time.perf_counter()
             row = GradeRow(submission.student_id, chapter="?", file=submission.name, late=submission.late)
@@ -359,12 +360,12 @@ def _outputs(out_csv: Path, feedback_dir: Path, wide_csv: Path | None, gradebook
 def grade_path(
     submissions: Path,
     out_csv: Path,
-    root: Path,
+    course: Course,
     feedback_dir: Path | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     chapter: str | None = None,
     id_pattern: str = DEFAULT_ID_PATTERN,
-    jobs: int = 1,
+    jobs: int | None = None,
     roster: Path | None = None,
     wide_csv: Path | None = None,
     show_hidden: bool = False,
@@ -377,15 +378,13 @@ def grade_path(
     log=print,
 ) -> list[GradeRow]:
     """Grade a folder or a zip of submissions; write the CSV, the feedback and the class summary."""
-    from cnn_course.grading.privacy import refuse_student_data_in_git
-
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.resolve().parent / "feedback"
     _check_options(roster, gradebook, late_penalty)
     refuse_student_data_in_git(_outputs(out_csv, feedback_dir, wide_csv, gradebook), allow=allow_in_repository)
     roster_ids = read_roster(roster) if roster else None
     settings = dict(
-        root=root,
+        course=course,
         feedback_dir=feedback_dir,
         cell_timeout=cell_timeout,
         chapter=chapter,
@@ -393,7 +392,7 @@ def grade_path(
         late_penalty=late_penalty,
     )
     rows = _grade_handed_in(Path(submissions), id_pattern, jobs, settings, log, due)
-    batch_chapter = Course.at(root).chapter(chapter).name if chapter else flag_odd_chapters(rows)
+    batch_chapter = course.chapter(chapter).name if chapter else flag_odd_chapters(rows)
     if roster_ids is not None:
         rows += roster_rows(rows, roster_ids, batch_chapter or "?")
     finish_pages(rows)
@@ -401,8 +400,6 @@ def grade_path(
     if wide_csv:
         write_wide_csv(rows, Path(wide_csv))
     if gradebook:
-        from cnn_course.grading.gradebooks import write_gradebook
-
         filled = write_gradebook(
             Path(roster), rows, Path(gradebook), gradebook_column, batch_chapter or "cnn-course", missing_zero
         )
@@ -432,7 +429,7 @@ def _log_gradebook(filled, roster: Path, gradebook: Path, log) -> None:
 
 
 def _grade_handed_in(
-    submissions: Path, id_pattern: str, jobs: int, settings: dict, log, due: str | None = None
+    submissions: Path, id_pattern: str, jobs: int | None, settings: dict, log, due: str | None = None
 ) -> list[GradeRow]:
     """Unpack the submissions, grade every notebook (``jobs`` side by side), and give each file
     that is no notebook a row saying why; of two notebooks of one chapter, mark the one that counts."""
@@ -446,7 +443,7 @@ def _grade_handed_in(
         for stray in strays:
             log(f"not graded: {stray.name}: {stray.why}")
         mark_late(found, id_pattern, due, settings["late_penalty"], log)
-        jobs = max(1, min(jobs, len(found) or 1))
+        jobs = max(1, min(jobs or default_jobs(), len(found) or 1))
         log(
             f"grading {len(found)} notebook(s) from {submissions} with {jobs} worker(s), "
             f"each cell limited to {settings['cell_timeout']} s"

@@ -107,10 +107,9 @@ def _home_title(path: Path) -> str:
     raise CourseError(f"{path} needs a title line ('# ...')")
 
 
-def build_site(out: Path, course: Course | None = None, links: CourseConfig | None = None, log=print) -> SiteResult:
+def build_site(out: Path, course: Course, links: CourseConfig | None = None, log=print) -> SiteResult:
     from sphinx.cmd.build import build_main
 
-    course = course or Course.at()
     links = links or course.config
     started = time.perf_counter()
     out = Path(out).resolve()
