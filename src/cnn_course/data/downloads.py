@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cnn_course.errors import CourseError
@@ -47,12 +47,14 @@ class Attempt:
     problem: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class DownloadPolicy:
+    """How long to wait for a source before trying the next (settings only: what happened is
+    in the log, and in the :class:`DownloadError` when no source gave the file)."""
+
     timeout: float = 30.0  # seconds to connect, and between two chunks
     min_bytes_per_second: float = 200_000  # below this, move on to the next source ...
     patience: float = 20.0  # ... once this many seconds have passed
-    attempts: list[Attempt] = field(default_factory=list)
 
 
 def default_cache_dir() -> Path:
@@ -141,6 +143,7 @@ def fetch(
         target.unlink()
         recorded_hash_path(target).unlink(missing_ok=True)
     part = target.with_name(f"{target.name}.part-{os.getpid()}")
+    attempts: list[Attempt] = []
     for index, url in enumerate(remote.urls):
         last = index == len(remote.urls) - 1
         log(f"downloading {remote.description or remote.name} from {url}")
@@ -159,16 +162,16 @@ def fetch(
                 log(f"{remote.name}: SHA-256 {digest} (recorded; no published hash to compare with)")
             return target
         except _TooSlow as slow:
-            policy.attempts.append(Attempt(url, str(slow)))
+            attempts.append(Attempt(url, str(slow)))
         except urllib.error.HTTPError as error:
-            policy.attempts.append(Attempt(url, f"HTTP {error.code} {error.reason}"))
+            attempts.append(Attempt(url, f"HTTP {error.code} {error.reason}"))
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
             reason = getattr(error, "reason", None) or error
-            policy.attempts.append(Attempt(url, f"{type(error).__name__}: {reason}"))
+            attempts.append(Attempt(url, f"{type(error).__name__}: {reason}"))
         finally:
             part.unlink(missing_ok=True)
-        log(f"  {policy.attempts[-1].problem}; " + ("trying the next source" if not last else "no source left"))
-    tried = "\n".join(f"  - {attempt.url}: {attempt.problem}" for attempt in policy.attempts)
+        log(f"  {attempts[-1].problem}; " + ("trying the next source" if not last else "no source left"))
+    tried = "\n".join(f"  - {attempt.url}: {attempt.problem}" for attempt in attempts)
     raise DownloadError(
         f"Could not download {remote.name} from any source:\n{tried}\n"
         f"To place it by hand: download {remote.urls[0]} in a browser"

@@ -10,8 +10,17 @@ gets: ``cnn-course grade --jobs N`` and the test suite start hundreds.
 
 A Unix socket is a file: in a folder that only this process names, no other program can take
 it. :class:`UnixSocketProvisioner` gives each kernel its own socket paths there before its
-connection file is written. Where ZeroMQ has no Unix sockets (Windows), where the path would be
-too long for one, or where the kernel's address was set by hand, kernels keep TCP.
+connection file is written.
+
+jupyter_client's own setting (``KernelManager.transport = "ipc"``) is not enough on its own, which
+is why this module exists (checked with jupyter_client 8.10): a manager without a connection
+file, as nbclient and nbgrader create them, names every kernel's sockets ``kernel-ipc-1`` to
+``-5`` in the kernel's working folder (a student's submission folder, when grading) and picks the
+numbers by looking for files that do not exist yet, so kernels started together in one folder
+race for the same paths as TCP kernels race for ports.
+
+Where ZeroMQ has no Unix sockets (Windows), where the path would be too long for one, or where
+the kernel's address was set by hand, kernels keep TCP.
 """
 
 from __future__ import annotations
