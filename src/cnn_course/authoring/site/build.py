@@ -40,6 +40,7 @@ html_theme = "sphinx_book_theme"
 html_title = {title!r}
 html_static_path = ["_static"]
 html_css_files = ["course.css"]
+html_js_files = ["code-lines.js"]
 html_favicon = "_static/favicon.svg"
 # The theme reads the reader's light/dark choice from the page; without a default it logs an error.
 html_context = {{"default_mode": "light"}}
