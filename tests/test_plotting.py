@@ -167,3 +167,48 @@ def test_right_and_wrong_captions_carry_a_symbol_and_no_red_against_green():
     reddish, greenish = (lambda h: h < 20 or h > 340), (lambda h: 90 < h < 150)
     assert not (any(map(reddish, hues)) and any(map(greenish, hues))), f"hues {hues}: red against green"
     plt.close(figure)
+
+
+# Colour maps a reader with any kind of colour vision can read: perceptually uniform ones (and
+# single-hue ramps) for magnitudes, diverging ones centred on 0 for signed values.
+SEQUENTIAL_MAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "gray", "Greys", "Blues", "Reds"}
+
+
+def test_magnitudes_use_a_uniform_map_and_signed_values_a_diverging_map_centred_on_zero(drawn):
+    name, figure = drawn
+    for ax in figure.axes:
+        for image in ax.get_images():
+            data = np.asarray(image.get_array())
+            if data.ndim == 3:  # a photo in its own colours: no colour map is involved
+                continue
+            cmap, (low, high) = image.get_cmap().name, image.get_clim()
+            if float(np.nanmin(data)) < 0 < float(np.nanmax(data)):
+                assert cmap in plotting.DIVERGING_MAPS, f"{name}: signed values on {cmap}, not a diverging map"
+                assert np.isclose(low, -high), f"{name}: a diverging map from {low} to {high}, not centred on 0"
+            else:
+                assert cmap in SEQUENTIAL_MAPS | plotting.DIVERGING_MAPS, f"{name}: magnitudes on {cmap}"
+                if cmap in plotting.DIVERGING_MAPS:
+                    assert np.isclose(low, -high), f"{name}: a diverging map off centre ({low} to {high})"
+
+
+def test_signed_values_on_the_diverging_maps_drawn_by_show_image_and_show_values():
+    signed = np.linspace(-1.0, 3.0, 16).reshape(4, 4)
+    for ax in (plotting.show_image(signed, "signed", cmap="coolwarm"), plotting.show_values(signed, "v", cmap="RdBu")):
+        (image,) = ax.get_images()
+        low, high = image.get_clim()
+        assert np.isclose(low, -high) and high > 2.5, f"0 must sit at the map's neutral middle, not {low}..{high}"
+        plt.close(ax.figure)
+
+
+def test_verdicts_and_marks_use_the_same_colour_blind_safe_pair_and_a_word_or_symbol():
+    import matplotlib.colors as mcolors
+
+    from cnn_course.checks.progress import _SYMBOLS
+    from cnn_course.checks.verdict import HEADINGS, VERDICT_COLOURS, Status
+
+    right, wrong = VERDICT_COLOURS[Status.CORRECT], VERDICT_COLOURS[Status.INCORRECT]
+    assert (right, wrong) == (plotting.RIGHT_MARK[1], plotting.WRONG_MARK[1]), "one pair of colours for right/wrong"
+    hues = [mcolors.rgb_to_hsv(mcolors.to_rgb(colour))[0] * 360 for colour in (right, wrong)]
+    reddish, greenish = (lambda h: h < 20 or h > 340), (lambda h: 90 < h < 150)
+    assert not (any(map(reddish, hues)) and any(map(greenish, hues))), f"hues {hues}: red against green"
+    assert len(set(HEADINGS.values())) == len(Status) and len({s.split()[0] for s in _SYMBOLS.values()}) == len(Status)

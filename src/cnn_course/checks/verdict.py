@@ -17,7 +17,9 @@ class Status(str, enum.Enum):
 
 # The one colour table for verdicts, check()'s and the progress view's; the words say the same,
 # so no reader depends on the colour.
-VERDICT_COLOURS = {Status.CORRECT: "#1a7f37", Status.INCORRECT: "#cf222e", Status.NOT_ATTEMPTED: "#57606a"}
+# Blue and orange, as plotting.RIGHT_MARK and WRONG_MARK: a pair every kind of colour vision tells
+# apart (red against green is not), and each verdict also says its word.
+VERDICT_COLOURS = {Status.CORRECT: "#0969da", Status.INCORRECT: "#bc4c00", Status.NOT_ATTEMPTED: "#57606a"}
 HEADINGS = {Status.CORRECT: "Correct", Status.INCORRECT: "Not quite", Status.NOT_ATTEMPTED: "Not attempted yet"}
 
 
