@@ -212,3 +212,23 @@ def test_verdicts_and_marks_use_the_same_colour_blind_safe_pair_and_a_word_or_sy
     reddish, greenish = (lambda h: h < 20 or h > 340), (lambda h: 90 < h < 150)
     assert not (any(map(reddish, hues)) and any(map(greenish, hues))), f"hues {hues}: red against green"
     assert len(set(HEADINGS.values())) == len(Status) and len({s.split()[0] for s in _SYMBOLS.values()}) == len(Status)
+
+
+def test_every_figure_has_a_text_alternative_that_starts_with_its_title(drawn):
+    name, figure = drawn
+    text = plotting.alt_text(figure)
+    titles = [figure._suptitle.get_text() if figure._suptitle else "", *(ax.get_title() for ax in figure.axes)]
+    first = next(" ".join(title.split()) for title in titles if title.strip())
+    assert text.startswith(first), f"{name}: {text!r} does not start with the title {first!r}"
+    if name not in {"show_image", "show_images", "show_before_after", "show_receptive_fields", "show_window_positions"}:
+        # A helper that knows what its figure is for says the one thing to see, past the titles.
+        assert len(text) > len(first) + 30, f"{name}: {text!r} names nothing to see"
+
+
+def test_a_figure_shown_in_a_notebook_carries_its_text_alternative_in_the_output():
+    backend_inline = pytest.importorskip("matplotlib_inline.backend_inline")
+    ax = plotting.show_confusion_matrix([0, 1, 1], [0, 0, 1], ["cat", "dog"], "two classes")
+    metadata = backend_inline._fetch_figure_metadata(ax.figure)
+    assert metadata["image/png"]["alt"] == plotting.alt_text(ax.figure)
+    assert "dog taken for cat (1 images)" in metadata["image/png"]["alt"]
+    plt.close(ax.figure)

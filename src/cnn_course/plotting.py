@@ -1,12 +1,63 @@
-"""Figures the chapters share. Every figure gets a title and labelled axes."""
+"""Figures the chapters share. Every figure gets a title and labelled axes, and a text
+alternative for readers who cannot see it: its titles and the one thing to see in it."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+# What each helper's figure shows, in words (the titles say the rest): see alt_text.
+_TO_SEE: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+
+
+def describe(fig: Figure, to_see: str) -> None:
+    """Keep ``to_see``, the one thing a reader should see in ``fig``, for its text alternative."""
+    _TO_SEE[fig] = to_see
+
+
+def alt_text(fig: Figure) -> str:
+    """The figure in words: its overall title, its panels' titles, then what to see in it."""
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    titles = [suptitle, *(ax.get_title() for ax in fig.axes[:6])]
+    named = "; ".join(dict.fromkeys(" ".join(title.split()) for title in titles if title.strip()))
+    return ". ".join(part for part in (named, _TO_SEE.get(fig, "")) if part)
+
+
+def _alt_text_in_notebook_figures() -> None:
+    """Give every figure a notebook shows its text alternative, in the output's metadata
+    (``image/png`` -> ``alt``), where the course's website (myst-nb) and front ends that
+    support it find it. A no-op without Jupyter's inline backend."""
+    try:
+        from matplotlib_inline import backend_inline
+    except ImportError:
+        return
+    original = backend_inline._fetch_figure_metadata
+    if getattr(original, "adds_alt_text", False):
+        return
+
+    def with_alt_text(fig):
+        metadata = original(fig) or {}
+        text = alt_text(fig)
+        return {**metadata, "image/png": {"alt": text}} if text else (metadata or None)
+
+    with_alt_text.adds_alt_text = True
+    backend_inline._fetch_figure_metadata = with_alt_text
+
+
+_alt_text_in_notebook_figures()
+
+
+def _extreme(values: np.ndarray) -> str:
+    """Where a 2-D map is largest, in words a reader can find on the picture."""
+    row, col = np.unravel_index(int(np.argmax(values)), values.shape)
+    vertical = ("top", "middle", "bottom")[min(2, 3 * row // values.shape[0])]
+    horizontal = ("left", "centre", "right")[min(2, 3 * col // values.shape[1])]
+    return f"{vertical} {horizontal}"
 
 
 def label_pixel_axes(ax: plt.Axes) -> None:
@@ -104,6 +155,13 @@ def show_values(
     ax.set_title(title)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
+    if ax.figure not in _TO_SEE:
+        low, high = fmt.format(np.nanmin(values)), fmt.format(np.nanmax(values))
+        describe(
+            ax.figure,
+            f"A {values.shape[0]}×{values.shape[1]} grid of values from {low} to {high}, "
+            f"the largest at the {_extreme(values)}",
+        )
     return ax
 
 
@@ -128,6 +186,11 @@ def bar_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=30)
+    largest = int(np.argmax(values))
+    describe(
+        ax.figure,
+        f"{len(values)} bars of {ylabel}; the largest is {labels[largest]} ({value_format.format(values[largest])})",
+    )
     return ax
 
 
@@ -142,6 +205,11 @@ def line_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    peak = int(np.argmax(y))
+    describe(
+        ax.figure,
+        f"{ylabel} against {xlabel}: from {y[0]:g} to {y[-1]:g}, highest ({y[peak]:g}) at {xlabel} {x[peak]:g}",
+    )
     return ax
 
 
@@ -182,6 +250,12 @@ def show_heatmap(
     axes[2].set_title("overlay")
     label_pixel_axes(axes[2])
     fig.suptitle(title)
+    strongest = "score drop" if signed else "heat"
+    describe(
+        fig,
+        f"The photo, its {heatmap_title} and the two overlaid; the {strongest} is strongest at the "
+        f"{_extreme(heatmap)} of the photo",
+    )
     return fig
 
 
@@ -214,6 +288,7 @@ def show_feature_maps(maps: np.ndarray, title: str, count: int = 16, columns: in
     fig.supxlabel("column (pixels)")
     fig.supylabel("row (pixels)")
     fig.suptitle(f"{title}\nthe {count} most active of {channels} channels; {silent} of {channels} are 0 everywhere")
+    describe(fig, f"{count} small maps, one per channel, brighter where the channel responds more")
     return fig
 
 
@@ -253,6 +328,8 @@ def show_grid(
             mark, colour = RIGHT_MARK if right[index] else WRONG_MARK
             ax.set_title(f"{mark} {titles[index]}", fontsize=8, color=colour)
     fig.suptitle(suptitle)  # photos: no pixel axes, the captions say what matters
+    marks = f": {sum(map(bool, right))} marked right (✓), {count - sum(map(bool, right))} wrong (✗)" if right else ""
+    describe(fig, f"{count} small photos with captions{marks}")
     return fig
 
 
@@ -343,6 +420,15 @@ def show_history(
         ax.set_ylabel(key)
         ax.legend(fontsize=8)
     fig.suptitle(title)
+    describe(
+        fig,
+        "Loss (left) and accuracy (right) per epoch. "
+        + " ".join(
+            f"{name}: accuracy {history['accuracy'][-1]:.2f} after {len(history['accuracy'])} epochs"
+            + (f", validation {history['val_accuracy'][-1]:.2f}." if history.get("val_accuracy") else ".")
+            for name, history in histories.items()
+        ),
+    )
     return fig
 
 
@@ -365,4 +451,12 @@ def show_confusion_matrix(
     ax.set_title(title)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
+    counts = np.asarray(ax.images[0].get_array(), dtype=float)
+    mistakes = counts * (1 - np.eye(len(class_names)))
+    true, predicted = np.unravel_index(int(np.argmax(mistakes)), mistakes.shape)
+    describe(
+        ax.figure,
+        f"Counts of each true class (rows) by predicted class (columns); the most frequent "
+        f"mistake: {class_names[true]} taken for {class_names[predicted]} ({mistakes.max():.0f} images)",
+    )
     return ax

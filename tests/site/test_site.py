@@ -8,6 +8,7 @@ import functools
 import html.parser
 import json
 import os
+import re
 import shutil
 import urllib.parse
 from http.server import SimpleHTTPRequestHandler
@@ -101,6 +102,17 @@ def test_every_chapter_has_a_page_with_its_figures_and_a_colab_link(site):
             assert figures >= 1, f"the kept run of {chapter.name} drew no figure"
         # Every figure of the run is on the page (a cell that failed has none to show).
         assert text.count('class="cell_output') and text.count("<img") >= figures, f"{page.name}: figures missing"
+
+
+def test_every_figure_on_the_site_has_a_text_alternative(site):
+    """Each figure's alt text is its title and what to see in it (plotting.alt_text, kept with the
+    run's outputs), never myst-nb's default, the file's name."""
+    missing = []
+    for page in chapter_pages(site):
+        for alt in re.findall(r'<img alt="([^"]*)"', page.read_text(encoding="utf-8")):
+            if alt.startswith("_images/") or len(alt) < 10:
+                missing.append(f"{page.name}: {alt!r}")
+    assert not missing, "figures without a text alternative (remake the chapter's run):\n" + "\n".join(missing)
 
 
 def test_chapter_4_shows_no_output_of_what_needs_the_missing_weights_and_says_why(site):

@@ -16,7 +16,7 @@ import nbformat
 from cnn_course.authoring.publish import for_the_class_notebook
 from cnn_course.authoring.release import release_chapter
 from cnn_course.authoring.site.home import HOME_SOURCE, home_page
-from cnn_course.authoring.site.pages import chapter_page
+from cnn_course.authoring.site.pages import chapter_page, figure_alt_texts, with_figure_alt_texts
 from cnn_course.authoring.site.runs import check_current, read_run
 from cnn_course.course.course import Course
 from cnn_course.course.settings import CourseConfig
@@ -80,10 +80,11 @@ def prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
+def write_sources(course: Course, links: CourseConfig, folder: Path) -> dict[str, dict[str, str]]:
     """The pages as Sphinx reads them. ``links``: the repository whose notebooks the pages open
-    in Colab (the public student tree of a graded class, else the course itself)."""
-    rows = []
+    in Colab (the public student tree of a graded class, else the course itself). Returns each
+    chapter's figure texts (:func:`~cnn_course.authoring.site.pages.figure_alt_texts`)."""
+    rows, alt_texts = [], {}
     published = course.with_repository(links)
     for chapter in course.chapters:
         run, record = read_run(course.root, chapter)
@@ -93,12 +94,14 @@ def write_sources(course: Course, links: CourseConfig, folder: Path) -> None:
         page = chapter_page(chapter, links, released.release, run, record)
         nbformat.write(page, folder / f"{chapter.name}.ipynb")
         rows.append((chapter, released.title, record))
+        alt_texts[chapter.name] = figure_alt_texts(run)
     (folder / "index.md").write_text(home_page(course.root, links, rows, course.config), encoding="utf-8")
     shutil.copytree(course.root / STATIC_SOURCE, folder / "_static")
     title = _home_title(course.root / HOME_SOURCE)
     (folder / "conf.py").write_text(
         CONF.format(title=title, repository=links.repository, branch=links.branch), encoding="utf-8"
     )
+    return alt_texts
 
 
 def _home_title(path: Path) -> str:
@@ -118,11 +121,14 @@ def build_site(out: Path, course: Course, links: CourseConfig | None = None, log
     with tempfile.TemporaryDirectory(prefix="cnn-course-site-") as work:
         sources, doctrees = Path(work) / "pages", Path(work) / "doctrees"
         sources.mkdir()
-        write_sources(course, links, sources)
+        alt_texts = write_sources(course, links, sources)
         # -W: a warning (a broken reference, an unknown lexer) fails the build instead of a page.
         status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(doctrees), str(sources), str(out)])
     if status:
         raise CourseError(f"Sphinx could not build the site (its messages are above); {out} is incomplete")
+    for name, texts in alt_texts.items():
+        page = out / f"{name}.html"
+        page.write_text(with_figure_alt_texts(page.read_text(encoding="utf-8"), texts), encoding="utf-8")
     # GitHub Pages runs Jekyll unless told not to, and Jekyll drops Sphinx's _static/ and _images/.
     (out / ".nojekyll").write_text("")
     pages = sorted(out.glob("*.html"))

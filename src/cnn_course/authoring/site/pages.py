@@ -9,8 +9,11 @@ wrong thing. Later cells that ran keep their outputs: they needed nothing the fa
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import html
+import re
 
 import nbformat
 
@@ -121,3 +124,28 @@ def chapter_page(
     page = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernelspec})
     page.metadata["language_info"] = {"name": "python"}
     return page
+
+
+# myst-nb names a figure's file by the SHA-256 of its bytes, and sets its alt text to that name:
+# it reads alt text from cell metadata only, one for all the figures of a cell.
+FIGURE_ALT = re.compile(r'alt="_images/([0-9a-f]{64})\.png"')
+
+
+def figure_alt_texts(run: nbformat.NotebookNode) -> dict[str, str]:
+    """Each figure's text alternative in a run (``plotting.alt_text``, kept in the output's
+    metadata), by the SHA-256 of the figure's bytes."""
+    found = {}
+    for cell in run.cells:
+        for output in cell.get("outputs", []):
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            data = output.get("data", {}).get("image/png")
+            if alt and data:
+                found[hashlib.sha256(base64.b64decode(data)).hexdigest()] = alt
+    return found
+
+
+def with_figure_alt_texts(page: str, alt_texts: dict[str, str]) -> str:
+    """The built page with each figure's file name in its alt attribute replaced by its text."""
+    return FIGURE_ALT.sub(
+        lambda match: f'alt="{html.escape(alt_texts[match[1]])}"' if match[1] in alt_texts else match[0], page
+    )
