@@ -12,12 +12,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 # What each helper's figure shows, in words (the titles say the rest): see alt_text.
-_TO_SEE: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+_TO_SEE: weakref.WeakKeyDictionary[Figure, list[str]] = weakref.WeakKeyDictionary()
 
 
 def describe(fig: Figure, to_see: str) -> None:
-    """Keep ``to_see``, the one thing a reader should see in ``fig``, for its text alternative."""
-    _TO_SEE[fig] = to_see
+    """Keep ``to_see``, the one thing a reader should see in ``fig``, for its text alternative
+    (after what other panels of the same figure said)."""
+    _TO_SEE.setdefault(fig, []).append(to_see)
 
 
 def alt_text(fig: Figure) -> str:
@@ -25,7 +26,7 @@ def alt_text(fig: Figure) -> str:
     suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
     titles = [suptitle, *(ax.get_title() for ax in fig.axes[:6])]
     named = "; ".join(dict.fromkeys(" ".join(title.split()) for title in titles if title.strip()))
-    return ". ".join(part for part in (named, _TO_SEE.get(fig, "")) if part)
+    return ". ".join(part for part in (named, *_TO_SEE.get(fig, [])) if part)
 
 
 def _alt_text_in_notebook_figures() -> None:
@@ -155,13 +156,12 @@ def show_values(
     ax.set_title(title)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
-    if ax.figure not in _TO_SEE:
-        low, high = fmt.format(np.nanmin(values)), fmt.format(np.nanmax(values))
-        describe(
-            ax.figure,
-            f"A {values.shape[0]}×{values.shape[1]} grid of values from {low} to {high}, "
-            f"the largest at the {_extreme(values)}",
-        )
+    low, high = fmt.format(np.nanmin(values)), fmt.format(np.nanmax(values))
+    describe(
+        ax.figure,
+        f"{title}: a {values.shape[0]}×{values.shape[1]} grid of values from {low} to {high}, "
+        f"the largest at the {_extreme(values)}",
+    )
     return ax
 
 
