@@ -218,7 +218,7 @@ def test_every_figure_has_a_text_alternative_that_starts_with_its_title(drawn):
     name, figure = drawn
     text = plotting.alt_text(figure)
     titles = [figure._suptitle.get_text() if figure._suptitle else "", *(ax.get_title() for ax in figure.axes)]
-    first = next(" ".join(title.split()) for title in titles if title.strip())
+    first = next(" ".join(line.split()) for title in titles for line in title.splitlines() if line.strip())
     assert text.startswith(first), f"{name}: {text!r} does not start with the title {first!r}"
     if name not in {"show_image", "show_images", "show_before_after", "show_receptive_fields", "show_window_positions"}:
         # A helper that knows what its figure is for says the one thing to see, past the titles.

@@ -25,7 +25,8 @@ def alt_text(fig: Figure) -> str:
     """The figure in words: its overall title, its panels' titles, then what to see in it."""
     suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
     titles = [suptitle, *(ax.get_title() for ax in fig.axes[:6])]
-    named = "; ".join(dict.fromkeys(" ".join(title.split()) for title in titles if title.strip()))
+    lines = [" ".join(line.split()) for title in titles for line in title.splitlines()]
+    named = "; ".join(dict.fromkeys(line for line in lines if line))
     return ". ".join(part for part in (named, *_TO_SEE.get(fig, [])) if part)
 
 
@@ -187,10 +188,11 @@ def bar_chart(
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=30)
     largest = int(np.argmax(values))
-    describe(
-        ax.figure,
-        f"{len(values)} bars of {ylabel}; the largest is {labels[largest]} ({value_format.format(values[largest])})",
-    )
+    shown = value_format.format(values[largest])
+    if np.allclose(values, values[largest]):
+        describe(ax.figure, f"{len(values)} bars of {ylabel}, all equal ({shown})")
+    else:
+        describe(ax.figure, f"{len(values)} bars of {ylabel}; the largest is {labels[largest]} ({shown})")
     return ax
 
 
@@ -208,7 +210,7 @@ def line_chart(
     peak = int(np.argmax(y))
     describe(
         ax.figure,
-        f"{ylabel} against {xlabel}: from {y[0]:g} to {y[-1]:g}, highest ({y[peak]:g}) at {xlabel} {x[peak]:g}",
+        f"{ylabel} against {xlabel}: from {y[0]:.3g} to {y[-1]:.3g}, highest ({y[peak]:.3g}) at {xlabel} {x[peak]:.3g}",
     )
     return ax
 
