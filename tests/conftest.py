@@ -32,32 +32,9 @@ def root():
 
 
 # With --dist loadfile a worker takes a whole file at a time, and with --no-loadscope-reorder
-# (pyproject.toml's addopts) the files go out in the order of collection; xdist would otherwise
-# hand out the files with the most tests first. Here the files that take longest go first,
-# longest first (seconds of one worker on 2026-12-03 in brackets): each worker takes the next
-# file when it is free, so the two finish together, not one waiting on the other's last long file.
-SLOWEST_FILES = (
-    "tests/grading/test_batch.py",  # (90-110) five real notebooks graded
-    "tests/authoring/test_run.py",  # (75) four smoke runs
-    "tests/benchmarks/test_benchmarks.py",  # (45-50)
-    "tests/benchmarks/test_float16.py",  # (25-40)
-    "tests/checks/test_agreement.py",  # (20-25)
-    "tests/site/test_site.py",  # (20-30)
-    "tests/grading/test_robustness.py",  # (25)
-    "tests/grading/test_class_grading.py",  # (20-25)
-    "tests/grading/test_plain_nbgrader.py",  # (20-25)
-    "tests/benchmarks/test_grading_benchmark.py",  # (10-20)
-    "tests/authoring/test_adding_a_chapter.py",  # (16)
-    "tests/authoring/test_run_all.py",  # (10)
-    "tests/kernels/test_warm_kernels.py",  # (10)
-    "tests/authoring/test_publish.py",  # (10)
-    "tests/checks/test_fuzz.py",  # (10)
-)
-
-
+# (pyproject.toml's addopts) the files go out in the order of collection. The files marked
+# long_running (ten seconds or more: kernels, training, a browser, fuzzing) go first: each worker
+# takes the next file when it is free, so the short files fill in at the end and the two
+# workers finish together instead of one waiting on the other's last long file.
 def pytest_collection_modifyitems(items):
-    def rank(item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return SLOWEST_FILES.index(path) if path in SLOWEST_FILES else len(SLOWEST_FILES)
-
-    items.sort(key=rank)  # stable: each file keeps its own order
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)  # stable

@@ -19,6 +19,8 @@ import pytest
 from cnn_course.course.settings import chapters
 from tests.helpers import ROOT
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 GUIDE = ROOT / "docs" / "adding-a-chapter.md"
 FILE_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```python\n(?P<body>.*?)```", re.S)
 

@@ -18,6 +18,8 @@ from cnn_course.cli import main
 from cnn_course.errors import CourseError
 from tests.helpers import COURSE, ROOT, hidden_test_lines, solution_lines
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 PUBLIC = "https://github.com/a-school/cnn-students"
 
 

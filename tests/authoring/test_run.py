@@ -20,6 +20,8 @@ from cnn_course.course.settings import chapters
 from cnn_course.errors import CourseError
 from tests.helpers import COURSE, ROOT, serve
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 CELL_BUDGET_SECONDS = 60
 CHAPTER_BUDGET_SECONDS = 240
 CELL_TIMEOUT_SECONDS = 180  # a hanging cell fails its test in minutes, not after the default hour

@@ -12,6 +12,8 @@ from cnn_course.kernels.execute import kernel_environment
 from cnn_course.kernels.kernel_sockets import unix_socket_kernels
 from tests.helpers import ROOT
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 
 def test_run_all_stops_at_the_first_exercise_with_the_check_s_sentence_alone(tmp_path, monkeypatch):
     notebook = nbformat.read(ROOT / "notebooks" / "01_convolution_maths.ipynb", as_version=4)

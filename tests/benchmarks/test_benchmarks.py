@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cnn_course.cli import main
 from cnn_course.course.namespace import chapter_namespace
 from tests.helpers import COURSE, ROOT
+
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
 
 
 def test_the_benchmark_uses_the_chapter_s_own_models():

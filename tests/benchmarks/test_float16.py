@@ -12,6 +12,8 @@ from cnn_course.benchmarks.float16 import PrecisionRun, compare_precisions, verd
 from cnn_course.course.namespace import chapter_namespace
 from tests.helpers import COURSE
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 STEPS = 8
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
 from cnn_course.course.course import Course
 from tests.helpers import mini_course
+
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
 
 
 def test_the_grading_benchmark_reports_both_runs_and_their_ratio(tmp_path, capsys):

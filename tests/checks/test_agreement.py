@@ -22,6 +22,8 @@ from cnn_course.course.settings import chapters
 from tests.checks import catalogue
 from tests.helpers import COURSE, ROOT, checks_of
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 CHAPTERS = {c.name[:2]: c.name for c in chapters(ROOT)}
 
 

@@ -12,6 +12,8 @@ import cnn_course.checks as checks_package
 from cnn_course.checks.core import Exercise
 from cnn_course.checks.verdict import Status
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 
 def all_exercises() -> list[Exercise]:
     found = []

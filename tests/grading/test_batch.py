@@ -16,6 +16,8 @@ from cnn_course.cli import main
 from cnn_course.course.settings import chapters
 from tests.helpers import ROOT, hidden_test_lines, points_of, release_notebook, solution_cells
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 CHAPTER = "01_convolution_maths"
 SHORTCUT = "conv_output_size"  # answered through the course's checking code
 HONEST = ["convolve2d", "conv_layer"]  # answered as a learner would; every other exercise untouched

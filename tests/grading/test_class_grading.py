@@ -17,6 +17,8 @@ from cnn_course.cli import main
 from cnn_course.course.course import Course
 from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 HIDDEN_LINES = ["assert double(-3) == -6", "assert square(-4) == 16"]
 
 

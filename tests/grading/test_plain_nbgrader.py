@@ -13,10 +13,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from cnn_course.authoring.build import build
 from cnn_course.cli import main
 from cnn_course.course.course import Course
 from tests.helpers import ROOT, SETUP, SOLUTION, SQUARE, TESTS, answered, mini_course
+
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
 
 
 def guide_steps() -> str:

@@ -22,6 +22,8 @@ from cnn_course.cli import main
 from cnn_course.course.course import Course
 from tests.helpers import SETUP, SOLUTION, SQUARE, TESTS, TRIPLE, answered, mini_course
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 TIMEOUT = 8
 
 

@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from cnn_course.kernels import warm_kernels as warm
 from tests.helpers import release_notebook
 
-pytestmark = pytest.mark.skipif(not warm.available(), reason="warm kernels need Linux")
+pytestmark = [pytest.mark.long_running, pytest.mark.skipif(not warm.available(), reason="warm kernels need Linux")]
 
 REPORT = """
 import json, os, sys

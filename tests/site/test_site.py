@@ -25,6 +25,8 @@ from cnn_course.errors import CourseError
 from tests.authoring.test_publish import secret_lines
 from tests.helpers import ROOT, serving
 
+pytestmark = pytest.mark.long_running  # ten seconds or more: scheduled first (conftest.py)
+
 COURSE = Course.at(ROOT)
 # Full-page screenshots of every page at both widths, to look at (about 10 s): only when asked,
 # e.g. CNN_COURSE_SCREENSHOTS=build/site-screenshots.
