@@ -232,3 +232,23 @@ def test_a_figure_shown_in_a_notebook_carries_its_text_alternative_in_the_output
     assert metadata["image/png"]["alt"] == plotting.alt_text(ax.figure)
     assert "dog taken for cat (1 images)" in metadata["image/png"]["alt"]
     plt.close(ax.figure)
+
+
+def test_the_helpers_take_what_the_chapters_pass_pandas_series_and_numpy_masks():
+    """The chapters pass DataFrame columns (indexed by name) and boolean arrays; describing the
+    figure must not index a Series by position or ask an array for its truth."""
+    import pandas as pd
+
+    accuracy = pd.Series([0.7, 0.9], index=["first CNN", "better CNN"])
+    ax = plotting.bar_chart(list(accuracy.index), accuracy, "Test accuracy", "model", "accuracy", value_format="{:.0%}")
+    assert plotting.alt_text(ax.figure).endswith("the largest is better CNN (90%)")
+    plt.close(ax.figure)
+    images = [np.zeros((4, 4, 3), dtype="uint8")] * 3
+    figure = plotting.show_grid(images, ["a", "b", "c"], "three", right=np.array([True, False, True]))
+    assert "2 marked right (✓), 1 wrong (✗)" in plotting.alt_text(figure)
+    plt.close(figure)
+    ax = plotting.line_chart(
+        pd.Series([0, 1, 2], index=[5, 6, 7]), pd.Series([0.0, 2.0, 1.0], index=[5, 6, 7]), "t", "s", "v"
+    )
+    assert plotting.alt_text(ax.figure).endswith("highest (2) at 1")
+    plt.close(ax.figure)

@@ -187,12 +187,13 @@ def bar_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=30)
-    largest = int(np.argmax(values))
-    shown = value_format.format(values[largest])
-    if np.allclose(values, values[largest]):
+    numbers = np.asarray(values, dtype=float)  # a pandas Series would index by label
+    largest = int(np.argmax(numbers))
+    shown = value_format.format(numbers[largest])
+    if np.allclose(numbers, numbers[largest]):
         describe(ax.figure, f"{len(values)} bars of {ylabel}, all equal ({shown})")
     else:
-        describe(ax.figure, f"{len(values)} bars of {ylabel}; the largest is {labels[largest]} ({shown})")
+        describe(ax.figure, f"{len(values)} bars of {ylabel}; the largest is {list(labels)[largest]} ({shown})")
     return ax
 
 
@@ -207,11 +208,10 @@ def line_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    x, y = list(x), np.asarray(y, dtype=float)  # positions, not a pandas Series' labels
     peak = int(np.argmax(y))
-    describe(
-        ax.figure,
-        f"{ylabel} against {xlabel}: from {y[0]:.3g} to {y[-1]:.3g}, highest ({y[peak]:.3g}) at {xlabel} {x[peak]:.3g}",
-    )
+    at = f"{x[peak]:.3g}" if isinstance(x[peak], int | float | np.number) else x[peak]
+    describe(ax.figure, f"{ylabel} against {xlabel}: from {y[0]:.3g} to {y[-1]:.3g}, highest ({y[peak]:.3g}) at {at}")
     return ax
 
 
@@ -330,7 +330,8 @@ def show_grid(
             mark, colour = RIGHT_MARK if right[index] else WRONG_MARK
             ax.set_title(f"{mark} {titles[index]}", fontsize=8, color=colour)
     fig.suptitle(suptitle)  # photos: no pixel axes, the captions say what matters
-    marks = f": {sum(map(bool, right))} marked right (✓), {count - sum(map(bool, right))} wrong (✗)" if right else ""
+    right_count = None if right is None else sum(map(bool, right))
+    marks = "" if right is None else f": {right_count} marked right (✓), {count - right_count} wrong (✗)"
     describe(fig, f"{count} small photos with captions{marks}")
     return fig
 
