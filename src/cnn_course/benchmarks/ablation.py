@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, command, start_run, write_json
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = None
 ALIASES = ("ablation",)
@@ -107,6 +108,6 @@ def ablation(
     return rows
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = ablation
 run = command(MEASURE)

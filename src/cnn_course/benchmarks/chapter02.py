@@ -23,7 +23,6 @@ from cnn_course.benchmarks.common import (
     ModelResult,
     TimedFit,
     add_model_arguments,
-    add_option,
     command,
     format_results,
     start_run,
@@ -31,6 +30,7 @@ from cnn_course.benchmarks.common import (
     write_json,
 )
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = "02"
 ALIASES = ("cifar10",)
@@ -208,6 +208,6 @@ def cifar10(
     return results
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = cifar10
 run = command(MEASURE)

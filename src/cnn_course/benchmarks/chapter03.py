@@ -18,7 +18,6 @@ from cnn_course.benchmarks.common import (
     ModelResult,
     TimedFit,
     add_model_arguments,
-    add_option,
     command,
     format_results,
     start_run,
@@ -27,6 +26,7 @@ from cnn_course.benchmarks.common import (
 )
 from cnn_course.benchmarks.pipeline_speed import compare_pipelines
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = "03"
 ALIASES = ("catsdogs",)
@@ -212,6 +212,6 @@ def cats_vs_dogs(
     return figures
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = cats_vs_dogs
 run = command(MEASURE)

@@ -6,16 +6,9 @@ import statistics
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import (
-    TimedFit,
-    add_json_option,
-    add_option,
-    command,
-    start_run,
-    timed_fit,
-    write_json,
-)
+from cnn_course.benchmarks.common import TimedFit, add_json_option, command, start_run, timed_fit, write_json
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = "04"
 ALIASES = ("vgg16",)
@@ -150,6 +143,6 @@ def vgg16(
     return figures
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = vgg16
 run = command(MEASURE)

@@ -3,8 +3,7 @@
 A benchmark trains the chapter's own code (the cells it names, run by
 :func:`cnn_course.course.namespace.chapter_namespace`), so its figures describe exactly
 what learners train, and it names the hardware they were measured on. Its options are the
-parameters of one function (:func:`add_option`, :func:`options`): each default is written
-once, in that function's signature, and the command line's help shows it.
+parameters of one function (:mod:`cnn_course.options`), as for every command.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cnn_course.course.course import Course
+from cnn_course.options import add_option, options
 
 
 @dataclass
@@ -30,25 +30,6 @@ class ModelResult:
     seconds: float
     images_per_second: float
     validation_accuracy: float  # on the held-out split (CIFAR-10) or the test photos (cats vs dogs)
-
-
-def add_option(parser, function: Callable, name: str, help: str, flag: str | None = None, unset: str = "", **kwargs):
-    """The command-line option for ``function``'s parameter ``name`` (``--name-with-dashes``
-    unless ``flag`` says otherwise). Its default is the parameter's, read from the signature;
-    the help shows it, or ``unset`` where the default is None (what None means there)."""
-    default = inspect.signature(function).parameters[name].default
-    if default is not None:
-        shown = " ".join(map(str, default)) if isinstance(default, tuple | list) else default
-        help += f" (default: {shown})"
-    elif unset:
-        help += f" (default: {unset})"
-    parser.add_argument(flag or "--" + name.replace("_", "-"), dest=name, default=default, help=help, **kwargs)
-
-
-def options(args, function: Callable) -> dict:
-    """The parsed options that are parameters of ``function``, to call it with."""
-    wanted = set(inspect.signature(function).parameters) - {"course", "log"}
-    return {name: value for name, value in vars(args).items() if name in wanted}
 
 
 def command(measure: Callable) -> Callable:

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn_course.benchmarks.common import add_json_option, add_option, options, start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, start_run, write_json
 from cnn_course.course.course import Course
+from cnn_course.options import add_option, options
 
 CHAPTER = None
 ALIASES = ("float16",)
@@ -236,5 +237,5 @@ def float16_check(
     return problems
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = float16_check

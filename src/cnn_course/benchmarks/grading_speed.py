@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_json_option, add_option, command, start_run, write_json
+from cnn_course.benchmarks.common import add_json_option, command, start_run, write_json
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = None
 ALIASES = ("grading",)
@@ -68,6 +69,6 @@ def grading_speed(
     return figures
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = grading_speed
 run = command(MEASURE)

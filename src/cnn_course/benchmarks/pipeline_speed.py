@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnn_course.benchmarks.common import add_option, command
+from cnn_course.benchmarks.common import command
 from cnn_course.errors import CourseError
+from cnn_course.options import add_option
 
 CHAPTER = None
 ALIASES = ("pipeline",)
@@ -38,6 +39,6 @@ def compare_pipelines(folder: Path, epochs: int, log=print) -> dict:
     }
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = pipeline_speed
 run = command(MEASURE)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import time
 
-from cnn_course.benchmarks.common import add_option, command, start_run
+from cnn_course.benchmarks.common import command, start_run
 from cnn_course.course.course import Course
+from cnn_course.options import add_option
 
 CHAPTER = None
 ALIASES = ("views",)
@@ -65,6 +66,6 @@ def test_time_views(course: Course, source: str | None = None, log=print) -> dic
     return {**figures, "gain_over_flips_on_sample": float(np.mean(chapter["gain"]))}
 
 
-# What the command calls; its signature holds every option's default (benchmarks.common.add_option).
+# What the command calls; its signature holds every option's default (cnn_course.options.add_option).
 MEASURE = test_time_views
 run = command(MEASURE)
