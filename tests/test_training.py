@@ -170,6 +170,16 @@ def test_train_by_default_trains_in_smoke_runs_and_loads_on_a_cpu(monkeypatch):
     assert "set TRAIN_MODELS = True" in said[-1]
 
 
+def test_a_chapter_that_trains_in_seconds_on_a_cpu_trains_there(monkeypatch):
+    said = []
+    monkeypatch.delenv("CNN_COURSE_SMOKE", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setattr(training, "gpu_names", lambda: [])
+    assert training.train_by_default(on_cpu="skip training", cpu_seconds=15, log=said.append) is True
+    assert "about 15 seconds on a CPU: TRAIN_MODELS = True" in said[-1] and "skip training" in said[-1]
+    assert training.train_by_default(cpu_seconds=training.QUICK_ON_CPU + 1, log=said.append) is False
+
+
 def _tiny_model(units: int = 1):
     import keras
 

@@ -26,11 +26,15 @@ from cnn_course.trained import TrainedHistory, history_from_record, load_weights
 
 THIS_RUNTIME = "this runtime"
 EARLIER_RUN = "an earlier run in this work folder"
+QUICK_ON_CPU = 120  # seconds: a chapter whose training is this short on a CPU trains everywhere
 
 
-def train_by_default(on_cpu: str = "load the course's trained models", log=print) -> bool:
-    """The default of a chapter's ``TRAIN_MODELS``: True where training is quick (a GPU, or a
-    smoke run or grading, whose training takes seconds), else False; prints which and why.
+def train_by_default(
+    on_cpu: str = "load the course's trained models", cpu_seconds: float | None = None, log=print
+) -> bool:
+    """The default of a chapter's ``TRAIN_MODELS``: True where training is quick (a GPU, a
+    smoke run or grading, or a chapter whose training takes at most ``QUICK_ON_CPU`` seconds on
+    a CPU by its measured ``cpu_seconds``), else False; prints which and why.
 
     ``on_cpu`` says what the chapter does with ``TRAIN_MODELS = False``."""
     if gpu_names():
@@ -38,6 +42,10 @@ def train_by_default(on_cpu: str = "load the course's trained models", log=print
         return True
     if smoke.is_quick():
         log("Smoke run or grading: TRAIN_MODELS = True, training takes seconds on small data.")
+        return True
+    if cpu_seconds is not None and cpu_seconds <= QUICK_ON_CPU:
+        quick = f"Training takes about {cpu_seconds:.0f} seconds on a CPU: TRAIN_MODELS = True."
+        log(f"{quick} (Set it to False to {on_cpu}.)")
         return True
     log(
         f"No GPU: TRAIN_MODELS = False, the chapter will {on_cpu}. To train on this CPU anyway, "

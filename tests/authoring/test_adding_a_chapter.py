@@ -117,6 +117,7 @@ def test_the_new_chapter_builds_and_grades(course_with_chapter_5, tmp_path):
     assert built.returncode == 0, built.stderr[-3000:]
     release = (course / "notebooks" / f"{NEW}_image_flips.ipynb").read_text(encoding="utf-8")
     assert "flip_horizontal" in release and "BEGIN HIDDEN TESTS" not in release and "[:, ::-1]" not in release
+    assert "build_arrow_classifier" in release and 'RandomFlip("vertical")' not in release  # the model exercise
     assert f"notebooks/{NEW}_image_flips.ipynb" in (course / "README.md").read_text(encoding="utf-8")
 
     submissions = tmp_path / "submissions"
@@ -129,6 +130,6 @@ def test_the_new_chapter_builds_and_grades(course_with_chapter_5, tmp_path):
     assert (row["student_id"], row["chapter"], row["score"], row["max_score"]) == (
         "ada",
         f"{NEW}_image_flips",
-        "2",
-        "2",
+        "3",
+        "3",
     )
