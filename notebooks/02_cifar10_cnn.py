@@ -60,9 +60,10 @@ from keras import layers
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from cnn_course import data, interpret, locations, plotting, seeding, trained, training
+from cnn_course import course_models, data, interpret, locations, plotting, seeding, training
 from cnn_course.checks import chapter02 as ex
-from cnn_course.environment import fast_precision, full_or_quick
+from cnn_course.environment import full_or_quick
+from cnn_course.hardware import fast_precision
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -374,7 +375,7 @@ if TRAIN_MODELS:
         epochs=FIRST_EPOCHS, batch_size=FIRST_BATCH_SIZE, callbacks=first_callbacks,
     ), retrain=RETRAIN)
 else:
-    first_history = trained.load(first_cnn, "cifar10_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
+    first_history = course_models.load(first_cnn, "cifar10_first_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
 first_seconds = first_history.seconds
 print(f"trained for {len(first_history.epoch)} epoch(s) in {first_seconds:.0f} s, on {first_history.where}")
 
@@ -954,7 +955,7 @@ if TRAIN_MODELS:
         callbacks=training.resumable_callbacks("cifar10_better_cnn", monitor="loss"),
     ), retrain=RETRAIN)
 else:
-    better_history = trained.load(better_cnn, "cifar10_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
+    better_history = course_models.load(better_cnn, "cifar10_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
 better_seconds = better_history.seconds
 print(f"trained for {len(better_history.epoch)} epoch(s) in {better_seconds:.0f} s, on {better_history.where}")
 

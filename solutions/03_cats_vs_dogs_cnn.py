@@ -74,9 +74,10 @@ import tensorflow as tf
 from keras import layers
 from sklearn.metrics import classification_report
 
-from cnn_course import data, interpret, locations, photos, pipelines, plotting, seeding, trained, training
+from cnn_course import course_models, data, interpret, locations, photos, pipelines, plotting, seeding, training
 from cnn_course.checks import chapter03 as ex
-from cnn_course.environment import fast_precision, full_or_quick
+from cnn_course.environment import full_or_quick
+from cnn_course.hardware import fast_precision
 
 SEED = seeding.set_seed()  # one call seeds Python, NumPy and TensorFlow
 print(f"random seed {SEED} (set CNN_COURSE_SEED to try another)")
@@ -510,7 +511,7 @@ def train_or_load(model, run_name, train_photos, epochs, patience):
     """Fit with early stopping and checkpoints (or load the run this work folder kept), or,
     with TRAIN_MODELS = False, load the course's trained weights; return the history."""
     if not TRAIN_MODELS:
-        return trained.load(model, run_name, COURSE_REPOSITORY, COURSE_BRANCH)
+        return course_models.load(model, run_name, COURSE_REPOSITORY, COURSE_BRANCH)
     return training.fit_once(model, run_name, lambda: model.fit(
         train_photos, validation_data=datasets["validation"], epochs=epochs,
         callbacks=training.resumable_callbacks(run_name, patience=patience),
@@ -989,7 +990,7 @@ if TRAIN_MODELS:
         callbacks=training.resumable_callbacks("cats_dogs_better_cnn", monitor="loss"),
     ), retrain=RETRAIN)
 else:
-    better_history = trained.load(better_cnn, "cats_dogs_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
+    better_history = course_models.load(better_cnn, "cats_dogs_better_cnn", COURSE_REPOSITORY, COURSE_BRANCH)
 better_seconds = better_history.seconds
 print(f"trained for {len(better_history.epoch)} epoch(s) in {better_seconds:.0f} s, on {better_history.where}")
 

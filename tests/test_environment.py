@@ -126,20 +126,6 @@ def test_prepare_hides_tensorflows_retracing_notes_and_nothing_else(monkeypatch,
     assert [record.getMessage() for record in caplog.records] == ["a warning a learner should see"]
 
 
-@pytest.mark.parametrize(
-    "flags, vector",
-    [
-        ({"avx2", "avx512f", "avx512_bf16"}, "AVX-512 with bfloat16"),
-        ({"avx2", "avx512f"}, "AVX-512, no bfloat16"),
-        ({"avx2", "fma"}, "AVX2, no AVX-512"),
-        ({"sse4_2"}, "no AVX2"),
-    ],
-)
-def test_the_cpu_is_described_by_the_instructions_that_set_its_speed(monkeypatch, flags, vector):
-    monkeypatch.setattr(environment, "_cpu_flags", lambda: flags)
-    assert environment.cpu_description().endswith(f"; {vector})")
-
-
 def test_the_setup_line_names_cores_memory_and_the_gpu():
     from cnn_course import environment
 

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from cnn_course import smoke
-from cnn_course.environment import gpu_names
+from cnn_course.course_models import TrainedHistory, history_from_record, load_weights_quietly
+from cnn_course.hardware import gpu_names
 from cnn_course.locations import work_folder
-from cnn_course.trained import TrainedHistory, history_from_record, load_weights_quietly
 
 THIS_RUNTIME = "this runtime"
 EARLIER_RUN = "an earlier run in this work folder"

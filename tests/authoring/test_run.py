@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from cnn_course import trained
+from cnn_course import course_models
 from cnn_course.authoring.run import run_chapter
 from cnn_course.cli import main
 from cnn_course.course.settings import chapters
@@ -44,7 +44,7 @@ def trains(chapter) -> bool:
 
 
 def loads_course_models(chapter) -> bool:
-    return "trained.load(" in chapter.source.read_text(encoding="utf-8")
+    return "course_models.load(" in chapter.source.read_text(encoding="utf-8")
 
 
 def run_smoke(chapter, out, drive, log):
@@ -110,7 +110,7 @@ def test_chapters_that_train_long_run_on_the_course_s_trained_models(smoke_run):
         pytest.skip(f"{chapter.name} has no trained models of the course's to load")
     assert "TRAIN_MODELS = False" in executed
     assert executed.count("loaded the course's trained weights") >= 2, "both models come from models/"
-    assert trained.COURSE_RUN in executed, "loaded times are labelled as the course's"
+    assert course_models.COURSE_RUN in executed, "loaded times are labelled as the course's"
 
 
 def test_every_chapter_that_trains_has_the_switch_and_so_a_smoke_run_here():

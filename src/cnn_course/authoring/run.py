@@ -20,8 +20,8 @@ import nbformat
 
 from cnn_course.authoring import RUN_CELL_TIMEOUT, RUNS_FOLDER
 from cnn_course.course.course import Course
-from cnn_course.environment import cpu_description
 from cnn_course.errors import CourseError
+from cnn_course.hardware import cpu_description
 from cnn_course.kernels.execute import ExecutionReport, execute_notebook
 
 

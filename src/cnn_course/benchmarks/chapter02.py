@@ -108,7 +108,7 @@ def train_better(
 ) -> BetterRun:
     """The chapter's better CNN, built and compiled by the chapter's functions (with any of their
     options changed, for the ablation), trained and scored plain, with flips, with flips and shifts."""
-    from cnn_course.environment import fast_precision
+    from cnn_course.hardware import fast_precision
 
     (x_train, y_train), (x_test, y_test) = train, test
     batch_size = chapter["BETTER_BATCH_SIZE"]

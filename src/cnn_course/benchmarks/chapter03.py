@@ -105,7 +105,7 @@ def describe(accuracy: dict[str, float]) -> str:
 
 def train_better(chapter: dict, datasets: dict, held_out: HeldOut, epochs: int, log=print) -> tuple[TimedFit, dict]:
     """The chapter's better CNN on its augmented photos; returns the fit and its figures."""
-    from cnn_course.environment import fast_precision
+    from cnn_course.hardware import fast_precision
 
     steps = int(datasets["augmented"].cardinality())
     precision = fast_precision()

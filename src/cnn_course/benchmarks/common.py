@@ -76,7 +76,7 @@ def hardware() -> str:
         tf.config.experimental.get_device_details(d).get("device_name", d.name)
         for d in tf.config.list_physical_devices("GPU")
     ]
-    from cnn_course.environment import cpu_description
+    from cnn_course.hardware import cpu_description
 
     cpu = cpu_description()
     where = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"

@@ -33,7 +33,7 @@ def test_time_views(course: Course, source: str | None = None, log=print) -> dic
 
     from cnn_course.benchmarks.chapter02 import held_out_arrays
     from cnn_course.course.namespace import chapter_namespace, run_tagged_cells
-    from cnn_course.trained import load_weights_quietly
+    from cnn_course.course_models import load_weights_quietly
 
     _, (x_test, y_test) = held_out_arrays(source, None, 0)
     chapter = chapter_namespace(course, "02", tags=("benchmark",))

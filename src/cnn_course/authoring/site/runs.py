@@ -15,8 +15,8 @@ import nbformat
 from cnn_course.authoring.run import apply_settings
 from cnn_course.course.course import Course
 from cnn_course.course.settings import Chapter
-from cnn_course.environment import cpu_description, gpu_names
 from cnn_course.errors import CourseError
+from cnn_course.hardware import cpu_description, gpu_names
 from cnn_course.kernels.git import git
 
 RUNS_FOLDER = Path("site") / "runs"

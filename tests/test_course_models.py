@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnn_course import trained
+from cnn_course import course_models
 from tests.helpers import ROOT, serve
 
 
@@ -35,11 +35,11 @@ def published(tmp_path, monkeypatch):
         {"history": {"loss": [1.0, 0.5], "accuracy": [0.5, 0.9]}, "seconds": 12.5, "hardware": "a test machine"}
     ).encode()
     monkeypatch.setitem(
-        trained.TRAINED,
+        course_models.TRAINED,
         "tiny",
-        trained.TrainedModel(
-            weights=trained.ModelFile("tiny.weights.h5", sha256(weights), len(weights)),
-            history=trained.ModelFile("tiny.history.json", sha256(history), len(history)),
+        course_models.TrainedModel(
+            weights=course_models.ModelFile("tiny.weights.h5", sha256(weights), len(weights)),
+            history=course_models.ModelFile("tiny.history.json", sha256(history), len(history)),
             description="a tiny test model",
         ),
     )
@@ -48,8 +48,8 @@ def published(tmp_path, monkeypatch):
 
 def load(files, tmp_path, monkeypatch, model=None):
     with serve(files) as base:
-        monkeypatch.setenv(trained.MODELS_URL_VARIABLE, f"{base}/models")
-        return trained.load(
+        monkeypatch.setenv(course_models.MODELS_URL_VARIABLE, f"{base}/models")
+        return course_models.load(
             model or tiny_model(),
             "tiny",
             "https://github.com/someone/course",
@@ -65,7 +65,7 @@ def test_the_weights_load_and_the_history_comes_back(published, tmp_path, monkey
     x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
     np.testing.assert_allclose(model.predict(x, verbose=0), original.predict(x, verbose=0), rtol=1e-6)
     assert history.history["loss"] == [1.0, 0.5] and history.epoch == [0, 1]
-    assert history.seconds == 12.5 and history.where == trained.COURSE_RUN
+    assert history.seconds == 12.5 and history.where == course_models.COURSE_RUN
 
 
 def test_a_compiled_model_loads_without_a_warning_about_its_optimizer(published, tmp_path, monkeypatch, recwarn):
@@ -93,7 +93,7 @@ def test_a_loaded_model_saved_as_keras_reloads_without_a_warning_about_its_optim
 def test_a_missing_file_says_to_train_instead(published, tmp_path, monkeypatch):
     files, _ = published
     del files["/models/tiny.weights.h5"]
-    with pytest.raises(trained.TrainedWeightsError, match="TRAIN_MODELS = True") as error:
+    with pytest.raises(course_models.CourseWeightsError, match="TRAIN_MODELS = True") as error:
         load(files, tmp_path, monkeypatch)
     assert "HTTP 404" in str(error.value)
 
@@ -103,7 +103,7 @@ def test_a_corrupt_file_is_refused_and_not_kept(published, tmp_path, monkeypatch
     data = bytearray(files["/models/tiny.weights.h5"])
     data[-100] ^= 0xFF  # the same size, another hash
     files["/models/tiny.weights.h5"] = bytes(data)
-    with pytest.raises(trained.TrainedWeightsError, match="checksum mismatch"):
+    with pytest.raises(course_models.CourseWeightsError, match="checksum mismatch"):
         load(files, tmp_path, monkeypatch)
     assert not (tmp_path / "cache" / "tiny.weights.h5").exists()
 
@@ -112,7 +112,7 @@ def test_weights_for_another_model_say_so(published, tmp_path, monkeypatch):
     files, _ = published
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
-        with pytest.raises(trained.TrainedWeightsError, match="do not fit the model"):
+        with pytest.raises(course_models.CourseWeightsError, match="do not fit the model"):
             load(files, tmp_path, monkeypatch, tiny_model(units=7))
     skipped = [str(w.message) for w in shown if "Skipping" in str(w.message)]
     assert not skipped, f"the error says it all; Keras's notes on what it skipped only confuse: {skipped}"
@@ -124,7 +124,7 @@ def test_a_part_that_keras_skips_without_an_error_is_an_error(tmp_path):
             warnings.warn("Skipping nested container at 'block': no matching group found.", stacklevel=2)
 
     with pytest.raises(ValueError, match="only part of the weights loaded: Skipping nested container"):
-        trained.load_weights_quietly(SkipsABlock(), tmp_path / "model.weights.h5")
+        course_models.load_weights_quietly(SkipsABlock(), tmp_path / "model.weights.h5")
 
 
 def test_other_notes_from_loading_still_reach_the_caller(tmp_path):
@@ -134,23 +134,23 @@ def test_other_notes_from_loading_still_reach_the_caller(tmp_path):
             warnings.warn("something else worth knowing", stacklevel=2)
 
     with pytest.warns(UserWarning, match="something else worth knowing") as shown:
-        trained.load_weights_quietly(NotesSomething(), tmp_path / "model.weights.h5")
+        course_models.load_weights_quietly(NotesSomething(), tmp_path / "model.weights.h5")
     assert len(shown) == 1
 
 
 def test_an_unknown_name_lists_the_known_ones():
-    with pytest.raises(trained.TrainedWeightsError, match="no trained weights called 'nope'"):
-        trained.load(tiny_model(), "nope", "https://github.com/someone/course")
+    with pytest.raises(course_models.CourseWeightsError, match="no trained weights called 'nope'"):
+        course_models.load(tiny_model(), "nope", "https://github.com/someone/course")
 
 
 def test_the_address_follows_the_configured_repository(monkeypatch):
-    monkeypatch.delenv(trained.MODELS_URL_VARIABLE, raising=False)
-    assert trained.models_url("https://github.com/a/b/", "trunk") == "https://github.com/a/b/raw/trunk/models"
+    monkeypatch.delenv(course_models.MODELS_URL_VARIABLE, raising=False)
+    assert course_models.models_url("https://github.com/a/b/", "trunk") == "https://github.com/a/b/raw/trunk/models"
 
 
-@pytest.mark.parametrize("name", sorted(trained.TRAINED))
+@pytest.mark.parametrize("name", sorted(course_models.TRAINED))
 def test_every_registered_file_is_in_the_repository_with_its_pinned_hash(name):
-    entry = trained.TRAINED[name]
+    entry = course_models.TRAINED[name]
     for file in (entry.weights, entry.history):
         data = (ROOT / "models" / file.name).read_bytes()
         assert (len(data), sha256(data)) == (file.size, file.sha256), f"models/{file.name} does not match its pin"

@@ -104,7 +104,7 @@ TRAINED: dict[str, TrainedModel] = {
 }
 
 
-class TrainedWeightsError(CourseError):
+class CourseWeightsError(CourseError):
     """The trained weights could not be had or do not fit; the message says to train instead."""
 
 
@@ -170,7 +170,7 @@ def _fetch(file: ModelFile, base_url: str, what: str, cache_dir, policy, log) ->
     try:
         return fetch(remote, cache_dir, policy, log=log)
     except DownloadError as error:
-        raise TrainedWeightsError(
+        raise CourseWeightsError(
             f"{error}\nOr train the model yourself: set TRAIN_MODELS = True at the top of the chapter and run it again."
         ) from None
 
@@ -187,11 +187,11 @@ def load(
     """Load the course's trained weights ``name`` into ``model`` (built by the chapter's own
     code) and return the history of the run that trained them.
 
-    Raises :class:`TrainedWeightsError`, saying to train instead, when the files cannot be
+    Raises :class:`CourseWeightsError`, saying to train instead, when the files cannot be
     downloaded, fail their SHA-256 check, or do not fit the model."""
     if name not in TRAINED:
         known = ", ".join(sorted(TRAINED)) or "none yet"
-        raise TrainedWeightsError(
+        raise CourseWeightsError(
             f"the course has no trained weights called {name!r} (it has: {known}). "
             "Set TRAIN_MODELS = True at the top of the chapter and train the model."
         )
@@ -202,7 +202,7 @@ def load(
     try:
         load_weights_quietly(model, weights)
     except (ValueError, OSError) as error:
-        raise TrainedWeightsError(
+        raise CourseWeightsError(
             f"the trained weights in {weights} do not fit the model {model.name!r} ({error}). They belong to the "
             "chapter's own code: if you changed the model, set TRAIN_MODELS = True and train it."
         ) from None
