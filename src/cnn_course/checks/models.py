@@ -126,9 +126,3 @@ def compile_setting_name(setting: Any) -> str:
             return config
         return str((config or {}).get("name") or setting.get("class_name", ""))
     return str(getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__)
-
-
-def compiled_metric_names(model: Any) -> list[str]:
-    """The names of the metrics a model was compiled with, however they were given."""
-    metrics = (model.get_compile_config() or {}).get("metrics") or []
-    return [compile_setting_name(metric) for metric in (metrics if isinstance(metrics, list | tuple) else [metrics])]
