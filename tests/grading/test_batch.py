@@ -145,3 +145,23 @@ def test_the_table_is_printed_and_strays_are_listed(graded, capsys):
 def test_an_empty_folder_is_refused_with_a_message(tmp_path, capsys):
     assert main(["--root", str(ROOT), "grade", str(tmp_path), "--out", str(tmp_path / "g.csv")]) == 2
     assert "no submissions" in capsys.readouterr().err
+
+
+def test_the_same_notebooks_graded_cold_get_the_same_rows(graded, monkeypatch):
+    """Warm kernels (a fork server with the libraries already imported) only save time: with the
+    switch off every kernel starts as nbgrader starts it, and the grades are the same."""
+    from cnn_course.kernels import warm_kernels
+
+    monkeypatch.setenv(warm_kernels.SWITCH_VARIABLE, "0")
+    assert not warm_kernels.available()
+    submissions = graded[2] / "cold" / "submissions"
+    submissions.mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / f"{CHAPTER}.ipynb", submissions / "alice.ipynb")
+    (submissions / "carol.ipynb").write_text(json.dumps(half_done_notebook()))
+    out = submissions.parent / "grades.csv"
+    assert main(["--root", str(ROOT), "grade", str(submissions), "--out", str(out), "--timeout", "60"]) == 0
+    with open(out, newline="", encoding="utf-8") as handle:
+        cold = {row["student_id"]: row for row in csv.DictReader(handle)}
+    for student in ("alice", "carol"):
+        for column in ("chapter", "status", "score", "max_score", "percent", "reason"):
+            assert cold[student].get(column) == graded[1][student].get(column), (student, column)
