@@ -25,6 +25,9 @@ Today's recipe and the new one are timed side by side first: ``TIMING_ROUNDS`` a
 rounds of ``TIMING_STEPS`` training steps each, on the same images, after a warm-up step. The
 ratio of compute is the new recipe's seconds per image times its images x epochs over today's
 seconds per image times 18 epochs of the same images. Then the new recipe trains to the end.
+**This timing is not usable as it stands**: on an idle machine it gave both recipes the same
+20.05 ms per image in every round, so a cost per ``fit`` call sets it, not the models; time
+whole epochs after the first instead (docs/benchmarks.md, the second attempt).
 
 Run: ``python docs/experiments/cifar10_airbench_recipe.py CIFAR10_FOLDER LIMIT EPOCHS [--baseline]``
 (LIMIT 0: every training image; ``--baseline`` also trains today's recipe to the end;
