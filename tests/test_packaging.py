@@ -150,3 +150,16 @@ def test_no_help_text_shows_restructuredtext_markup():
     texts = {"cnn-course": parser.format_help()} | {name: sub.format_help() for name, sub in commands.items()}
     marked = [name for name, text in texts.items() if "``" in text or ":func:" in text or ":class:" in text]
     assert not marked, f"--help shows reStructuredText markup in: {marked}"
+
+
+def test_every_test_path_the_ci_scripts_name_exists():
+    """A renamed test file must not leave a version row collecting nothing (pytest exits 4)."""
+    named = {
+        path.split("::")[0]
+        for script in (ROOT / ".ci").iterdir()
+        if script.is_file()
+        for path in re.findall(r"\btests/[\w/.:-]+", script.read_text(encoding="utf-8"))
+    }
+    assert "tests/test_course_models.py" in named
+    missing = sorted(path for path in named if not (ROOT / path.rstrip(".")).exists())
+    assert not missing, f".ci names test paths that do not exist: {missing}"
