@@ -72,15 +72,12 @@ def run_stamp() -> dict[str, str]:
 def hardware() -> str:
     import tensorflow as tf
 
-    gpus = [
-        tf.config.experimental.get_device_details(d).get("device_name", d.name)
-        for d in tf.config.list_physical_devices("GPU")
-    ]
-    from cnn_course.hardware import cpu_description
+    from cnn_course.hardware import cpu_description, gpu_names
 
-    cpu = cpu_description()
+    gpus = gpu_names()
     where = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"
-    return f"{where}; CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}; {platform.platform()}"
+    cpu = f"CPU: {cpu_description()}, {os.cpu_count()} cores"
+    return f"{where}; {cpu}; TensorFlow {tf.__version__}; {platform.platform()}"
 
 
 def start_run(log=print, **figures) -> dict:
