@@ -43,6 +43,11 @@ def trains(chapter) -> bool:
     return bool(re.search(r"\.fit\(|fit_once\(", chapter.source.read_text(encoding="utf-8")))
 
 
+def trains_in_seconds(chapter) -> bool:
+    """The switch states the chapter's measured CPU time: it trains everywhere, in seconds."""
+    return bool(re.search(re.escape(SWITCH) + r"[^\n]*cpu_seconds=", chapter.source.read_text(encoding="utf-8")))
+
+
 def loads_course_models(chapter) -> bool:
     return "course_models.load(" in chapter.source.read_text(encoding="utf-8")
 
@@ -120,10 +125,23 @@ def test_every_chapter_that_trains_has_the_switch_and_so_a_smoke_run_here():
     assert not missing, f"these chapters train but have no TRAIN_MODELS = training.train_by_default(...): {missing}"
 
 
-def test_a_chapter_with_the_switch_decides_by_the_runtime_and_keeps_its_work(smoke_run):
+def test_a_chapter_with_the_switch_takes_the_run_s_setting(smoke_run):
     executed = smoke_run[2]
     assert "TRAIN_MODELS = False" in executed, "the run's setting replaced the chapter's default"
+
+
+def test_a_chapter_that_trains_for_minutes_keeps_its_work(smoke_run):
+    chapter, _, executed, _, _ = smoke_run
+    if trains_in_seconds(chapter):
+        pytest.skip(f"{chapter.name} trains in seconds: nothing worth keeping on Drive")
     assert "KEEP_WORK_ON_DRIVE = False" in executed and "work folder" in executed
+
+
+def test_every_chapter_that_trains_for_minutes_has_the_keep_work_cell():
+    long = [chapter for chapter in chapters(ROOT) if has_switch(chapter) and not trains_in_seconds(chapter)]
+    assert len(long) >= 3, "Chapters 2 to 4 train for minutes"
+    missing = [c.name for c in long if "KEEP_WORK_ON_DRIVE = False" not in c.source.read_text(encoding="utf-8")]
+    assert not missing, f"these chapters train for minutes but have no KEEP_WORK_ON_DRIVE cell: {missing}"
 
 
 def test_a_setting_the_chapter_does_not_have_is_refused(capsys):
