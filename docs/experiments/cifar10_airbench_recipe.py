@@ -21,25 +21,21 @@ airbench94.py (Keller Jordan, 2024) as closely as Keras layers allow, read from 
 - random flips and shifts of up to 2 pixels (airbench alternates flips epoch by epoch: not here);
   test-time flips and one-pixel shifts, the chapter's ``predict_with_flips_and_shifts``.
 
-Today's recipe and the new one are timed side by side first: ``TIMING_ROUNDS`` alternating
-rounds of ``TIMING_STEPS`` training steps each, on the same images, after a warm-up step. The
-ratio of compute is the new recipe's seconds per image times its images x epochs over today's
-seconds per image times 18 epochs of the same images. Then the new recipe trains to the end.
-**This timing is not usable as it stands**: on an idle machine it gave both recipes the same
-20.05 ms per image in every round, so a cost per ``fit`` call sets it, not the models; time
-whole epochs after the first instead (docs/benchmarks.md, the second attempt).
+Each recipe is timed by whole epochs (``benchmarks.common.timed_fit``); the compute ratio is
+the new recipe's mean epoch after the first times its epochs over today's mean epoch after the
+first times 18. (The first version of this script, f23dc3b, timed short alternating rounds
+instead; they gave both recipes the same 20.05 ms per image, a cost per ``fit`` call rather
+than the models', and were removed.)
 
-Run: ``python docs/experiments/cifar10_airbench_recipe.py CIFAR10_FOLDER LIMIT EPOCHS [--baseline]``
-(LIMIT 0: every training image; ``--baseline`` also trains today's recipe to the end;
-``--validate`` skips the timing and scores the held-out images after every epoch;
-``--timing-only`` times the two recipes on random images and trains nothing).
+Run: ``python docs/experiments/cifar10_airbench_recipe.py CIFAR10_FOLDER LIMIT EPOCHS [--baseline] [--validate]``
+(LIMIT 0: every training image; ``--baseline`` then trains today's recipe for 18 epochs on the
+same images and prints the ratio; ``--validate`` scores the held-out images after every epoch).
 The results, with hardware, date and commit, are in docs/benchmarks.md ("Issue 37").
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import keras
@@ -48,8 +44,6 @@ from keras import layers
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAYS_EPOCHS = 18
-TIMING_ROUNDS = 4
-TIMING_STEPS = 4
 BATCH_SIZE = 1024
 PEAK_LEARNING_RATE = 1.5  # 11.5 / (1 + 1 / (1 - 0.85)): airbench's, for a mean over the batch
 L2 = 6.65e-4  # airbench's decay per step 0.0153 * 1024 / 7851 = 0.002, over 1.5 and 2 (Keras's L2 is w**2)
@@ -168,16 +162,6 @@ def compile_airbench(model, total_steps):
     return model
 
 
-def seconds_per_image(model, x, y, batch_size: int) -> list[float]:
-    """One warm-up step, then ``TIMING_STEPS`` steps at a time: seconds per training image, per round."""
-    images = x[: batch_size * TIMING_STEPS]
-    labels = y[: batch_size * TIMING_STEPS]
-    model.fit(images[:batch_size], labels[:batch_size], batch_size=batch_size, epochs=1, verbose=0)
-    start = time.perf_counter()
-    model.fit(images, labels, batch_size=batch_size, epochs=1, verbose=0)
-    return [(time.perf_counter() - start) / len(images)]
-
-
 def score(chapter: dict, model, x_test, y_test) -> tuple[float, float]:
     labels = y_test.argmax(axis=1)
     plain = float((model.predict(x_test, batch_size=1024, verbose=0).argmax(axis=1) == labels).mean())
@@ -185,111 +169,42 @@ def score(chapter: dict, model, x_test, y_test) -> tuple[float, float]:
     return plain, views
 
 
-def side_by_side_timing(chapter, x_train, y_train, todays_steps, new_steps) -> tuple[float, float]:
-    """Median seconds per training image of today's recipe and of the new one, timed in turns."""
-
-    todays = chapter["compile_better_cnn"](chapter["build_better_cnn"](), total_steps=todays_steps)
-    new = compile_airbench(build_airbench(x_train), new_steps)
-    times = {"today": [], "new": []}
-    for round_ in range(TIMING_ROUNDS):
-        times["today"] += seconds_per_image(todays, x_train, y_train, chapter["BETTER_BATCH_SIZE"])
-        times["new"] += seconds_per_image(new, x_train, y_train, BATCH_SIZE)
-        print(
-            f"timing round {round_ + 1}: today {times['today'][-1] * 1e3:.2f} ms/image, "
-            f"new {times['new'][-1] * 1e3:.2f} ms/image",
-            flush=True,
-        )
-    keras.backend.clear_session()
-    return float(np.median(times["today"])), float(np.median(times["new"]))
-
-
-def report_ratio(today_s: float, new_s: float, epochs: int, train_images: int) -> None:
-    ratio = (new_s * epochs) / (today_s * TODAYS_EPOCHS)
-    print(
-        f"seconds per image: today {today_s * 1e3:.2f} ms, new {new_s * 1e3:.2f} ms; "
-        f"compute ratio of {epochs} new epochs to {TODAYS_EPOCHS} of today's: {ratio:.3f}",
-        flush=True,
-    )
-    print(f"today's {TODAYS_EPOCHS} epochs would take about {today_s * train_images * TODAYS_EPOCHS:.0f} s here")
-
-
-def timing_only(epochs: int, train_images: int = 41_666) -> None:
-    """The side-by-side timing alone, on random images of CIFAR-10's shape: the speed of a
-    training step does not depend on the pixels, and nothing has to be loaded."""
-    from cnn_course import seeding
-    from cnn_course.benchmarks.common import start_run
-    from cnn_course.course.course import Course
-    from cnn_course.course.namespace import chapter_namespace
-
-    rng = np.random.default_rng(0)
-    x = rng.random((BATCH_SIZE * TIMING_STEPS, 32, 32, 3), dtype=np.float32)
-    y = keras.utils.to_categorical(rng.integers(0, 10, len(x)), 10)
-    chapter = chapter_namespace(Course.at(ROOT), "02", (), tags=("benchmark",))
-    start_run(print, timing_only=True, epochs=epochs)
-    seeding.set_seed(0)
-    today_s, new_s = side_by_side_timing(chapter, x, y, 1000, 1000)
-    report_ratio(today_s, new_s, epochs, train_images)
-
-
-def main(source: str, limit: int, epochs: int, baseline: bool, validate: bool = False) -> None:
-
+def main(source: str, limit: int, epochs: int, baseline: bool, validate: bool) -> None:
     from cnn_course import seeding
     from cnn_course.benchmarks.chapter02 import held_out_arrays
-    from cnn_course.benchmarks.common import start_run
+    from cnn_course.benchmarks.common import start_run, timed_fit
     from cnn_course.course.course import Course
     from cnn_course.course.namespace import chapter_namespace
 
     (x_train, y_train), (x_test, y_test) = held_out_arrays(source, limit or None, 0)
     chapter = chapter_namespace(Course.at(ROOT), "02", (), tags=("benchmark",))
     start_run(print, train_images=len(x_train), test_images=len(x_test), epochs=epochs)
-    todays_batch = chapter["BETTER_BATCH_SIZE"]
-    todays_steps = TODAYS_EPOCHS * -(-len(x_train) // todays_batch)
-    new_steps = epochs * -(-len(x_train) // BATCH_SIZE)
-    if not validate:
-        seeding.set_seed(0)
-        today_s, new_s = side_by_side_timing(chapter, x_train, y_train, todays_steps, new_steps)
-        report_ratio(today_s, new_s, epochs, len(x_train))
+    validation = {"validation_data": (x_test, y_test)} if validate else {}
 
-    seeding.set_seed(0)
-    keras.backend.clear_session()
-    model = compile_airbench(build_airbench(x_train), new_steps)
-    print(f"--- new recipe: {model.count_params():,} parameters, {new_steps} steps of {BATCH_SIZE}", flush=True)
-    start = time.perf_counter()
-    model.fit(
-        x_train,
-        y_train,
-        epochs=epochs,
-        batch_size=BATCH_SIZE,
-        verbose=2,
-        callbacks=[Lookahead(new_steps)],
-        validation_data=(x_test, y_test) if validate else None,
-    )
-    if validate:  # the timing above was skipped: report the run itself and stop
+    def train(name, model, epochs, batch_size, callbacks=()):
+        print(f"--- {name}: {model.count_params():,} parameters, {epochs} epochs of batch {batch_size}", flush=True)
+        fit = timed_fit(
+            model, x_train, y_train, epochs=epochs, batch_size=batch_size, callbacks=callbacks, **validation
+        )
         plain, views = score(chapter, model, x_test, y_test)
-        seconds = time.perf_counter() - start
-        print(f"new recipe: {plain:.2%} plain, {views:.2%} with flips and shifts, {seconds:.0f} s", flush=True)
-        return
-    seconds = time.perf_counter() - start
-    plain, views = score(chapter, model, x_test, y_test)
-    print(
-        f"new recipe: {plain:.2%} plain, {views:.2%} with flips and shifts, {seconds:.0f} s "
-        f"({seconds / (today_s * len(x_train) * TODAYS_EPOCHS):.3f} of today's estimated time)",
-        flush=True,
-    )
+        epoch = float(np.mean(fit.epoch_seconds[1:] or fit.epoch_seconds))
+        print(f"{name}: {plain:.2%} plain, {views:.2%} with flips and shifts, {fit.seconds:.0f} s", flush=True)
+        return epoch * epochs
+
+    new_steps = epochs * -(-len(x_train) // BATCH_SIZE)
+    seeding.set_seed(0)
+    model = compile_airbench(build_airbench(x_train), new_steps)
+    new_seconds = train("new recipe", model, epochs, BATCH_SIZE, [Lookahead(new_steps)])
     if baseline:
         seeding.set_seed(0)
         keras.backend.clear_session()
+        todays_batch = chapter["BETTER_BATCH_SIZE"]
+        todays_steps = TODAYS_EPOCHS * -(-len(x_train) // todays_batch)
         model = chapter["compile_better_cnn"](chapter["build_better_cnn"](), total_steps=todays_steps)
-        start = time.perf_counter()
-        model.fit(x_train, y_train, epochs=TODAYS_EPOCHS, batch_size=todays_batch, verbose=2)
-        seconds = time.perf_counter() - start
-        plain, views = score(chapter, model, x_test, y_test)
-        print(f"today's recipe: {plain:.2%} plain, {views:.2%} with flips and shifts, {seconds:.0f} s", flush=True)
+        todays_seconds = train("today's recipe", model, TODAYS_EPOCHS, todays_batch)
+        print(f"compute ratio (mean epoch after the first x epochs): {new_seconds / todays_seconds:.3f}", flush=True)
 
 
 if __name__ == "__main__":
-    if "--timing-only" in sys.argv[4:]:
-        timing_only(int(sys.argv[3]))
-    else:
-        flags = sys.argv[4:]
-        main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), "--baseline" in flags, "--validate" in flags)
+    flags = sys.argv[4:]
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), "--baseline" in flags, "--validate" in flags)
