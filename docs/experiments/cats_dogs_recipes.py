@@ -12,8 +12,8 @@ rest of the chapter's recipe (its model, AdamW schedule, augmentation and test-t
   average whose decay grows as 0.95**5 * progress**3; training ends on the average (the
   CIFAR-10 experiment's callback).
 
-``--baseline`` then trains the chapter's recipe as the chapter runs it (or for
-``--baseline-epochs``) on the same photos with the same seed, and prints the ratio of the two
+``--baseline`` then trains the chapter's recipe as the chapter runs it (``--baseline N``: for
+N epochs) on the same photos with the same seed, and prints the ratio of the two
 wall times. Each run is timed by whole epochs (``benchmarks.common.timed_fit``) and scored on
 the learner's 500 validation and 500 test photos apart, plain and with test-time flips.
 
@@ -41,8 +41,13 @@ def arguments() -> argparse.Namespace:
         "--working-size", type=int, help="the variant's working size in pixels (default: the chapter's)"
     )
     parser.add_argument("--lookahead", action="store_true", help="the variant averages its weights as it trains")
-    parser.add_argument("--baseline", action="store_true", help="also train the chapter's recipe and print the ratio")
-    parser.add_argument("--baseline-epochs", type=int, help="the chapter's recipe for this many epochs instead")
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        nargs="?",
+        const=0,
+        help="also train the chapter's recipe, for N epochs (default: the chapter's), and print the ratio",
+    )
     return parser.parse_args()
 
 
@@ -64,10 +69,8 @@ def main(options: argparse.Namespace) -> None:
     start_run(print, epochs=epochs, working_size=size or "the chapter's", lookahead=options.lookahead)
     build = {"working_size": (size, size)} if size else {}
     variant = train("variant", chapter, augmented, held_out, epochs, build, options.lookahead)
-    if options.baseline:
-        baseline = train(
-            "today's recipe", chapter, augmented, held_out, options.baseline_epochs or chapter["BETTER_EPOCHS"]
-        )
+    if options.baseline is not None:
+        baseline = train("today's recipe", chapter, augmented, held_out, options.baseline or chapter["BETTER_EPOCHS"])
         print(f"wall-time ratio, variant to today's recipe: {variant / baseline:.3f}", flush=True)
 
 

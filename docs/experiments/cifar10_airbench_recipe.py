@@ -37,7 +37,7 @@ The results, with hardware, date and commit, are in docs/benchmarks.md ("Issue 3
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import keras
@@ -216,16 +216,23 @@ def main(source: str, limit: int, epochs: int, baseline: int, validate: bool) ->
         )
 
 
-def baseline_epochs(flags: list[str]) -> int:
-    """0 without --baseline, 18 with it, N with --baseline=N."""
-    for flag in flags:
-        if flag == "--baseline":
-            return TODAYS_EPOCHS
-        if flag.startswith("--baseline="):
-            return int(flag.split("=", 1)[1])
-    return 0
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", help="the CIFAR-10 archive or a folder of class subfolders")
+    parser.add_argument("limit", type=int, help="training images, stratified (0: all)")
+    parser.add_argument("epochs", type=int, help="the new recipe's epochs")
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        nargs="?",
+        const=TODAYS_EPOCHS,
+        default=0,
+        help=f"also train today's recipe, for N epochs (default {TODAYS_EPOCHS}), and print the ratio",
+    )
+    parser.add_argument("--validate", action="store_true", help="score the held-out images after every epoch")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
-    flags = sys.argv[4:]
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), baseline_epochs(flags), "--validate" in flags)
+    options = arguments()
+    main(options.source, options.limit, options.epochs, options.baseline, options.validate)
