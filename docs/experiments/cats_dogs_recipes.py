@@ -8,6 +8,9 @@ rest of the chapter's recipe (its model, AdamW schedule, augmentation and test-t
 - ``--epochs N``: the variant's schedule, squeezed or stretched into N epochs;
 - ``--working-size S``: the size the model resizes every photo to (the chapter's is 112), which
   sets most of the compute (each layer's work grows with its pixels);
+- ``--finish-size S --finish-epochs N``: progressive resizing; the last N of the epochs train at
+  working size S (a copy of the model built for S takes over the weights and the optimizer's
+  state, step count included, so the schedule runs on as one);
 - ``--lookahead``: every 5 steps the weights (batch-norm statistics included) move to a running
   average whose decay grows as 0.95**5 * progress**3; training ends on the average (the
   CIFAR-10 experiment's callback).
@@ -40,6 +43,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--working-size", type=int, help="the variant's working size in pixels (default: the chapter's)"
     )
+    parser.add_argument("--finish-size", type=int, help="the working size of the variant's last epochs")
+    parser.add_argument("--finish-epochs", type=int, default=0, help="how many of the epochs train at --finish-size")
     parser.add_argument("--lookahead", action="store_true", help="the variant averages its weights as it trains")
     parser.add_argument(
         "--baseline",
@@ -48,7 +53,10 @@ def arguments() -> argparse.Namespace:
         const=0,
         help="also train the chapter's recipe, for N epochs (default: the chapter's), and print the ratio",
     )
-    return parser.parse_args()
+    options = parser.parse_args()
+    if options.lookahead and options.finish_epochs:
+        parser.error("--lookahead and --finish-epochs do not combine: the average would be of the smaller model")
+    return options
 
 
 def main(options: argparse.Namespace) -> None:
@@ -66,33 +74,65 @@ def main(options: argparse.Namespace) -> None:
     held_out = HeldOut.of(datasets)
     epochs = options.epochs or chapter["BETTER_EPOCHS"]
     size = options.working_size
-    start_run(print, epochs=epochs, working_size=size or "the chapter's", lookahead=options.lookahead)
+    start_run(
+        print,
+        epochs=epochs,
+        working_size=size or "the chapter's",
+        finish=f"{options.finish_epochs} epochs at {options.finish_size}" if options.finish_epochs else "none",
+        lookahead=options.lookahead,
+    )
     build = {"working_size": (size, size)} if size else {}
-    variant = train("variant", chapter, augmented, held_out, epochs, build, options.lookahead)
+    finish = (options.finish_size, options.finish_epochs) if options.finish_epochs else None
+    variant = train("variant", chapter, augmented, held_out, epochs, build, options.lookahead, finish)
     if options.baseline is not None:
         baseline = train("today's recipe", chapter, augmented, held_out, options.baseline or chapter["BETTER_EPOCHS"])
         print(f"wall-time ratio, variant to today's recipe: {variant / baseline:.3f}", flush=True)
 
 
-def train(name: str, chapter: dict, augmented, held_out, epochs: int, build=None, lookahead=False) -> float:
-    """Train one recipe from seed 0, print its accuracies and times; return its wall time."""
+def train(name: str, chapter: dict, augmented, held_out, epochs: int, build=None, lookahead=False, finish=None):
+    """Train one recipe from seed 0, print its accuracies and times; return its wall time (s)."""
     from cnn_course import seeding
     from cnn_course.benchmarks.chapter03 import describe
     from cnn_course.benchmarks.common import timed_fit
 
     seeding.set_seed(0)
     steps = epochs * int(augmented.cardinality())
-    model = chapter["compile_better_cnn"](chapter["build_better_cnn"](**(build or {})), total_steps=steps)
+    model = compiled(chapter, steps, **(build or {}))
     print(f"--- {name}: {model.count_params():,} parameters, {epochs} epochs, {build or 'chapter size'}", flush=True)
-    fit = timed_fit(model, augmented, epochs=epochs, callbacks=[Lookahead(steps)] if lookahead else [])
+    first_epochs = epochs - (finish[1] if finish else 0)
+    callbacks = [Lookahead(steps)] if lookahead else []
+    fits = [timed_fit(model, augmented, epochs=first_epochs, callbacks=callbacks)]
+    if finish:
+        size, finish_epochs = finish
+        larger = compiled(chapter, steps, working_size=(size, size))
+        take_over(model, larger)
+        print(f"--- {name}: the last {finish_epochs} epochs at {size}x{size}", flush=True)
+        model = larger
+        fits.append(timed_fit(model, augmented, epochs=finish_epochs, callbacks=callbacks))
     plain = held_out.accuracy_of(model)
     flipped = held_out.accuracy(chapter["scores_with_flips"](model, held_out.images))
+    seconds = sum(fit.seconds for fit in fits)
+    later_epochs = sum(sum(fit.epoch_seconds) for fit in fits) - fits[0].epoch_seconds[0]
     print(
-        f"{name}: {describe(plain)}; with flips {describe(flipped)}; {fit.seconds:.0f} s, "
-        f"epochs after the first {sum(fit.epoch_seconds[1:]):.0f} s",
+        f"{name}: {describe(plain)}; with flips {describe(flipped)}; {seconds:.0f} s, "
+        f"epochs after the first {later_epochs:.0f} s",
         flush=True,
     )
-    return fit.seconds
+    return seconds
+
+
+def compiled(chapter: dict, total_steps: int, **build):
+    """The chapter's better CNN, built with ``build``'s options and compiled for its schedule."""
+    return chapter["compile_better_cnn"](chapter["build_better_cnn"](**build), total_steps=total_steps)
+
+
+def take_over(trained, larger) -> None:
+    """``larger`` (the same layers, another working size) continues where ``trained`` stopped:
+    its weights, and the optimizer's moments and step count, so the schedule runs on."""
+    larger.set_weights(trained.get_weights())
+    larger.optimizer.build(larger.trainable_variables)
+    for source, target in zip(trained.optimizer.variables, larger.optimizer.variables, strict=True):
+        target.assign(source)
 
 
 if __name__ == "__main__":
