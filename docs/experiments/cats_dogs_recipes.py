@@ -11,6 +11,8 @@ rest of the chapter's recipe (its model, AdamW schedule, augmentation and test-t
 - ``--finish-size S --finish-epochs N``: progressive resizing; the last N of the epochs train at
   working size S (a copy of the model built for S takes over the weights and the optimizer's
   state, step count included, so the schedule runs on as one);
+- ``--width F``: every layer's filters times F (0.75: 24, then 48, 96 and 192), which scales
+  the multiplications by about F squared;
 - ``--lookahead``: every 5 steps the weights (batch-norm statistics included) move to a running
   average whose decay grows as 0.95**5 * progress**3; training ends on the average (the
   CIFAR-10 experiment's callback).
@@ -43,9 +45,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--working-size", type=int, help="the variant's working size in pixels (default: the chapter's)"
     )
+    parser.add_argument("--width", type=float, help="the variant's filters, times the chapter's (default 1)")
     parser.add_argument("--finish-size", type=int, help="the working size of the variant's last epochs")
     parser.add_argument("--finish-epochs", type=int, default=0, help="how many of the epochs train at --finish-size")
     parser.add_argument("--lookahead", action="store_true", help="the variant averages its weights as it trains")
+    parser.add_argument("--save-weights", type=Path, help="keep the variant's trained weights in this .weights.h5 file")
     parser.add_argument(
         "--baseline",
         type=int,
@@ -78,18 +82,34 @@ def main(options: argparse.Namespace) -> None:
         print,
         epochs=epochs,
         working_size=size or "the chapter's",
+        width=options.width or 1,
         finish=f"{options.finish_epochs} epochs at {options.finish_size}" if options.finish_epochs else "none",
         lookahead=options.lookahead,
     )
     build = {"working_size": (size, size)} if size else {}
+    if options.width:
+        build["width"] = options.width
     finish = (options.finish_size, options.finish_epochs) if options.finish_epochs else None
-    variant = train("variant", chapter, augmented, held_out, epochs, build, options.lookahead, finish)
+    variant = train(
+        "variant", chapter, augmented, held_out, epochs, build, options.lookahead, finish, options.save_weights
+    )
     if options.baseline is not None:
-        baseline = train("today's recipe", chapter, augmented, held_out, options.baseline or chapter["BETTER_EPOCHS"])
+        full = chapter["BETTER_EPOCHS"]
+        baseline_epochs = options.baseline or full
+        baseline = train("today's recipe", chapter, augmented, held_out, baseline_epochs)
         print(f"wall-time ratio, variant to today's recipe: {variant / baseline:.3f}", flush=True)
+        if baseline_epochs != full:
+            # Every epoch of today's recipe costs the same, so its whole run scales with its epochs.
+            print(
+                f"  to today's {full} epochs (scaled from {baseline_epochs}): "
+                f"{variant / (baseline * full / baseline_epochs):.3f}",
+                flush=True,
+            )
 
 
-def train(name: str, chapter: dict, augmented, held_out, epochs: int, build=None, lookahead=False, finish=None):
+def train(
+    name: str, chapter: dict, augmented, held_out, epochs: int, build=None, lookahead=False, finish=None, save=None
+):
     """Train one recipe from seed 0, print its accuracies and times; return its wall time (s)."""
     from cnn_course import seeding
     from cnn_course.benchmarks.chapter03 import describe
@@ -104,11 +124,13 @@ def train(name: str, chapter: dict, augmented, held_out, epochs: int, build=None
     fits = [timed_fit(model, augmented, epochs=first_epochs, callbacks=callbacks)]
     if finish:
         size, finish_epochs = finish
-        larger = compiled(chapter, steps, working_size=(size, size))
+        larger = compiled(chapter, steps, **{**(build or {}), "working_size": (size, size)})
         take_over(model, larger)
         print(f"--- {name}: the last {finish_epochs} epochs at {size}x{size}", flush=True)
         model = larger
         fits.append(timed_fit(model, augmented, epochs=finish_epochs, callbacks=callbacks))
+    if save:
+        model.save_weights(save)
     plain = held_out.accuracy_of(model)
     flipped = held_out.accuracy(chapter["scores_with_flips"](model, held_out.images))
     seconds = sum(fit.seconds for fit in fits)
@@ -121,9 +143,32 @@ def train(name: str, chapter: dict, augmented, held_out, epochs: int, build=None
     return seconds
 
 
-def compiled(chapter: dict, total_steps: int, **build):
-    """The chapter's better CNN, built with ``build``'s options and compiled for its schedule."""
-    return chapter["compile_better_cnn"](chapter["build_better_cnn"](**build), total_steps=total_steps)
+def compiled(chapter: dict, total_steps: int, width: float | None = None, **build):
+    """The chapter's better CNN (``width`` times as wide), built with ``build``'s options and
+    compiled for its schedule."""
+    model = scaled_cnn(chapter, width, **build) if width else chapter["build_better_cnn"](**build)
+    return chapter["compile_better_cnn"](model, total_steps=total_steps)
+
+
+def scaled_cnn(chapter: dict, width: float, working_size=(112, 112)):
+    """The chapter's better CNN with every layer's filters times ``width``: the chapter's builder
+    fixes them, so its layers are repeated here (its ``conv_group`` is the chapter's own)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(150, 150, 3))
+    x = layers.Resizing(*working_size)(inputs)
+    x = layers.Rescaling(1 / 255)(x)
+    x = layers.Conv2D(round(32 * width), 3, padding="same", use_bias=False)(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("gelu")(x)
+    for filters in (64, 128, 256):
+        x = chapter["conv_group"](x, round(filters * width))
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="better_cnn")
 
 
 def take_over(trained, larger) -> None:
